@@ -1,0 +1,56 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "CurlDynamics",
+    products: [
+        .executable(name: "curldyn", targets: ["curldyn"]),
+        .library(name: "NumericalKit", targets: ["NumericalKit"]),
+        .library(name: "LearningDynamics", targets: ["LearningDynamics"]),
+        .library(name: "GnuplotIO", targets: ["GnuplotIO"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
+    ],
+    targets: [
+        // MARK: - C libraries (system)
+        // GSL linked against OpenBLAS for its CBLAS (not Debian's slow libgslcblas).
+        .systemLibrary(name: "CGSL", providers: [.apt(["libgsl-dev", "libopenblas-dev"])]),
+        // LAPACKE for large eigenproblems (OpenBLAS provides liblapack.so.3).
+        .systemLibrary(name: "CLAPACKE", providers: [.apt(["liblapacke-dev", "libopenblas-dev"])]),
+
+        // MARK: - Library modules
+        // Numerics over GSL/BLAS/LAPACK: matrices, ODEs, eigenvalues, polynomials, random streams.
+        // Knows nothing of networks.
+        .target(
+            name: "NumericalKit",
+            dependencies: [
+                "CGSL", "CLAPACKE",
+                .product(name: "ComplexModule", package: "swift-numerics"),
+                .product(name: "RealModule", package: "swift-numerics"),
+            ]
+        ),
+        // Student-teacher learning dynamics. Knows nothing of files.
+        .target(name: "LearningDynamics", dependencies: ["NumericalKit"]),
+        // Gnuplot data files (atomic, with provenance headers) and rendering.
+        .target(name: "GnuplotIO"),
+
+        // MARK: - Command-line tool
+        .executableTarget(
+            name: "curldyn",
+            dependencies: [
+                "NumericalKit", "LearningDynamics", "GnuplotIO",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // MARK: - Tests
+        .testTarget(
+            name: "NumericalKitTests",
+            dependencies: ["NumericalKit", .product(name: "ComplexModule", package: "swift-numerics")]
+        ),
+        .testTarget(name: "LearningDynamicsTests", dependencies: ["LearningDynamics", "NumericalKit"]),
+        .testTarget(name: "CLITests", dependencies: ["curldyn", "GnuplotIO"]),
+    ]
+)
