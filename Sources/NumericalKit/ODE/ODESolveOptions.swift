@@ -93,8 +93,8 @@ public struct ODESolveOptions {
     public var saveStates: Bool = true
     /// Scalar functions of the state recorded at each output time.
     public var observables: [StateFunction] = []
-    /// Called after each output time with the fraction of [start, end] covered.
-    public var progress: ((Double) -> Void)? = nil
+    /// Called after each output time is reached.
+    public var progress: ((ODEProgress) -> Void)? = nil
 
     public init() {}
 
@@ -111,4 +111,13 @@ public struct ODESolveOptions {
             throw NumericalError.invalidArgument("stop-condition time tolerance must be positive")
         }
     }
+}
+
+/// Where a running solve stands, for progress lines.
+public struct ODEProgress: Sendable {
+    public let time: Double
+    public let endTime: Double
+    /// Output times reached so far (the start included) and in all.
+    public let outputsDone: Int
+    public let outputCount: Int
 }

@@ -109,7 +109,6 @@ private final class ODEIntegration {
         var previousT = t
         let stop = options.stopCondition
         var stopValue = stop.map { s in y.withUnsafeBufferPointer { s.observable(t, $0) } } ?? 0
-        let span = problem.endTime - problem.startTime
 
         record(t, y, into: &solution)
         outer: for target in grid.dropFirst() {
@@ -127,7 +126,9 @@ private final class ODEIntegration {
                     if options.fixedStep != nil {
                         fixedSteps -= 1
                         let step = fixedSteps == 0 ? target - t : fixedH
-                        let s = gsl_odeiv2_evolve_apply_fixed_step(d.e, d.c, d.s, system, &t, step, yp.baseAddress)
+                        // No control object: given one, GSL rejects (GSL_FAILURE) any fixed step whose error
+                        // estimate exceeds the tolerances, which is error control, not a fixed step.
+                        let s = gsl_odeiv2_evolve_apply_fixed_step(d.e, nil, d.s, system, &t, step, yp.baseAddress)
                         if fixedSteps == 0, s == Int32(GSL_SUCCESS) { t = target }
                         return s
                     }
@@ -160,7 +161,7 @@ private final class ODEIntegration {
                 }
             }
             record(target, y, into: &solution)
-            options.progress?((target - problem.startTime) / span)
+            options.progress?(ODEProgress(time: target, endTime: problem.endTime, outputsDone: solution.times.count, outputCount: grid.count))
         }
         switch solution.status {
         case .completed, .stopped, .maxStepsExceeded: return finish(solution, state: y, time: t)

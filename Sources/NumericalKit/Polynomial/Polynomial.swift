@@ -14,6 +14,8 @@ public enum Polynomial {
         var a = coefficients
         if trimZeroLeading { while let last = a.last, last == 0 { a.removeLast() } }
         guard !a.isEmpty else { throw NumericalError.invalidArgument("the zero polynomial has no well-defined roots") }
+        // GSL rejects a zero leading coefficient itself, but the degree 0 and 1 shortcuts below never reach it.
+        if a.last == 0 { throw GSLError(status: Int32(GSL_EINVAL), context: "polynomial roots: the leading coefficient is zero") }
         if a.count == 1 { return [] }
         if a.count == 2 { return [Complex(-a[0] / a[1], 0)] }  // GSL's solver wants degree >= 2
         GSL.prepare()

@@ -1,0 +1,104 @@
+import NumericalKit
+
+/// Options for integrating a learning flow: the GSL stepper (by name; implicit steppers get the flow's
+/// analytic Jacobian), tolerances, horizon and the log-spaced observation grid.
+public struct LearningSolveOptions: Sendable {
+    public var stepper = "rk8pd"
+    public var relativeTolerance = 1e-10
+    public var absoluteTolerance = 1e-14
+    public var endTime = 1000.0
+    /// First nonzero observation time; observations are log-spaced from here to `endTime` (plus t = 0).
+    public var firstObservation = 1e-2
+    public var observationCount = 200
+    public var maxSteps = 50_000_000
+    /// Weights larger than this in magnitude count as a blow-up.
+    public var divergenceBound = 1e8
+    /// Stop early once the loss falls below this value (nil: never).
+    public var stopLoss: Double? = nil
+
+    public init() {}
+
+    /// Largest number of weights for which an implicit stepper (dense Jacobian, LU per step) is allowed.
+    public static let implicitParameterLimit = 2000
+
+    /// Checks the options; `parameterCount` (the number of weights) enables the implicit-stepper size check.
+    public func validate(parameterCount: Int? = nil) throws {
+        guard endTime > 0, endTime.isFinite else { throw LearningDynamicsError.invalidParameter("the final time must be positive, got \(endTime)") }
+        guard firstObservation > 0, firstObservation < endTime else {
+            throw LearningDynamicsError.invalidParameter("the first observation time must lie in (0, t-final), got \(firstObservation)")
+        }
+        guard observationCount >= 2 else { throw LearningDynamicsError.invalidParameter("need at least 2 observation times, got \(observationCount)") }
+        guard relativeTolerance > 0, absoluteTolerance > 0 else { throw LearningDynamicsError.invalidParameter("tolerances must be positive") }
+        guard Stepper.names.contains(stepper) else {
+            throw LearningDynamicsError.invalidParameter("unknown stepper '\(stepper)'; choose one of \(Stepper.names.joined(separator: ", "))")
+        }
+        if Stepper.implicitNames.contains(stepper), let p = parameterCount, p > Self.implicitParameterLimit {
+            throw LearningDynamicsError.invalidParameter(
+                "stepper '\(stepper)' solves with the dense \(p) x \(p) Jacobian (O(P^3) work per step); use it for at most \(Self.implicitParameterLimit) weights, or an explicit stepper")
+        }
+        if let l = stopLoss, !(l > 0) { throw LearningDynamicsError.invalidParameter("the stop loss must be positive, got \(l)") }
+    }
+}
+
+/// The observables of one learning run on its time grid, with how the integration ended and what it cost.
+public struct LearningCurve: Sendable {
+    public var times: [Double]
+    /// Population loss sigma_x^2/2 |u|^2.
+    public var loss: [Double]
+    /// |u| = |W2 W1 - w*|.
+    public var errorNorm: [Double]
+    /// Frobenius norm of W1.
+    public var w1Norm: [Double]
+    /// Euclidean norm of W2.
+    public var w2Norm: [Double]
+    public var status: ODEStatus
+    public var statistics: ODEStatistics
+    public var stepper: String
+    public var finalWeights: TwoLayerWeights
+
+    public var finalLoss: Double { loss.last ?? .nan }
+
+    /// Column names for tabular output, in the order of `rows`.
+    public static let columns = ["t", "loss", "error_norm", "w1_norm", "w2_norm"]
+
+    public var rows: [[Double]] { times.indices.map { [times[$0], loss[$0], errorNorm[$0], w1Norm[$0], w2Norm[$0]] } }
+}
+
+extension LinearFlow {
+    /// Integrates the flow from `start` and records loss, |u| and weight norms on a log-spaced grid.
+    public func learningCurve(from start: TwoLayerWeights, options: LearningSolveOptions,
+                              progress: ((ODEProgress) -> Void)? = nil) throws -> LearningCurve {
+        try options.validate(parameterCount: dimension)
+        let stepper = try Stepper.named(options.stepper, jacobian: Stepper.implicitNames.contains(options.stepper) ? makeJacobian() : nil)
+        let (m, n) = (shape.inputs, shape.hidden)
+        let nm = n * m
+        var ode = ODESolveOptions()
+        ode.relativeTolerance = options.relativeTolerance
+        ode.absoluteTolerance = options.absoluteTolerance
+        ode.maxSteps = options.maxSteps
+        ode.divergenceBound = options.divergenceBound
+        ode.output = .logarithmic(count: options.observationCount, first: options.firstObservation)
+        ode.saveStates = false
+        ode.progress = progress
+        let lossOf: StateFunction = { _, y in
+            var u = [Double](repeating: 0, count: m)
+            u.withUnsafeMutableBufferPointer { self.computeError(y, into: $0) }
+            return 0.5 * self.inputVariance * Vector.dot(u, u)
+        }
+        ode.observables = [
+            lossOf,
+            { t, y in (2 * lossOf(t, y) / self.inputVariance).squareRoot() },
+            { _, y in Vector.norm(Array(y[0..<nm])) },
+            { _, y in Vector.norm(Array(y[nm...])) },
+        ]
+        if let threshold = options.stopLoss {
+            ode.stopCondition = StopCondition(threshold: threshold, direction: .falling, observable: lossOf)
+        }
+        let solution = try solve(problem(from: start, endTime: options.endTime), stepper, options: ode)
+        return LearningCurve(
+            times: solution.times, loss: solution.observables[0], errorNorm: solution.observables[1],
+            w1Norm: solution.observables[2], w2Norm: solution.observables[3], status: solution.status,
+            statistics: solution.statistics, stepper: solution.stepperName,
+            finalWeights: TwoLayerWeights(shape: shape, flattened: solution.finalState))
+    }
+}

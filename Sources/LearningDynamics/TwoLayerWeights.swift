@@ -1,0 +1,98 @@
+import NumericalKit
+
+/// Weights of a two-layer network: W1 (N x M, row i = synapses onto hidden neuron i) and the readout W2 (1 x N).
+///
+/// Flattened as theta = [vec(W1) row-major, W2], the order the learning flows integrate.
+public struct TwoLayerWeights: Equatable, Sendable {
+    public var w1: Matrix
+    public var w2: [Double]
+
+    public init(w1: Matrix, w2: [Double]) {
+        precondition(w1.rows == w2.count, "W1 has \(w1.rows) rows but W2 has \(w2.count) entries")
+        self.w1 = w1
+        self.w2 = w2
+    }
+
+    public init(shape: NetworkShape, flattened theta: [Double]) {
+        precondition(theta.count == shape.parameterCount)
+        let nm = shape.hidden * shape.inputs
+        self.init(w1: Matrix(rows: shape.hidden, columns: shape.inputs, elements: Array(theta[0..<nm])),
+                  w2: Array(theta[nm...]))
+    }
+
+    public var shape: NetworkShape { try! NetworkShape(inputs: w1.columns, hidden: w1.rows) }
+
+    public var flattened: [Double] { w1.elements + w2 }
+
+    /// The end-to-end linear map W2 W1 (a row of length M).
+    public var endToEnd: [Double] { w1.transposed * w2 }
+}
+
+/// How weights are drawn, following the reference: W1 entries at scale r/sqrt(M), W2 entries at scale r/sqrt(N).
+public enum WeightInitialization: Equatable, Sendable {
+    /// W1 ~ U(-r/sqrt(M), r/sqrt(M)), W2 ~ U(-r/sqrt(N), r/sqrt(N)).
+    case uniform(scale: Double)
+    /// W1 ~ N(0, (r/sqrt(M))^2), W2 ~ N(0, (r/sqrt(N))^2).
+    case normal(scale: Double)
+
+    public var scale: Double {
+        switch self {
+        case .uniform(let r), .normal(let r): r
+        }
+    }
+
+    public func validate() throws {
+        guard scale > 0, scale.isFinite else {
+            throw LearningDynamicsError.invalidParameter("the initialisation scale must be positive and finite, got \(scale)")
+        }
+    }
+
+    /// Draws W1 then W2 from `stream`.
+    public func draw(_ shape: NetworkShape, from stream: RandomStream) -> TwoLayerWeights {
+        let s1 = scale / Double(shape.inputs).squareRoot()
+        let s2 = scale / Double(shape.hidden).squareRoot()
+        let n1 = shape.hidden * shape.inputs
+        let (e1, e2): ([Double], [Double])
+        switch self {
+        case .uniform:
+            e1 = stream.uniforms(n1, -s1, s1)
+            e2 = stream.uniforms(shape.hidden, -s2, s2)
+        case .normal:
+            e1 = stream.gaussians(n1, sigma: s1)
+            e2 = stream.gaussians(shape.hidden, sigma: s2)
+        }
+        return TwoLayerWeights(w1: Matrix(rows: shape.hidden, columns: shape.inputs, elements: e1), w2: e2)
+    }
+}
+
+/// Where the student starts.
+public enum StudentStart: Equatable, Sendable {
+    /// Drawn afresh.
+    case random(WeightInitialization)
+    /// On the teacher (a point of the zero-error manifold), every weight shifted by N(0, perturbation^2).
+    case nearTeacher(perturbation: Double)
+}
+
+/// A teacher and a student start drawn reproducibly from one seed: the teacher from stream 0 and the
+/// student from stream 1, so changing how the student starts never changes the teacher.
+public struct StudentTeacherPair: Equatable, Sendable {
+    public let teacher: TwoLayerWeights
+    public let student: TwoLayerWeights
+
+    public init(shape: NetworkShape, teacher teacherInit: WeightInitialization, student start: StudentStart, seed: UInt64) throws {
+        try teacherInit.validate()
+        teacher = teacherInit.draw(shape, from: RandomStream(seed: seed, task: 0))
+        let stream = RandomStream(seed: seed, task: 1)
+        switch start {
+        case .random(let initialization):
+            try initialization.validate()
+            student = initialization.draw(shape, from: stream)
+        case .nearTeacher(let perturbation):
+            guard perturbation >= 0, perturbation.isFinite else {
+                throw LearningDynamicsError.invalidParameter("the perturbation off the teacher must be non-negative, got \(perturbation)")
+            }
+            let theta = teacher.flattened.map { $0 + (perturbation > 0 ? stream.gaussian(sigma: perturbation) : 0) }
+            student = TwoLayerWeights(shape: shape, flattened: theta)
+        }
+    }
+}

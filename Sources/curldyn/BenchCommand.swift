@@ -1,0 +1,70 @@
+import ArgumentParser
+import Foundation
+import LearningDynamics
+import NumericalKit
+
+/// `curldyn bench`: throughput of the numerical kernels the toolkit rests on.
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Benchmark BLAS through the bridge, the learning-flow vector field and the eigensolvers.")
+
+    @Option(help: "Matrix size for dgemm.") var gemmSize = 1000
+    @Option(help: "Matrix size for the eigenvalue timings.") var eigenSize = 500
+    @Option(help: "Repetitions per measurement (the best is reported).") var repeats = 3
+
+    func validate() throws {
+        guard gemmSize > 0, eigenSize > 0, repeats > 0 else { throw ValidationError("sizes and repeats must be positive") }
+    }
+
+    func run() throws {
+        print("curldyn \(CurlDyn.version) bench  (GSL \(GSL.version), OpenBLAS threads \(BLASThreads.count))")
+        let rng = RandomStream(seed: 12345)
+
+        let n = gemmSize
+        let a = Matrix(rows: n, columns: n, elements: rng.gaussians(n * n))
+        let b = Matrix(rows: n, columns: n, elements: rng.gaussians(n * n))
+        var c = Matrix(rows: n, columns: n)
+        let gemm = best { Matrix.gemm(a, b, into: &c) }
+        print(String(format: "dgemm N=%d: %.1f GFLOP/s (%.1f ms)", n, 2 * pow(Double(n), 3) / gemm / 1e9, gemm * 1e3))
+
+        let shape = try NetworkShape(inputs: 20, hidden: 199)
+        let pair = try StudentTeacherPair(shape: shape, teacher: .uniform(scale: 1), student: .random(.uniform(scale: 1)), seed: 1)
+        let flow = try LinearFlow(teacher: pair.teacher, rule: .curl(flippedInputs: .count(0), flippedHidden: .fraction(0.5)))
+        let field = flow.makeVectorField()
+        let theta = pair.student.flattened
+        var dtheta = [Double](repeating: 0, count: theta.count)
+        let evaluations = 200_000
+        let rhs = best {
+            theta.withUnsafeBufferPointer { y in
+                dtheta.withUnsafeMutableBufferPointer { f in for _ in 0..<evaluations { field(0, y, f) } }
+            }
+        }
+        let flops = Double(3 * shape.inputs * shape.hidden * 2)
+        print(String(format: "linear flow RHS M=20 N=199: %.3g evaluations/s (%.2f GFLOP/s)", Double(evaluations) / rhs,
+                     Double(evaluations) * flops / rhs / 1e9))
+
+        var options = LearningSolveOptions()
+        options.endTime = 1000
+        let integrate = best { _ = try? flow.learningCurve(from: pair.student, options: options) }
+        print(String(format: "integrate curl flow M=20 N=199 to t=1000 (rk8pd, rtol 1e-8): %.1f ms", integrate * 1e3))
+
+        let m = eigenSize
+        let general = Matrix(rows: m, columns: m, elements: rng.gaussians(m * m))
+        var symmetric = general
+        for i in 0..<m { for j in 0..<i { symmetric[i, j] = symmetric[j, i] } }
+        for solver in [EigenSolver.gsl, .lapack] {
+            let tg = best { _ = try? Eigen.eigenvalues(general, solver: solver) }
+            let ts = best { _ = try? Eigen.symmetricEigenvalues(symmetric, solver: solver) }
+            print(String(format: "eigenvalues N=%d %@: general %.1f ms, symmetric %.1f ms", m, solver.rawValue, tg * 1e3, ts * 1e3))
+        }
+    }
+
+    /// Best wall-clock time in seconds of `repeats` runs.
+    func best(_ body: () -> Void) -> Double {
+        (0..<repeats).map { _ in
+            let start = DispatchTime.now().uptimeNanoseconds
+            body()
+            return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        }.min()!
+    }
+}

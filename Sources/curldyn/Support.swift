@@ -1,0 +1,52 @@
+import Foundation
+import GnuplotIO
+
+/// A command-line failure with a message for the user (exit status 1).
+struct CommandFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ message: String) { description = message }
+}
+
+/// The command line as typed, for provenance headers.
+var commandLineString: String {
+    CommandLine.arguments.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
+}
+
+/// Finds the `figures/` directory: the given one, ./figures, or the one beside the package that built this executable.
+func figuresDirectory(_ explicit: String?) throws -> URL {
+    if let explicit { return URL(fileURLWithPath: explicit) }
+    var candidates = [URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("figures")]
+    var dir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+    for _ in 0..<4 {
+        dir = dir.deletingLastPathComponent()
+        candidates.append(dir.appendingPathComponent("figures"))
+    }
+    guard let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0.appendingPathComponent("learning_curves.gp").path) }) else {
+        throw CommandFailure("cannot find the figures/ directory with the gnuplot scripts; pass --figures DIR or --no-plot")
+    }
+    return found
+}
+
+/// A one-line progress display on stderr, shown only when stderr is a terminal.
+struct ProgressLine {
+    let enabled = isatty(STDERR_FILENO) != 0
+
+    func update(_ text: String) {
+        guard enabled else { return }
+        FileHandle.standardError.write(Data("\r\u{1B}[K\(text)".utf8))
+    }
+
+    func finish() {
+        guard enabled else { return }
+        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+    }
+}
+
+/// Prints an Encodable value as pretty JSON on stdout.
+func printJSON<T: Encodable>(_ value: T) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    encoder.keyEncodingStrategy = .convertToSnakeCase
+    encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+}
