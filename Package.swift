@@ -48,7 +48,7 @@ let package = Package(
         // MARK: - Tests
         .testTarget(
             name: "NumericalKitTests",
-            dependencies: ["NumericalKit", .product(name: "ComplexModule", package: "swift-numerics")]
+            dependencies: ["NumericalKit", "CGSL", .product(name: "ComplexModule", package: "swift-numerics")]
         ),
         .testTarget(name: "LearningDynamicsTests", dependencies: ["LearningDynamics", "NumericalKit"]),
         .testTarget(name: "CLITests", dependencies: ["curldyn", "GnuplotIO"]),

@@ -136,9 +136,15 @@ private final class ODEIntegration {
                 }
                 solution.statistics.steps += 1
                 if status != Int32(GSL_SUCCESS) {
-                    solution.status = context.producedNonFinite
-                        ? .diverged(time: t, reason: "the vector field became non-finite")
-                        : .failed(time: t, error: GSLError(status: status, context: "\(stepper.name) step at t = \(t)"))
+                    if context.producedNonFinite {
+                        solution.status = .diverged(time: t, reason: "the vector field became non-finite")
+                    } else if status == Int32(GSL_FAILURE) {
+                        // GSL's step control gives up when the step shrinks to round-off size: the signature
+                        // of a finite-time blow-up (or another singularity) just ahead.
+                        solution.status = .diverged(time: t, reason: "the step size collapsed to round-off near t = \(t) (finite-time blow-up or singularity)")
+                    } else {
+                        solution.status = .failed(time: t, error: GSLError(status: status, context: "\(stepper.name) step at t = \(t)"))
+                    }
                     break outer
                 }
                 if let reason = divergence(of: y) {
