@@ -32,7 +32,7 @@ let package = Package(
             ]
         ),
         // Student-teacher learning dynamics. Knows nothing of files.
-        .target(name: "LearningDynamics", dependencies: ["NumericalKit", "CGSL"]),
+        .target(name: "LearningDynamics", dependencies: ["NumericalKit"]),
         // Gnuplot data files (atomic, with provenance headers) and rendering.
         .target(name: "GnuplotIO"),
 

@@ -1,4 +1,3 @@
-import CGSL
 import NumericalKit
 
 /// The population learning flow of a linear student M -> N -> 1 learning a linear teacher from inputs
@@ -128,11 +127,10 @@ public struct LinearFlow: Sendable {
 
     /// u = W2 W1 - w*, by BLAS dgemv.
     func computeError(_ theta: UnsafeBufferPointer<Double>, into u: UnsafeMutableBufferPointer<Double>) {
-        let (m, n) = (Int32(shape.inputs), Int32(shape.hidden))
         let w1 = theta.baseAddress!
         let w2 = w1 + shape.hidden * shape.inputs
         _ = u.update(fromContentsOf: target)
-        cblas_dgemv(CblasRowMajor, CblasTrans, n, m, 1, w1, m, w2, 1, -1, u.baseAddress, 1)
+        BLAS.gemv(transpose: true, rows: shape.hidden, columns: shape.inputs, alpha: 1, w1, w2, beta: -1, u.baseAddress!)
     }
 
     /// dtheta/dt into `out`; `scratch` has room for M doubles. Two dgemv and one dger: O(NM) flops, no allocation.
@@ -146,12 +144,12 @@ public struct LinearFlow: Sendable {
         let f1 = out.baseAddress!
         let f2 = f1 + n * m
         // dW2/dt = -s (W1 u)_i d2_i (uses u before it is scaled by D1).
-        cblas_dgemv(CblasRowMajor, CblasNoTrans, Int32(n), Int32(m), -s, w1, Int32(m), scratch.baseAddress, 1, 0, f2, 1)
+        BLAS.gemv(rows: n, columns: m, alpha: -s, w1, scratch.baseAddress!, beta: 0, f2)
         for i in 0..<n { f2[i] *= signs.d2[i] }
         // dW1/dt = -s w2 (u D1)^T, a rank-one update of a zeroed block.
         for j in 0..<m { scratch[j] *= signs.d1[j] }
         f1.update(repeating: 0, count: n * m)
-        cblas_dger(CblasRowMajor, Int32(n), Int32(m), -s, w2, 1, scratch.baseAddress, 1, f1, Int32(m))
+        BLAS.ger(rows: n, columns: m, alpha: -s, w2, scratch.baseAddress!, f1)
     }
 
     /// Row-major Jacobian d(dtheta/dt)/dtheta. W1[i, j] is coordinate i*M + j, W2[i] is N*M + i.
@@ -177,7 +175,7 @@ public struct LinearFlow: Sendable {
         }
         // W1 W1^T for d F2 / d W2.
         var gram = [Double](repeating: 0, count: n * n)
-        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, Int32(n), Int32(m), 1, w1, Int32(m), 0, &gram, Int32(n))
+        gram.withUnsafeMutableBufferPointer { BLAS.outerGram(rows: n, columns: m, w1, into: $0.baseAddress!) }
         for i in 0..<n {
             let row = (n * m + i) * p
             let c = -s * signs.d2[i]
@@ -185,7 +183,7 @@ public struct LinearFlow: Sendable {
             for k in 0..<n { for l in 0..<m { jac[row + k * m + l] = c * w2[k] * w1[i * m + l] } }
             for l in 0..<m { jac[row + i * m + l] += c * u[l] }
             // d F2[i] / d W2[k] = -s d2_i (W1 W1^T)_ik
-            for k in 0..<n { jac[row + n * m + k] = c * (k >= i ? gram[i * n + k] : gram[k * n + i]) }
+            for k in 0..<n { jac[row + n * m + k] = c * gram[i * n + k] }
         }
     }
 }

@@ -1,0 +1,25 @@
+import CGSL
+
+/// Pointer-level BLAS kernels on row-major storage, for hot loops (vector fields) that must not allocate.
+/// Dimensions are counts of rows and columns; leading dimensions equal the column count.
+public enum BLAS {
+    /// y = alpha * op(A) x + beta * y for an m x n row-major A.
+    @inline(__always)
+    public static func gemv(transpose: Bool = false, rows m: Int, columns n: Int, alpha: Double, _ a: UnsafePointer<Double>,
+                            _ x: UnsafePointer<Double>, beta: Double, _ y: UnsafeMutablePointer<Double>) {
+        cblas_dgemv(CblasRowMajor, transpose ? CblasTrans : CblasNoTrans, Int32(m), Int32(n), alpha, a, Int32(n), x, 1, beta, y, 1)
+    }
+
+    /// A += alpha * x y^T for an m x n row-major A.
+    @inline(__always)
+    public static func ger(rows m: Int, columns n: Int, alpha: Double, _ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>,
+                           _ a: UnsafeMutablePointer<Double>) {
+        cblas_dger(CblasRowMajor, Int32(m), Int32(n), alpha, x, 1, y, 1, a, Int32(n))
+    }
+
+    /// The full symmetric n x n matrix C = A A^T for an n x k row-major A (dsyrk, then the lower triangle mirrored).
+    public static func outerGram(rows n: Int, columns k: Int, _ a: UnsafePointer<Double>, into c: UnsafeMutablePointer<Double>) {
+        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, Int32(n), Int32(k), 1, a, Int32(k), 0, c, Int32(n))
+        for i in 0..<n { for j in 0..<i { c[i * n + j] = c[j * n + i] } }
+    }
+}

@@ -1,0 +1,85 @@
+import NumericalKit
+import Testing
+@testable import LearningDynamics
+
+@Test func sameSeedGivesTheSameTeacherAndStudent() throws {
+    let shape = try NetworkShape(inputs: 7, hidden: 11)
+    let a = try StudentTeacherPair(shape: shape, teacher: .uniform(scale: 1), student: .random(.normal(scale: 2)), seed: 42)
+    let b = try StudentTeacherPair(shape: shape, teacher: .uniform(scale: 1), student: .random(.normal(scale: 2)), seed: 42)
+    let c = try StudentTeacherPair(shape: shape, teacher: .uniform(scale: 1), student: .random(.normal(scale: 2)), seed: 43)
+    #expect(a == b)
+    #expect(a.teacher != c.teacher && a.student != c.student)
+}
+
+@Test func teacherDoesNotDependOnHowTheStudentStarts() throws {
+    let shape = try NetworkShape(inputs: 7, hidden: 11)
+    let random = try StudentTeacherPair(shape: shape, teacher: .uniform(scale: 1), student: .random(.uniform(scale: 1)), seed: 9)
+    let near = try StudentTeacherPair(shape: shape, teacher: .uniform(scale: 1), student: .nearTeacher(perturbation: 1e-3), seed: 9)
+    #expect(random.teacher == near.teacher)
+    let offset = Vector.maxAbsDifference(near.student.flattened, near.teacher.flattened)
+    #expect(offset > 0 && offset < 1e-2)
+}
+
+@Test func uniformInitialisationRespectsTheReferenceScales() throws {
+    // curl-descent.md section 1.3: W1 ~ U(-r/sqrt(M), r/sqrt(M)), W2 ~ U(-r/sqrt(N), r/sqrt(N)).
+    let shape = try NetworkShape(inputs: 50, hidden: 200)
+    let w = WeightInitialization.uniform(scale: 2).draw(shape, from: RandomStream(seed: 1))
+    let (b1, b2) = (2 / 50.0.squareRoot(), 2 / 200.0.squareRoot())
+    #expect(w.w1.elements.allSatisfy { abs($0) <= b1 })
+    #expect(w.w2.allSatisfy { abs($0) <= b2 })
+    // Mean square of U(-b, b) is b^2 / 3; 10000 entries give a few percent accuracy.
+    let meanSquare = w.w1.elements.reduce(0) { $0 + $1 * $1 } / Double(w.w1.elements.count)
+    #expect(abs(meanSquare / (b1 * b1 / 3) - 1) < 0.05)
+}
+
+@Test func flipFractionsRoundDownLikeTheReferenceButSurviveRoundOff() throws {
+    #expect(try FlipCount.fraction(0.29).resolved(layerSize: 100, layerName: "x") == 29)  // 0.29 * 100 = 28.999...
+    #expect(try FlipCount.fraction(0.5).resolved(layerSize: 199, layerName: "x") == 99)
+    #expect(try FlipCount.fraction(1).resolved(layerSize: 7, layerName: "x") == 7)
+    #expect(try FlipCount.count(3).resolved(layerSize: 3, layerName: "x") == 3)
+}
+
+@Test(arguments: [FlipCount.count(-1), .count(6), .fraction(-0.1), .fraction(1.5), .fraction(.nan)])
+func outOfRangeFlipsAreRejected(flips: FlipCount) throws {
+    #expect(throws: LearningDynamicsError.self) { try flips.resolved(layerSize: 5, layerName: "hidden neurons") }
+}
+
+@Test func signMatricesFlipTheFirstNeurons() throws {
+    let shape = try NetworkShape(inputs: 4, hidden: 5)
+    let s = try LearningRule.curl(flippedInputs: .count(1), flippedHidden: .fraction(0.4)).signs(for: shape)
+    #expect(s.d1 == [-1, 1, 1, 1])
+    #expect(s.d2 == [-1, -1, 1, 1, 1])
+    #expect(try LearningRule.gradientDescent.signs(for: shape).isGradient)
+}
+
+@Test func invalidShapesAndOptionsAreRejected() throws {
+    #expect(throws: LearningDynamicsError.self) { try NetworkShape(inputs: 0, hidden: 3) }
+    #expect(throws: LearningDynamicsError.self) { try NetworkShape(inputs: 3, hidden: -1) }
+    var options = LearningSolveOptions()
+    options.stepper = "euler"
+    #expect(throws: LearningDynamicsError.self) { try options.validate() }
+    options = LearningSolveOptions()
+    options.stepper = "msbdf"
+    #expect(throws: LearningDynamicsError.self) { try options.validate(parameterCount: 5000) }
+    try options.validate(parameterCount: 50)
+    options = LearningSolveOptions()
+    options.endTime = -1
+    #expect(throws: LearningDynamicsError.self) { try options.validate() }
+}
+
+@Test func implicitSteppersUseTheAnalyticJacobianAndAgreeWithRk8pd() throws {
+    let (flow, pair) = try mixedFlipSetup(inputs: 3, hidden: 4, flippedInputs: 0, flippedHidden: 1)
+    var options = LearningSolveOptions()
+    options.endTime = 20
+    options.observationCount = 10
+    let reference = try flow.learningCurve(from: pair.student, options: options)
+    #expect(reference.status == .completed)
+    for name in ["msbdf", "bsimp"] {
+        options.stepper = name
+        let curve = try flow.learningCurve(from: pair.student, options: options)
+        #expect(curve.status == .completed)
+        #expect(curve.statistics.jacobianEvaluations > 0)
+        let gap = Vector.maxAbsDifference(curve.finalWeights.flattened, reference.finalWeights.flattened)
+        #expect(gap < 1e-6, "\(name) ends \(gap) away from rk8pd")
+    }
+}
