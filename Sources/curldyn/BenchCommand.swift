@@ -46,7 +46,8 @@ struct Bench: ParsableCommand {
         var options = LearningSolveOptions()
         options.endTime = 1000
         let integrate = best { _ = try? flow.learningCurve(from: pair.student, options: options) }
-        print(String(format: "integrate curl flow M=20 N=199 to t=1000 (rk8pd, rtol 1e-8): %.1f ms", integrate * 1e3))
+        print(String(format: "integrate curl flow M=20 N=199 to t=1000 (rk8pd, rtol %.0e, atol %.0e): %.1f ms",
+                     options.relativeTolerance, options.absoluteTolerance, integrate * 1e3))
 
         let m = eigenSize
         let general = Matrix(rows: m, columns: m, elements: rng.gaussians(m * m))

@@ -99,7 +99,9 @@ struct Integrate: ParsableCommand {
         let finalTime: Double
         let initialLoss: Double
         let finalLoss: Double
-        /// Smallest eigenvalue of K = |w2|^2 D1 + W1^T D2 W1 at the end state (> 0: the manifold point is stable).
+        /// Smallest eigenvalue of K = |w2|^2 D1 + W1^T D2 W1 at the start and end states; at a point of the
+        /// solution manifold, > 0 means stable under this rule (curl-descent.md section 3).
+        let initialLambdaMinK: Double
         let finalLambdaMinK: Double
         let statistics: ODEStatistics
     }
@@ -157,17 +159,18 @@ struct Integrate: ParsableCommand {
 
         let runs = try curves.map { r, s, c in
             let flow = try LinearFlow(teacher: pair.teacher, rule: r, inputVariance: inputVariance)
-            let k = flow.stabilityMatrix(c.finalWeights.flattened)
+            let lambdaMin = { (w: TwoLayerWeights) in try Eigen.symmetricEigenvalues(flow.stabilityMatrix(w.flattened)).first ?? .nan }
             return RunSummary(rule: r.name, flippedInputs: s.flippedInputs, flippedHidden: s.flippedHidden, status: c.status.summary,
                               finalTime: c.times.last ?? 0, initialLoss: c.loss.first ?? .nan, finalLoss: c.finalLoss,
-                              finalLambdaMinK: try Eigen.symmetricEigenvalues(k).first ?? .nan, statistics: c.statistics)
+                              initialLambdaMinK: try lambdaMin(pair.student), finalLambdaMinK: try lambdaMin(c.finalWeights),
+                              statistics: c.statistics)
         }
         if json {
             try printJSON(Summary(seed: seed, inputs: inputs, hidden: hidden, ratio: shape.ratio, stepper: stepper, runs: runs,
                                   dataFile: dataURL.path, figure: figureURL?.path))
         } else {
             for r in runs {
-                print("\(r.rule): K1=\(r.flippedInputs) K2=\(r.flippedHidden)  loss \(String(format: "%.3e", r.initialLoss)) -> \(String(format: "%.3e", r.finalLoss)) at t=\(r.finalTime)  lambda_min(K)=\(String(format: "%.3e", r.finalLambdaMinK))  [\(r.status); \(r.statistics.functionEvaluations) evaluations, \(r.statistics.steps) steps]")
+                print("\(r.rule): K1=\(r.flippedInputs) K2=\(r.flippedHidden)  loss \(String(format: "%.3e", r.initialLoss)) -> \(String(format: "%.3e", r.finalLoss)) at t=\(r.finalTime)  lambda_min(K) \(String(format: "%.3g", r.initialLambdaMinK)) -> \(String(format: "%.3g", r.finalLambdaMinK))  [\(r.status); \(r.statistics.functionEvaluations) evaluations, \(r.statistics.steps) steps]")
             }
             print("data: \(dataURL.path)" + (figureURL.map { "\nfigure: \($0.path)" } ?? ""))
         }

@@ -1,0 +1,38 @@
+# CurlDynamics: `make run` installs what is missing and runs the main job; `make test` runs the tests.
+SWIFT        ?= swift
+OUT          ?= out
+APT_PACKAGES := libgsl-dev libopenblas-dev liblapacke-dev gnuplot-nox
+SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+CURLDYN      := .build/release/curldyn
+
+.PHONY: deps build run test bench clean
+
+## deps: install the Debian packages that are missing (apt-get update runs first, once, only if needed)
+deps:
+	@missing=""; \
+	for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "make deps: installing$$missing"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+## build: release build of the curldyn tool
+build: deps
+	$(SWIFT) build -c release --product curldyn
+
+## run: the main job: GD vs curl descent on the linear flow, from a random start and from the teacher
+run: build
+	$(CURLDYN) integrate --out $(OUT) --name from_random
+	$(CURLDYN) integrate --out $(OUT) --name from_teacher --start teacher --perturbation 1e-6
+
+## test: the whole test suite
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+## bench: kernel throughput (dgemm, flow RHS, eigensolvers)
+bench: build
+	$(CURLDYN) bench
+
+clean:
+	rm -rf .build $(OUT)
