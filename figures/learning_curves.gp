@@ -11,14 +11,12 @@ set output output
 set datafile commentschars "#"
 set multiplot layout 1,2 title "Linear student-teacher flow: ".subtitle
 set logscale xy
+set autoscale xfix
 set format y "10^{%T}"
 set xlabel "time t"
 set grid
 set key bottom left
-ntitles = words(titles)
-titleof(i) = (i <= ntitles) ? word(titles, i) : sprintf("index %d", i-1)
-set datafile separator whitespace
-# Titles are ';'-separated; gnuplot's word() splits on spaces, so swap separators first.
+# Titles are ';'-separated (they contain spaces, which gnuplot's word() would split on).
 t = titles
 array T[10]
 do for [k=1:10] { T[k] = sprintf("index %d", k-1) }

@@ -19,27 +19,27 @@ struct Integrate: ParsableCommand {
     enum InitName: String, ExpressibleByArgument, CaseIterable { case uniform, normal }
     enum StartName: String, ExpressibleByArgument, CaseIterable { case random, teacher }
 
-    @Option(name: [.customShort("M"), .long], help: "Number of input neurons M.") var inputs = 20
-    @Option(name: [.customShort("N"), .long], help: "Number of hidden neurons N.") var hidden = 199
-    @Option(help: "Number of rule-flipped input neurons (flips columns of W1, matrix D1).") var flipInputs: Int?
-    @Option(help: "Number of rule-flipped hidden neurons (flips columns of W2, matrix D2).") var flipHidden: Int?
-    @Option(name: .customLong("alpha-h"), help: "Fraction of rule-flipped input neurons (alternative to --flip-inputs).") var alphaH: Double?
-    @Option(name: .customLong("alpha-r"), help: "Fraction of rule-flipped hidden neurons (alternative to --flip-hidden).") var alphaR: Double?
+    @Option(name: [.customShort("M"), .long], parsing: .unconditional, help: "Number of input neurons M.") var inputs = 20
+    @Option(name: [.customShort("N"), .long], parsing: .unconditional, help: "Number of hidden neurons N.") var hidden = 199
+    @Option(parsing: .unconditional, help: "Number of rule-flipped input neurons (flips columns of W1, matrix D1).") var flipInputs: Int?
+    @Option(parsing: .unconditional, help: "Number of rule-flipped hidden neurons (flips columns of W2, matrix D2).") var flipHidden: Int?
+    @Option(name: .customLong("alpha-h"), parsing: .unconditional, help: "Fraction of rule-flipped input neurons (alternative to --flip-inputs).") var alphaH: Double?
+    @Option(name: .customLong("alpha-r"), parsing: .unconditional, help: "Fraction of rule-flipped hidden neurons (alternative to --flip-hidden).") var alphaR: Double?
     @Option(parsing: .upToNextOption, help: "Rules to run: gd, curl, or both.") var rule: [RuleName] = [.gd, .curl]
-    @Option(help: "Seed of the teacher, the student start and every other draw.") var seed: UInt64 = 1
+    @Option(parsing: .unconditional, help: "Seed of the teacher, the student start and every other draw.") var seed: UInt64 = 1
     @Option(help: "GSL stepper: \(Stepper.names.joined(separator: ", ")).") var stepper = "rk8pd"
-    @Option(help: "Relative tolerance of the adaptive stepper.") var rtol = LearningSolveOptions().relativeTolerance
-    @Option(help: "Absolute tolerance of the adaptive stepper.") var atol = LearningSolveOptions().absoluteTolerance
-    @Option(help: "Final time t (in units where one epoch of the reference is lr).") var tFinal = 1000.0
-    @Option(help: "First nonzero observation time (observations are log-spaced).") var tFirst = 1e-2
-    @Option(help: "Number of log-spaced observation times.") var points = 200
-    @Option(help: "Input variance sigma_x^2.") var inputVariance = LinearFlow.defaultInputVariance
+    @Option(parsing: .unconditional, help: "Relative tolerance of the adaptive stepper.") var rtol = LearningSolveOptions().relativeTolerance
+    @Option(parsing: .unconditional, help: "Absolute tolerance of the adaptive stepper.") var atol = LearningSolveOptions().absoluteTolerance
+    @Option(parsing: .unconditional, help: "Final time t (in units where one epoch of the reference is lr).") var tFinal = 1000.0
+    @Option(parsing: .unconditional, help: "First nonzero observation time (observations are log-spaced).") var tFirst = 1e-2
+    @Option(parsing: .unconditional, help: "Number of log-spaced observation times.") var points = 200
+    @Option(parsing: .unconditional, help: "Input variance sigma_x^2.") var inputVariance = LinearFlow.defaultInputVariance
     @Option(help: "Weight distribution: uniform or normal.") var initialization: InitName = .uniform
-    @Option(help: "Student init range r (W1 at r/sqrt(M), W2 at r/sqrt(N)).") var initScale = 1.0
-    @Option(help: "Teacher init range.") var teacherScale = 1.0
+    @Option(parsing: .unconditional, help: "Student init range r (W1 at r/sqrt(M), W2 at r/sqrt(N)).") var initScale = 1.0
+    @Option(parsing: .unconditional, help: "Teacher init range.") var teacherScale = 1.0
     @Option(help: "Student start: random, or teacher (on the solution manifold, plus --perturbation).") var start: StartName = .random
-    @Option(help: "Standard deviation of the Gaussian offset of every weight when starting at the teacher.") var perturbation = 1e-3
-    @Option(help: "Stop a run early when the loss falls below this value.") var stopLoss: Double?
+    @Option(parsing: .unconditional, help: "Standard deviation of the Gaussian offset of every weight when starting at the teacher.") var perturbation = 1e-3
+    @Option(parsing: .unconditional, help: "Stop a run early when the loss falls below this value.") var stopLoss: Double?
     @Option(help: "Output directory.") var out = "out"
     @Option(help: "Base name of the output files.") var name = "integrate"
     @Option(help: "Directory of the gnuplot figure scripts (default: ./figures).") var figures: String?
@@ -120,6 +120,11 @@ struct Integrate: ParsableCommand {
     }
 
     func run() throws {
+        // Find the figure script before anything is written, so that a bad --figures leaves OUT untouched.
+        let figureScript = noPlot ? nil : try figuresDirectory(figures).appendingPathComponent("learning_curves.gp")
+        if let figureScript, !FileManager.default.fileExists(atPath: figureScript.path) {
+            throw CommandFailure("figure script \(figureScript.path) not found; pass --figures DIR or --no-plot")
+        }
         let shape = try NetworkShape(inputs: inputs, hidden: hidden)
         let pair = try StudentTeacherPair(shape: shape, teacher: teacherInit, student: studentStart, seed: seed)
         let rules: [LearningRule] = rule.map { $0 == .gd ? .gradientDescent : curlRule }
@@ -149,10 +154,10 @@ struct Integrate: ParsableCommand {
         try AtomicFile.write(file.render(), to: dataURL)
 
         var figureURL: URL?
-        if !noPlot {
+        if let figureScript {
             let png = outDir.appendingPathComponent("\(name).png")
             let titles = curves.map { r, s, _ in r == .gradientDescent ? "gradient descent" : "curl descent (K1=\(s.flippedInputs), K2=\(s.flippedHidden))" }
-            try Gnuplot.render(script: try figuresDirectory(figures).appendingPathComponent("learning_curves.gp"),
+            try Gnuplot.render(script: figureScript,
                                arguments: [dataURL.path, titles.joined(separator: ";"), "M=\(inputs), N=\(hidden), seed \(seed)"], output: png)
             figureURL = png
         }
@@ -177,8 +182,11 @@ struct Integrate: ParsableCommand {
     }
 
     func parameters(_ shape: NetworkShape) -> [(String, String)] {
-        [("M", "\(inputs)"), ("N", "\(hidden)"), ("c", "\(shape.ratio)"), ("rules", rule.map(\.rawValue).joined(separator: ",")),
-         ("curl", "\(curlRule)"), ("stepper", stepper), ("rtol", "\(rtol)"), ("atol", "\(atol)"), ("t_final", "\(tFinal)"),
+        // The resolved flip counts (validate() checked they resolve): "\(curlRule)" printed Swift type names with spaces.
+        let curl = try? curlRule.signs(for: shape)
+        return [("M", "\(inputs)"), ("N", "\(hidden)"), ("c", "\(shape.ratio)"), ("rules", rule.map(\.rawValue).joined(separator: ",")),
+         ("curl_flipped_inputs", curl.map { "\($0.flippedInputs)" } ?? "?"), ("curl_flipped_hidden", curl.map { "\($0.flippedHidden)" } ?? "?"),
+         ("stepper", stepper), ("rtol", "\(rtol)"), ("atol", "\(atol)"), ("t_final", "\(tFinal)"),
          ("t_first", "\(tFirst)"), ("points", "\(points)"), ("sigma_x2", "\(inputVariance)"), ("init", initialization.rawValue),
          ("init_scale", "\(initScale)"), ("teacher_scale", "\(teacherScale)"), ("start", start.rawValue),
          ("perturbation", "\(perturbation)"), ("stop_loss", stopLoss.map { "\($0)" } ?? "none"),

@@ -1,7 +1,7 @@
 import Foundation
 import NumericalKit
 import Testing
-@testable import LearningDynamics
+import LearningDynamics
 
 // Expected values come from ../shared/reference/curl-descent.md: section 2.2 (the flow, the error dynamics
 // du/dt = -sigma_x^2 u K) and section 3 (the Jacobian on the manifold, whose non-zero eigenvalues are

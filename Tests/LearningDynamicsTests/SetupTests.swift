@@ -1,6 +1,6 @@
 import NumericalKit
 import Testing
-@testable import LearningDynamics
+import LearningDynamics
 
 @Test func sameSeedGivesTheSameTeacherAndStudent() throws {
     let shape = try NetworkShape(inputs: 7, hidden: 11)

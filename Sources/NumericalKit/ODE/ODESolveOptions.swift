@@ -26,6 +26,7 @@ public enum OutputTimes {
             let (a, b) = (log(first), log(end))
             let ratio = count == 1 ? 0 : (b - a) / Double(count - 1)
             grid = [start] + (0..<count).map { (k: Int) -> Double in exp(a + ratio * Double(k)) }
+            grid[1] = first
             grid[grid.count - 1] = end
         case .explicit(let times):
             guard times.allSatisfy({ $0.isFinite && $0 > start && $0 <= end }) else {
