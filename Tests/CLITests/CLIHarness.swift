@@ -76,7 +76,7 @@ final class Sandbox {
 
     /// Runs `curldyn arguments` with the sandbox as working directory; stdout and stderr go to files beside
     /// `out` (no pipe can fill up), and a run longer than `timeout` seconds is killed.
-    func run(_ arguments: [String], timeout: TimeInterval = 60) throws -> CLIResult {
+    func run(_ arguments: [String], environment: [String: String] = [:], timeout: TimeInterval = 60) throws -> CLIResult {
         let executable = try #require(curldynExecutable, "cannot find the curldyn executable next to the test bundle")
         runs += 1
         let stdoutURL = root.appendingPathComponent("run\(runs).stdout")
@@ -94,6 +94,7 @@ final class Sandbox {
         process.executableURL = executable
         process.arguments = arguments
         process.currentDirectoryURL = root
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = stdoutHandle
         process.standardError = stderrHandle
