@@ -27,13 +27,17 @@ func figuresDirectory(_ explicit: String?) throws -> URL {
     return found
 }
 
-/// A one-line progress display on stderr, shown only when stderr is a terminal.
-struct ProgressLine {
+/// A one-line progress display on stderr, shown only when stderr is a terminal, redrawn at most 10 times a second.
+final class ProgressLine {
     let enabled = isatty(STDERR_FILENO) != 0
+    private var lastDrawn: UInt64 = 0
 
-    func update(_ text: String) {
+    func update(_ text: @autoclosure () -> String) {
         guard enabled else { return }
-        FileHandle.standardError.write(Data("\r\u{1B}[K\(text)".utf8))
+        let now = DispatchTime.now().uptimeNanoseconds
+        guard now - lastDrawn > 100_000_000 else { return }
+        lastDrawn = now
+        FileHandle.standardError.write(Data("\r\u{1B}[K\(text())".utf8))
     }
 
     func finish() {
