@@ -146,10 +146,13 @@ public struct LinearFlow: Sendable {
         // dW2/dt = -s (W1 u)_i d2_i (uses u before it is scaled by D1).
         BLAS.gemv(rows: n, columns: m, alpha: -s, w1, scratch.baseAddress!, beta: 0, f2)
         for i in 0..<n { f2[i] *= signs.d2[i] }
-        // dW1/dt = -s w2 (u D1)^T, a rank-one update of a zeroed block.
-        for j in 0..<m { scratch[j] *= signs.d1[j] }
-        f1.update(repeating: 0, count: n * m)
-        BLAS.ger(rows: n, columns: m, alpha: -s, w2, scratch.baseAddress!, f1)
+        // dW1/dt = -s w2 (u D1)^T, a rank-one outer product written in one pass (no zeroing + dger).
+        for j in 0..<m { scratch[j] *= -s * signs.d1[j] }
+        for i in 0..<n {
+            let row = f1 + i * m
+            let w = w2[i]
+            for j in 0..<m { row[j] = w * scratch[j] }
+        }
     }
 
     /// Row-major Jacobian d(dtheta/dt)/dtheta. W1[i, j] is coordinate i*M + j, W2[i] is N*M + i.
