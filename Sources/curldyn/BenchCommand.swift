@@ -24,8 +24,14 @@ struct Bench: ParsableCommand {
         let a = Matrix(rows: n, columns: n, elements: rng.gaussians(n * n))
         let b = Matrix(rows: n, columns: n, elements: rng.gaussians(n * n))
         var c = Matrix(rows: n, columns: n)
-        let gemm = best { Matrix.gemm(a, b, into: &c) }
-        print(String(format: "dgemm N=%d: %.1f GFLOP/s (%.1f ms)", n, 2 * pow(Double(n), 3) / gemm / 1e9, gemm * 1e3))
+        let threads = BLASThreads.count
+        for t in Set([threads, 1]).sorted(by: >) {
+            BLASThreads.set(t)
+            let gemm = best { Matrix.gemm(a, b, into: &c) }
+            print(String(format: "dgemm N=%d, %d BLAS thread(s): %.1f GFLOP/s (%.1f ms)", n, t, 2 * pow(Double(n), 3) / gemm / 1e9, gemm * 1e3))
+        }
+        BLASThreads.preferSingleThreadForSmallWork()  // as `integrate` does
+        print("small-matrix work below runs on \(BLASThreads.count) BLAS thread(s), as in `curldyn integrate`")
 
         let shape = try NetworkShape(inputs: 20, hidden: 199)
         let pair = try StudentTeacherPair(shape: shape, teacher: .uniform(scale: 1), student: .random(.uniform(scale: 1)), seed: 1)
@@ -49,6 +55,7 @@ struct Bench: ParsableCommand {
         print(String(format: "integrate curl flow M=20 N=199 to t=1000 (rk8pd, rtol %.0e, atol %.0e): %.1f ms",
                      options.relativeTolerance, options.absoluteTolerance, integrate * 1e3))
 
+        BLASThreads.set(threads)
         let m = eigenSize
         let general = Matrix(rows: m, columns: m, elements: rng.gaussians(m * m))
         var symmetric = general
@@ -56,7 +63,7 @@ struct Bench: ParsableCommand {
         for solver in [EigenSolver.gsl, .lapack] {
             let tg = best { _ = try? Eigen.eigenvalues(general, solver: solver) }
             let ts = best { _ = try? Eigen.symmetricEigenvalues(symmetric, solver: solver) }
-            print(String(format: "eigenvalues N=%d %@: general %.1f ms, symmetric %.1f ms", m, solver.rawValue, tg * 1e3, ts * 1e3))
+            print(String(format: "eigenvalues N=%d %@ (%d BLAS threads): general %.1f ms, symmetric %.1f ms", m, solver.rawValue, threads, tg * 1e3, ts * 1e3))
         }
     }
 

@@ -120,6 +120,7 @@ struct Integrate: ParsableCommand {
     }
 
     func run() throws {
+        BLASThreads.preferSingleThreadForSmallWork()
         // Find the figure script before anything is written, so that a bad --figures leaves OUT untouched.
         let figureScript = noPlot ? nil : try figuresDirectory(figures).appendingPathComponent("learning_curves.gp")
         if let figureScript, !FileManager.default.fileExists(atPath: figureScript.path) {
@@ -190,6 +191,6 @@ struct Integrate: ParsableCommand {
          ("t_first", "\(tFirst)"), ("points", "\(points)"), ("sigma_x2", "\(inputVariance)"), ("init", initialization.rawValue),
          ("init_scale", "\(initScale)"), ("teacher_scale", "\(teacherScale)"), ("start", start.rawValue),
          ("perturbation", "\(perturbation)"), ("stop_loss", stopLoss.map { "\($0)" } ?? "none"),
-         ("OPENBLAS_NUM_THREADS", ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"] ?? "default"), ("gsl", GSL.version)]
+         ("blas_threads", "\(BLASThreads.count)"), ("gsl", GSL.version)]
     }
 }

@@ -240,7 +240,7 @@ struct IntegrateCLITests {
                 let arguments = ["integrate", "--t-final", "50", "--points", "30", "--no-plot", "--out", box.out.path, "--name", "t\(threads)"]
                 try #require(try box.run(arguments, environment: ["OPENBLAS_NUM_THREADS": threads]).status == 0)
                 let file = try DataFileContents(contentsOf: box.out.appendingPathComponent("t\(threads).dat"))
-                #expect(file.header.contains { $0.contains("OPENBLAS_NUM_THREADS=\(threads)") })
+                #expect(file.header.contains { $0.contains("blas_threads=\(threads)") })
                 sets.append(file.sets)
             }
             #expect(sets[0].map(\.rows) == sets[1].map(\.rows))
