@@ -130,7 +130,7 @@ struct Integrate: ParsableCommand {
         let pair = try StudentTeacherPair(shape: shape, teacher: teacherInit, student: studentStart, seed: seed)
         let rules: [LearningRule] = rule.map { $0 == .gd ? .gradientDescent : curlRule }
         let progress = ProgressLine()
-        var curves: [(LearningRule, SignMatrices, LearningCurve)] = []
+        var curves: [(rule: LearningRule, flow: LinearFlow, curve: LearningCurve)] = []
         for r in rules {
             let flow = try LinearFlow(teacher: pair.teacher, rule: r, inputVariance: inputVariance)
             let curve = try flow.learningCurve(from: pair.student, options: solveOptions) { p in
@@ -140,7 +140,7 @@ struct Integrate: ParsableCommand {
             guard curve.status.isSuccess else {
                 throw CommandFailure("rule \(r.name): integration \(curve.status.summary); no output written")
             }
-            curves.append((r, flow.signs, curve))
+            curves.append((r, flow, curve))
         }
 
         let outDir = URL(fileURLWithPath: out)
@@ -149,24 +149,23 @@ struct Integrate: ParsableCommand {
             header: Provenance(tool: "curldyn", version: CurlDyn.version, command: commandLineString, parameters: parameters(shape), seed: seed,
                                notes: ["linear M -> N -> 1 student-teacher population flow, L = sigma_x^2/2 |W2 W1 - w*|^2"]),
             columns: LearningCurve.columns,
-            dataSets: curves.map { r, s, c in
-                .init(title: "\(r.name) flipped_inputs=\(s.flippedInputs) flipped_hidden=\(s.flippedHidden) status=\(c.status.summary)", rows: c.rows)
+            dataSets: curves.map { r, f, c in
+                .init(title: "\(r.name) flipped_inputs=\(f.signs.flippedInputs) flipped_hidden=\(f.signs.flippedHidden) status=\(c.status.summary)", rows: c.rows)
             })
         try AtomicFile.write(file.render(), to: dataURL)
 
         var figureURL: URL?
         if let figureScript {
             let png = outDir.appendingPathComponent("\(name).png")
-            let titles = curves.map { r, s, _ in r == .gradientDescent ? "gradient descent" : "curl descent (K1=\(s.flippedInputs), K2=\(s.flippedHidden))" }
+            let titles = curves.map { r, f, _ in r == .gradientDescent ? "gradient descent" : "curl descent (K1=\(f.signs.flippedInputs), K2=\(f.signs.flippedHidden))" }
             try Gnuplot.render(script: figureScript,
                                arguments: [dataURL.path, titles.joined(separator: ";"), "M=\(inputs), N=\(hidden), seed \(seed)"], output: png)
             figureURL = png
         }
 
-        let runs = try curves.map { r, s, c in
-            let flow = try LinearFlow(teacher: pair.teacher, rule: r, inputVariance: inputVariance)
+        let runs = try curves.map { r, flow, c in
             let lambdaMin = { (w: TwoLayerWeights) in try Eigen.symmetricEigenvalues(flow.stabilityMatrix(w.flattened)).first ?? .nan }
-            return RunSummary(rule: r.name, flippedInputs: s.flippedInputs, flippedHidden: s.flippedHidden, status: c.status.summary,
+            return RunSummary(rule: r.name, flippedInputs: flow.signs.flippedInputs, flippedHidden: flow.signs.flippedHidden, status: c.status.summary,
                               finalTime: c.times.last ?? 0, initialLoss: c.loss.first ?? .nan, finalLoss: c.finalLoss,
                               initialLambdaMinK: try lambdaMin(pair.student), finalLambdaMinK: try lambdaMin(c.finalWeights),
                               statistics: c.statistics)
