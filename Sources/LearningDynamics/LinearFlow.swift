@@ -21,8 +21,8 @@ public struct LinearFlow: Sendable {
         guard target.count == shape.inputs else {
             throw LearningDynamicsError.invalidParameter("the teacher map has \(target.count) entries, expected M = \(shape.inputs)")
         }
-        guard signs.d1.count == shape.inputs, signs.d2.count == shape.hidden else {
-            throw LearningDynamicsError.invalidParameter("sign matrices do not match the network shape")
+        guard signs.convention == .column, signs.d1.count == shape.inputs, signs.d2.count == shape.hidden else {
+            throw LearningDynamicsError.invalidParameter("the population flow takes column-convention sign matrices matching the network shape")
         }
         guard inputVariance > 0, inputVariance.isFinite else {
             throw LearningDynamicsError.invalidParameter("the input variance must be positive, got \(inputVariance)")
@@ -34,9 +34,13 @@ public struct LinearFlow: Sendable {
     }
 
     /// The flow for a teacher network and a rule.
-    public init(teacher: TwoLayerWeights, rule: LearningRule, inputVariance: Double = defaultInputVariance) throws {
+    /// The flow for a teacher network and a backpropagation rule (`seed` picks randomly selected flips).
+    public init(teacher: TwoLayerWeights, rule: LearningRule, inputVariance: Double = defaultInputVariance, seed: UInt64 = 0) throws {
+        guard rule.feedback == .backpropagation else {
+            throw LearningDynamicsError.invalidParameter("the linear population flow supports gradient and curl descent; use the full-batch flow for feedback alignment")
+        }
         let shape = teacher.shape
-        try self.init(shape: shape, target: teacher.endToEnd, signs: try rule.signs(for: shape), inputVariance: inputVariance)
+        try self.init(shape: shape, target: teacher.endToEnd, signs: try rule.signs(for: shape, seed: seed), inputVariance: inputVariance)
     }
 
     public var dimension: Int { shape.parameterCount }
@@ -58,7 +62,7 @@ public struct LinearFlow: Sendable {
 
     /// The gradient of the loss (what gradient descent follows, with a minus sign).
     public func lossGradient(_ theta: [Double]) throws -> [Double] {
-        let gd = try LinearFlow(shape: shape, target: target, signs: SignMatrices(shape: shape, flippedInputs: 0, flippedHidden: 0),
+        let gd = try LinearFlow(shape: shape, target: target, signs: .identity(shape),
                                 inputVariance: inputVariance)
         return gd.velocity(theta).map { -$0 }
     }

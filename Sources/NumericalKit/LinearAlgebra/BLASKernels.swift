@@ -23,3 +23,14 @@ public enum BLAS {
         for i in 0..<n { for j in 0..<i { c[i * n + j] = c[j * n + i] } }
     }
 }
+
+extension BLAS {
+    /// C = alpha * op(A) op(B) + beta * C on row-major storage; op(A) is m x k, op(B) is k x n, C is m x n.
+    @inline(__always)
+    public static func gemm(transposeA: Bool = false, transposeB: Bool = false, m: Int, n: Int, k: Int, alpha: Double,
+                            _ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, beta: Double, _ c: UnsafeMutablePointer<Double>) {
+        cblas_dgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(transposeA ? m : k), b, Int32(transposeB ? k : n),
+                    beta, c, Int32(n))
+    }
+}

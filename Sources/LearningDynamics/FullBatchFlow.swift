@@ -1,0 +1,79 @@
+import NumericalKit
+
+/// The continuous-time full-batch learning flow dtheta/dt = -S g(theta) of a training problem, with g the
+/// rule's (pseudo-)gradient on the whole training set (`BatchGradient`) and, under the norm constraint,
+/// the velocity projected onto the tangent spaces of the two norm spheres.
+public struct FullBatchFlow: Sendable {
+    public let problem: TrainingProblem
+    private let mask: [Double]
+
+    public init(_ problem: TrainingProblem) {
+        self.problem = problem
+        mask = problem.mask
+    }
+
+    public var shape: NetworkShape { problem.shape }
+    public var dimension: Int { shape.parameterCount }
+
+    /// The vector field as an allocation-free closure (it owns its gradient buffers).
+    public func makeVectorField() -> VectorField {
+        let kernel = BatchGradient(shape: shape, activation: problem.activation, capacity: problem.data.train.count)
+        let flow = self
+        return { _, y, dydt in flow.evaluate(y.baseAddress!, into: dydt.baseAddress!, kernel: kernel) }
+    }
+
+    /// dtheta/dt at theta.
+    public func velocity(_ theta: [Double]) -> [Double] {
+        precondition(theta.count == dimension)
+        let kernel = BatchGradient(shape: shape, activation: problem.activation, capacity: problem.data.train.count)
+        var out = [Double](repeating: 0, count: dimension)
+        theta.withUnsafeBufferPointer { t in out.withUnsafeMutableBufferPointer { evaluate(t.baseAddress!, into: $0.baseAddress!, kernel: kernel) } }
+        return out
+    }
+
+    /// The rule's (pseudo-)gradient g on the training set, before signs and projection.
+    public func pseudoGradient(_ theta: [Double]) -> [Double] {
+        let kernel = BatchGradient(shape: shape, activation: problem.activation, capacity: problem.data.train.count)
+        var g = [Double](repeating: 0, count: dimension)
+        theta.withUnsafeBufferPointer { t in
+            g.withUnsafeMutableBufferPointer { gradient(t.baseAddress!, into: $0.baseAddress!, kernel: kernel) }
+        }
+        return g
+    }
+
+    /// The loss whose gradient backpropagation follows: 1/2 mean e^2 for a linear output, the matching loss
+    /// mean (Psi(a2) - y a2) for a nonlinear output psi (Psi' = psi).
+    public func matchingLoss(_ theta: [Double]) -> Double {
+        let w = TwoLayerWeights(shape: shape, flattened: theta)
+        let train = problem.data.train
+        if problem.activation.output == .linear { return problem.trainLoss(w) }
+        let inner = NetworkActivation(hidden: problem.activation.hidden, output: .linear)
+        let a2 = Network.outputs(of: w, activation: inner, on: train.inputs)
+        let psi = problem.activation.output
+        return zip(a2, train.targets).reduce(0) { $0 + psi.antiderivative($1.0) - $1.1 * $1.0 } / Double(train.count)
+    }
+
+    /// The ODE problem that integrates this flow from the problem's start up to `endTime`.
+    public func odeProblem(endTime: Double) -> ODEProblem {
+        ODEProblem(initialState: problem.start.flattened, endTime: endTime, vectorField: makeVectorField())
+    }
+
+    func gradient(_ theta: UnsafePointer<Double>, into g: UnsafeMutablePointer<Double>, kernel: BatchGradient) {
+        let train = problem.data.train
+        train.inputs.elements.withUnsafeBufferPointer { x in
+            train.targets.withUnsafeBufferPointer { y in
+                if let b = problem.feedback {
+                    b.withUnsafeBufferPointer { kernel.evaluate(theta: theta, inputs: x.baseAddress!, targets: y.baseAddress!, count: train.count, feedback: $0.baseAddress!, into: g) }
+                } else {
+                    kernel.evaluate(theta: theta, inputs: x.baseAddress!, targets: y.baseAddress!, count: train.count, feedback: nil, into: g)
+                }
+            }
+        }
+    }
+
+    func evaluate(_ theta: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>, kernel: BatchGradient) {
+        gradient(theta, into: out, kernel: kernel)
+        for k in 0..<dimension { out[k] *= -mask[k] }
+        if problem.normConstraint { problem.projectOntoNormSpheres(theta, out) }
+    }
+}

@@ -1,0 +1,131 @@
+import NumericalKit
+
+/// The record of one training run, from either integrator: train and test loss and weight norms on a
+/// log-spaced time grid (t = lr * epochs for the discrete protocol), how the run ended and what it cost.
+public struct TrainingCurve: Sendable {
+    public var times: [Double]
+    public var trainLoss: [Double]
+    public var testLoss: [Double]
+    public var w1Norm: [Double]
+    public var w2Norm: [Double]
+    public var status: ODEStatus
+    /// Continuous: GSL's counts. Discrete: steps = minibatch updates, function evaluations = batch gradients.
+    public var statistics: ODEStatistics
+    public var finalWeights: TwoLayerWeights
+    /// Flattened weights sampled in the final window, for the order parameter q (empty unless requested).
+    public var window: [[Double]]
+    /// Discrete protocol: the reference's logged epoch index of each entry (entry 0 is "before training").
+    public var loggedEpochs: [Int] = []
+
+    public init(times: [Double], trainLoss: [Double], testLoss: [Double], w1Norm: [Double], w2Norm: [Double], status: ODEStatus,
+                statistics: ODEStatistics, finalWeights: TwoLayerWeights, window: [[Double]] = []) {
+        self.times = times
+        self.trainLoss = trainLoss
+        self.testLoss = testLoss
+        self.w1Norm = w1Norm
+        self.w2Norm = w2Norm
+        self.status = status
+        self.statistics = statistics
+        self.finalWeights = finalWeights
+        self.window = window
+    }
+
+    public static let columns = ["t", "train_loss", "test_loss", "w1_norm", "w2_norm"]
+
+    public var rows: [[Double]] { times.indices.map { [times[$0], trainLoss[$0], testLoss[$0], w1Norm[$0], w2Norm[$0]] } }
+
+    public var finalTrainLoss: Double { trainLoss.last ?? .nan }
+    public var finalTestLoss: Double { testLoss.last ?? .nan }
+    /// The largest recorded train loss (the reference's max-error maps use it to see transient ascent).
+    public var maxTrainLoss: Double { trainLoss.max() ?? .nan }
+
+    /// The first recorded time at which `loss` is below `threshold` (nil if never).
+    public func firstTime(below threshold: Double, of loss: KeyPath<TrainingCurve, [Double]>) -> Double? {
+        self[keyPath: loss].firstIndex { $0 < threshold }.map { times[$0] }
+    }
+}
+
+/// Options of the continuous full-batch integration.
+public struct ContinuousTrainingOptions: Sendable {
+    public var stepper = "rk8pd"
+    public var relativeTolerance = 1e-10
+    public var absoluteTolerance = 1e-14
+    public var endTime = 1000.0
+    public var firstObservation = 1e-2
+    public var observationCount = 200
+    public var maxSteps = 50_000_000
+    public var divergenceBound = 1e8
+    /// Stop once the train loss falls below this value (located as an event).
+    public var stopLoss: Double? = nil
+    /// Record `windowSamples` states equally spaced over the last `windowDuration` time units (for q).
+    public var windowDuration: Double? = nil
+    public var windowSamples = 1000
+
+    public init() {}
+
+    func validate() throws {
+        var base = LearningSolveOptions()
+        base.stepper = stepper
+        base.relativeTolerance = relativeTolerance
+        base.absoluteTolerance = absoluteTolerance
+        base.endTime = endTime
+        base.firstObservation = firstObservation
+        base.observationCount = observationCount
+        base.stopLoss = stopLoss
+        try base.validate()
+        if let d = windowDuration {
+            guard d > 0, d <= endTime, windowSamples >= 2 else {
+                throw LearningDynamicsError.invalidParameter("the q window must lie inside (0, t-final] with at least 2 samples")
+            }
+        }
+    }
+}
+
+extension FullBatchFlow {
+    /// Integrates the flow with GSL from the problem's start and records the training curve.
+    public func trainingCurve(options: ContinuousTrainingOptions, progress: ((ODEProgress) -> Void)? = nil) throws -> TrainingCurve {
+        try options.validate()
+        if Stepper.implicitNames.contains(options.stepper) {
+            throw LearningDynamicsError.invalidParameter("implicit steppers need the full-batch flow's Jacobian, which is not available yet; use an explicit stepper")
+        }
+        let stepper = try Stepper.named(options.stepper)
+        let p = problem
+        let nm = shape.hidden * shape.inputs
+        var ode = ODESolveOptions()
+        ode.relativeTolerance = options.relativeTolerance
+        ode.absoluteTolerance = options.absoluteTolerance
+        ode.maxSteps = options.maxSteps
+        ode.divergenceBound = options.divergenceBound
+        var grid = try OutputTimes.logarithmic(count: options.observationCount, first: options.firstObservation).times(start: 0, end: options.endTime)
+        var windowTimes: Set<Double> = []
+        if let d = options.windowDuration {
+            let t0 = options.endTime - d
+            let w = (0..<options.windowSamples).map { t0 + d * Double($0) / Double(options.windowSamples - 1) }
+            windowTimes = Set(w)
+            grid = Array(Set(grid).union(w)).sorted()
+        }
+        ode.output = .explicit(Array(grid.dropFirst()))
+        ode.saveStates = options.windowDuration != nil
+        ode.progress = progress
+        let weights = { (y: UnsafeBufferPointer<Double>) in TwoLayerWeights(shape: self.shape, flattened: Array(y)) }
+        ode.observables = [
+            { _, y in p.trainLoss(weights(y)) },
+            { _, y in p.testLoss(weights(y)) },
+            { _, y in Vector.norm(Array(y[0..<nm])) },
+            { _, y in Vector.norm(Array(y[nm...])) },
+        ]
+        if let threshold = options.stopLoss {
+            ode.stopCondition = StopCondition(threshold: threshold, direction: .falling) { _, y in p.trainLoss(weights(y)) }
+        }
+        let solution = try solve(odeProblem(endTime: options.endTime), stepper, options: ode)
+        // Keep the log-spaced grid in the curve; the window samples only feed q.
+        let logGrid = Set(try OutputTimes.logarithmic(count: options.observationCount, first: options.firstObservation).times(start: 0, end: options.endTime))
+        let keep = solution.times.indices.filter { logGrid.contains(solution.times[$0]) || solution.times[$0] == solution.times.last }
+        let window = solution.states.isEmpty ? [] : solution.times.indices.filter { windowTimes.contains(solution.times[$0]) }.map { solution.states[$0] }
+        return TrainingCurve(
+            times: keep.map { solution.times[$0] }, trainLoss: keep.map { solution.observables[0][$0] },
+            testLoss: keep.map { solution.observables[1][$0] }, w1Norm: keep.map { solution.observables[2][$0] },
+            w2Norm: keep.map { solution.observables[3][$0] }, status: solution.status, statistics: solution.statistics,
+            finalWeights: TwoLayerWeights(shape: shape, flattened: solution.finalState), window: window)
+    }
+}
