@@ -43,7 +43,7 @@ public struct LearningSolveOptions: Sendable {
 /// The observables of one learning run on its time grid, with how the integration ended and what it cost.
 public struct LearningCurve: Sendable {
     public var times: [Double]
-    /// Population loss sigma_x^2/2 |u|^2.
+    /// Population loss 1/2 u Sigma u^T.
     public var loss: [Double]
     /// |u| = |W2 W1 - w*|.
     public var errorNorm: [Double]
@@ -80,14 +80,18 @@ extension LinearFlow {
         ode.output = .logarithmic(count: options.observationCount, first: options.firstObservation)
         ode.saveStates = false
         ode.progress = progress
-        let lossOf: StateFunction = { _, y in
+        let errorOf = { (y: UnsafeBufferPointer<Double>) -> [Double] in
             var u = [Double](repeating: 0, count: m)
             u.withUnsafeMutableBufferPointer { self.computeError(y, into: $0) }
-            return 0.5 * self.inputVariance * Vector.dot(u, u)
+            return u
+        }
+        let lossOf: StateFunction = { _, y in
+            let u = errorOf(y)
+            return 0.5 * Vector.dot(u, self.weighted(u))
         }
         ode.observables = [
             lossOf,
-            { t, y in (2 * lossOf(t, y) / self.inputVariance).squareRoot() },
+            { _, y in Vector.norm(errorOf(y)) },
             { _, y in Vector.norm(Array(y[0..<nm])) },
             { _, y in Vector.norm(Array(y[nm...])) },
         ]

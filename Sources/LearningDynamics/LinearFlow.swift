@@ -1,23 +1,27 @@
 import NumericalKit
 
 /// The population learning flow of a linear student M -> N -> 1 learning a linear teacher from inputs
-/// x ~ N(0, sigma_x^2 I) (../shared/reference/curl-descent.md section 2.2):
+/// x ~ N(0, Sigma), Sigma = sigma_x^2 I by default (../shared/reference/curl-descent.md section 2.2):
 ///
-///     L = sigma_x^2 / 2 |u|^2,  u = W2 W1 - w*,
-///     dW1/dt = -sigma_x^2 W2^T u D1,   dW2/dt = -sigma_x^2 u W1^T D2,
+///     L = 1/2 u Sigma u^T,  u = W2 W1 - w*,
+///     dW1/dt = -W2^T (u Sigma) D1,   dW2/dt = -(u Sigma) W1^T D2,
 ///
 /// i.e. dtheta/dt = -S grad L with S = diag(I_N (x) D1, D2). Gradient descent is S = I.
+/// The error obeys du/dt = -u Sigma K with K = |w2|^2 D1 + W1^T D2 W1.
 public struct LinearFlow: Sendable {
     public let shape: NetworkShape
     /// The teacher's end-to-end map w* = W2* W1* (length M).
     public let target: [Double]
     public let signs: SignMatrices
-    /// The input variance sigma_x^2.
+    /// The input variance sigma_x^2 (of an isotropic input distribution).
     public let inputVariance: Double
+    /// A general input covariance Sigma (M x M, symmetric positive definite); nil means sigma_x^2 I.
+    public let inputCovariance: Matrix?
 
     public static let defaultInputVariance = 0.5
 
-    public init(shape: NetworkShape, target: [Double], signs: SignMatrices, inputVariance: Double = defaultInputVariance) throws {
+    public init(shape: NetworkShape, target: [Double], signs: SignMatrices, inputVariance: Double = defaultInputVariance,
+                inputCovariance: Matrix? = nil) throws {
         guard target.count == shape.inputs else {
             throw LearningDynamicsError.invalidParameter("the teacher map has \(target.count) entries, expected M = \(shape.inputs)")
         }
@@ -27,20 +31,37 @@ public struct LinearFlow: Sendable {
         guard inputVariance > 0, inputVariance.isFinite else {
             throw LearningDynamicsError.invalidParameter("the input variance must be positive, got \(inputVariance)")
         }
+        if let sigma = inputCovariance {
+            guard sigma.rows == shape.inputs, sigma.columns == shape.inputs else {
+                throw LearningDynamicsError.invalidParameter("the input covariance must be \(shape.inputs) x \(shape.inputs), got \(sigma.rows) x \(sigma.columns)")
+            }
+            guard sigma.elements.allSatisfy(\.isFinite), sigma.asymmetry <= 1e-12 * max(1, sigma.frobeniusNorm),
+                  let smallest = try? Eigen.symmetricEigenvalues(sigma).first, smallest > 0 else {
+                throw LearningDynamicsError.invalidParameter("the input covariance must be symmetric positive definite")
+            }
+        }
         self.shape = shape
         self.target = target
         self.signs = signs
         self.inputVariance = inputVariance
+        self.inputCovariance = inputCovariance
+    }
+
+    /// Sigma as a matrix (sigma_x^2 I when isotropic).
+    public var covarianceMatrix: Matrix {
+        inputCovariance ?? Matrix.diagonal(Array(repeating: inputVariance, count: shape.inputs))
     }
 
     /// The flow for a teacher network and a rule.
     /// The flow for a teacher network and a backpropagation rule (`seed` picks randomly selected flips).
-    public init(teacher: TwoLayerWeights, rule: LearningRule, inputVariance: Double = defaultInputVariance, seed: UInt64 = 0) throws {
+    public init(teacher: TwoLayerWeights, rule: LearningRule, inputVariance: Double = defaultInputVariance,
+                inputCovariance: Matrix? = nil, seed: UInt64 = 0) throws {
         guard rule.feedback == .backpropagation else {
             throw LearningDynamicsError.invalidParameter("the linear population flow supports gradient and curl descent; use the full-batch flow for feedback alignment")
         }
         let shape = teacher.shape
-        try self.init(shape: shape, target: teacher.endToEnd, signs: try rule.signs(for: shape, seed: seed), inputVariance: inputVariance)
+        try self.init(shape: shape, target: teacher.endToEnd, signs: try rule.signs(for: shape, seed: seed), inputVariance: inputVariance,
+                      inputCovariance: inputCovariance)
     }
 
     public var dimension: Int { shape.parameterCount }
@@ -54,16 +75,21 @@ public struct LinearFlow: Sendable {
         return u
     }
 
-    /// The population loss sigma_x^2 / 2 |u|^2.
+    /// The population loss 1/2 u Sigma u^T (sigma_x^2 / 2 |u|^2 for isotropic inputs).
     public func loss(_ theta: [Double]) -> Double {
         let u = error(theta)
-        return 0.5 * inputVariance * Vector.dot(u, u)
+        return 0.5 * Vector.dot(u, weighted(u))
+    }
+
+    /// u Sigma (Sigma is symmetric).
+    public func weighted(_ u: [Double]) -> [Double] {
+        inputCovariance.map { $0 * u } ?? u.map { inputVariance * $0 }
     }
 
     /// The gradient of the loss (what gradient descent follows, with a minus sign).
     public func lossGradient(_ theta: [Double]) throws -> [Double] {
-        let gd = try LinearFlow(shape: shape, target: target, signs: .identity(shape),
-                                inputVariance: inputVariance)
+        let gd = try LinearFlow(shape: shape, target: target, signs: .identity(shape), inputVariance: inputVariance,
+                                inputCovariance: inputCovariance)
         return gd.velocity(theta).map { -$0 }
     }
 
@@ -71,7 +97,7 @@ public struct LinearFlow: Sendable {
     public func velocity(_ theta: [Double]) -> [Double] {
         precondition(theta.count == dimension)
         var out = [Double](repeating: 0, count: dimension)
-        var scratch = [Double](repeating: 0, count: shape.inputs)
+        var scratch = [Double](repeating: 0, count: 2 * shape.inputs)
         theta.withUnsafeBufferPointer { t in
             out.withUnsafeMutableBufferPointer { o in scratch.withUnsafeMutableBufferPointer { evaluate(t, into: o, scratch: $0) } }
         }
@@ -95,9 +121,9 @@ public struct LinearFlow: Sendable {
 
     // MARK: - For the ODE solver
 
-    /// The vector field as an allocation-free closure (it owns one scratch buffer of length M).
+    /// The vector field as an allocation-free closure (it owns one scratch buffer of length 2M).
     public func makeVectorField() -> VectorField {
-        let scratch = UnsafeMutableBufferPointer<Double>.allocate(capacity: shape.inputs)
+        let scratch = UnsafeMutableBufferPointer<Double>.allocate(capacity: 2 * shape.inputs)
         let owner = ScratchOwner(scratch)
         let flow = self
         return { _, y, dydt in
@@ -137,21 +163,29 @@ public struct LinearFlow: Sendable {
         BLAS.gemv(transpose: true, rows: shape.hidden, columns: shape.inputs, alpha: 1, w1, w2, beta: -1, u.baseAddress!)
     }
 
-    /// dtheta/dt into `out`; `scratch` has room for M doubles. Two dgemv and one dger: O(NM) flops, no allocation.
+    /// dtheta/dt into `out`; `scratch` has room for 2M doubles. Two or three dgemv and an outer product:
+    /// O(NM + M^2) flops, no allocation.
     func evaluate(_ theta: UnsafeBufferPointer<Double>, into out: UnsafeMutableBufferPointer<Double>,
                   scratch: UnsafeMutableBufferPointer<Double>) {
         let (m, n) = (shape.inputs, shape.hidden)
-        let s = inputVariance
         computeError(theta, into: scratch)
+        // v = u Sigma, in the second half of the scratch buffer.
+        let u = scratch.baseAddress!
+        let v = u + m
+        if let sigma = inputCovariance {
+            sigma.elements.withUnsafeBufferPointer { BLAS.gemv(rows: m, columns: m, alpha: 1, $0.baseAddress!, u, beta: 0, v) }
+        } else {
+            for j in 0..<m { v[j] = inputVariance * u[j] }
+        }
         let w1 = theta.baseAddress!
         let w2 = w1 + n * m
         let f1 = out.baseAddress!
         let f2 = f1 + n * m
-        // dW2/dt = -s (W1 u)_i d2_i (uses u before it is scaled by D1).
-        BLAS.gemv(rows: n, columns: m, alpha: -s, w1, scratch.baseAddress!, beta: 0, f2)
+        // dW2/dt = -(W1 v)_i d2_i.
+        BLAS.gemv(rows: n, columns: m, alpha: -1, w1, v, beta: 0, f2)
         for i in 0..<n { f2[i] *= signs.d2[i] }
-        // dW1/dt = -s w2 (u D1)^T, a rank-one outer product written in one pass (no zeroing + dger).
-        for j in 0..<m { scratch[j] *= -s * signs.d1[j] }
+        // dW1/dt = -w2 (v D1)^T, a rank-one outer product written in one pass (no zeroing + dger).
+        for j in 0..<m { scratch[j] = -v[j] * signs.d1[j] }
         for i in 0..<n {
             let row = f1 + i * m
             let w = w2[i]
@@ -160,37 +194,42 @@ public struct LinearFlow: Sendable {
     }
 
     /// Row-major Jacobian d(dtheta/dt)/dtheta. W1[i, j] is coordinate i*M + j, W2[i] is N*M + i.
+    /// With v = u Sigma and B = W1 Sigma:
+    ///     dF1[i,j]/dW1[k,l] = -d1_j w2_i w2_k Sigma_jl      dF1[i,j]/dW2[k] = -d1_j (delta_ik v_j + w2_i B_kj)
+    ///     dF2[i]/dW1[k,l]   = -d2_i (delta_ik v_l + w2_k B_il)   dF2[i]/dW2[k] = -d2_i (B W1^T)_ik
     func fillJacobian(_ theta: UnsafeBufferPointer<Double>, into jac: UnsafeMutableBufferPointer<Double>) {
         let (m, n) = (shape.inputs, shape.hidden)
         let p = dimension
-        let s = inputVariance
         let w1 = theta.baseAddress!
         let w2 = w1 + n * m
-        var u = [Double](repeating: 0, count: m)
-        u.withUnsafeMutableBufferPointer { computeError(theta, into: $0) }
+        let sigma = covarianceMatrix
+        let weights = TwoLayerWeights(shape: shape, flattened: Array(theta))
+        let v = weighted(error(Array(theta)))
+        let b = weights.w1 * sigma               // N x M
+        let bw = b * weights.w1.transposed       // N x N, symmetric
         jac.update(repeating: 0)
         for i in 0..<n {
             for j in 0..<m {
                 let row = (i * m + j) * p
-                let c = -s * signs.d1[j]
-                // d F1[i,j] / d W1[k,j] = -s d1_j w2_i w2_k
-                for k in 0..<n { jac[row + k * m + j] = c * w2[i] * w2[k] }
-                // d F1[i,j] / d W2[k] = -s d1_j (delta_ik u_j + w2_i W1[k,j])
-                for k in 0..<n { jac[row + n * m + k] = c * w2[i] * w1[k * m + j] }
-                jac[row + n * m + i] += c * u[j]
+                let c = -signs.d1[j]
+                for k in 0..<n {
+                    let ck = c * w2[i] * w2[k]
+                    if inputCovariance == nil {
+                        jac[row + k * m + j] = ck * inputVariance
+                    } else {
+                        for l in 0..<m { jac[row + k * m + l] = ck * sigma[j, l] }
+                    }
+                }
+                for k in 0..<n { jac[row + n * m + k] = c * w2[i] * b[k, j] }
+                jac[row + n * m + i] += c * v[j]
             }
         }
-        // W1 W1^T for d F2 / d W2.
-        var gram = [Double](repeating: 0, count: n * n)
-        gram.withUnsafeMutableBufferPointer { BLAS.outerGram(rows: n, columns: m, w1, into: $0.baseAddress!) }
         for i in 0..<n {
             let row = (n * m + i) * p
-            let c = -s * signs.d2[i]
-            // d F2[i] / d W1[k,l] = -s d2_i (w2_k W1[i,l] + delta_ik u_l)
-            for k in 0..<n { for l in 0..<m { jac[row + k * m + l] = c * w2[k] * w1[i * m + l] } }
-            for l in 0..<m { jac[row + i * m + l] += c * u[l] }
-            // d F2[i] / d W2[k] = -s d2_i (W1 W1^T)_ik
-            for k in 0..<n { jac[row + n * m + k] = c * gram[i * n + k] }
+            let c = -signs.d2[i]
+            for k in 0..<n { for l in 0..<m { jac[row + k * m + l] = c * w2[k] * b[i, l] } }
+            for l in 0..<m { jac[row + i * m + l] += c * v[l] }
+            for k in 0..<n { jac[row + n * m + k] = c * bw[i, k] }
         }
     }
 }

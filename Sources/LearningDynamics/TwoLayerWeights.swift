@@ -79,15 +79,21 @@ public struct StudentTeacherPair: Equatable, Sendable {
     public let teacher: TwoLayerWeights
     public let student: TwoLayerWeights
 
-    public init(shape: NetworkShape, teacher teacherInit: WeightInitialization, student start: StudentStart, seed: UInt64) throws {
+    /// A teacher of `teacherHidden` hidden neurons (default: the student's width) and a student of `shape`.
+    public init(shape: NetworkShape, teacherHidden: Int? = nil, teacher teacherInit: WeightInitialization, student start: StudentStart,
+                seed: UInt64) throws {
         try teacherInit.validate()
-        teacher = teacherInit.draw(shape, from: RandomStream(seed: seed, task: 0))
-        let stream = RandomStream(seed: seed, task: 1)
+        let teacherShape = try NetworkShape(inputs: shape.inputs, hidden: teacherHidden ?? shape.hidden)
+        teacher = teacherInit.draw(teacherShape, from: RandomStream(seed: seed, task: SeedStream.teacher))
+        let stream = RandomStream(seed: seed, task: SeedStream.student)
         switch start {
         case .random(let initialization):
             try initialization.validate()
             student = initialization.draw(shape, from: stream)
         case .nearTeacher(let perturbation):
+            guard teacherShape == shape else {
+                throw LearningDynamicsError.invalidParameter("a student can start on the teacher only when both have \(shape.hidden) hidden neurons")
+            }
             guard perturbation >= 0, perturbation.isFinite else {
                 throw LearningDynamicsError.invalidParameter("the perturbation off the teacher must be non-negative, got \(perturbation)")
             }

@@ -185,3 +185,61 @@ func vectorFieldIsMinusSignMatrixTimesFiniteDifferenceGradient(flippedInputs: In
     #expect(curve.times.allSatisfy { $0 <= time })
     #expect(curve.loss.allSatisfy { $0.isFinite })
 }
+
+/// A random symmetric positive definite covariance A A^T / M + 0.1 I.
+func randomCovariance(_ m: Int, seed: UInt64) -> Matrix {
+    let a = Matrix(rows: m, columns: m, elements: RandomStream(seed: seed).gaussians(m * m))
+    var sigma = a * a.transposed
+    for i in 0..<m { for j in 0..<m { sigma[i, j] = sigma[i, j] / Double(m) + (i == j ? 0.1 : 0) } }
+    return sigma
+}
+
+@Test func anisotropicInputsGiveTheGradientOfTheCovarianceWeightedLoss() throws {
+    let (isotropic, pair) = try mixedFlipSetup()
+    let sigma = randomCovariance(isotropic.shape.inputs, seed: 21)
+    let flow = try LinearFlow(teacher: pair.teacher, rule: .curl(flippedInputs: .count(2), flippedHidden: .count(3)), inputCovariance: sigma)
+    let theta = pair.student.flattened
+    // L = 1/2 u Sigma u^T, checked against a direct evaluation and its finite-difference gradient.
+    let u = flow.error(theta)
+    #expect(abs(flow.loss(theta) - 0.5 * Vector.dot(u, sigma * u)) < 1e-14)
+    let gradient = finiteDifferenceGradient(flow.loss, at: theta)
+    let signs = (0..<flow.shape.hidden).flatMap { _ in flow.signs.d1 } + flow.signs.d2
+    #expect(Vector.maxAbsDifference(flow.velocity(theta), zip(signs, gradient).map { -$0 * $1 }) < 1e-8)
+    // Sigma = sigma_x^2 I reproduces the isotropic flow.
+    let scaled = try LinearFlow(teacher: pair.teacher, rule: .curl(flippedInputs: .count(2), flippedHidden: .count(3)),
+                                inputCovariance: .diagonal(Array(repeating: 0.5, count: flow.shape.inputs)))
+    #expect(Vector.maxAbsDifference(scaled.velocity(theta), isotropic.velocity(theta)) < 1e-15)
+}
+
+@Test func anisotropicJacobianMatchesFiniteDifferencesAndErrorDynamicsUseSigmaK() throws {
+    let (isotropic, pair) = try mixedFlipSetup()
+    let sigma = randomCovariance(isotropic.shape.inputs, seed: 22)
+    let flow = try LinearFlow(teacher: pair.teacher, rule: .curl(flippedInputs: .count(2), flippedHidden: .count(3)), inputCovariance: sigma)
+    let theta = pair.student.flattened
+    let jacobian = flow.jacobian(theta)
+    let h = 1e-6
+    var worst = 0.0
+    for j in theta.indices {
+        var plus = theta, minus = theta
+        plus[j] += h
+        minus[j] -= h
+        let column = zip(flow.velocity(plus), flow.velocity(minus)).map { ($0 - $1) / (2 * h) }
+        for i in theta.indices { worst = max(worst, abs(jacobian[i, j] - column[i])) }
+    }
+    #expect(worst < 1e-7)
+    // du/dt = -u Sigma K (curl-descent.md 2.2 with the population covariance).
+    let w = TwoLayerWeights(shape: flow.shape, flattened: theta)
+    let v = TwoLayerWeights(shape: flow.shape, flattened: flow.velocity(theta))
+    let (m, n) = (flow.shape.inputs, flow.shape.hidden)
+    let dudt = (0..<m).map { j in (0..<n).reduce(0.0) { $0 + v.w2[$1] * w.w1[$1, j] + w.w2[$1] * v.w1[$1, j] } }
+    let predicted = flow.stabilityMatrix(theta).transposed * (sigma * flow.error(theta)).map { -$0 }
+    #expect(Vector.maxAbsDifference(dudt, predicted) < 1e-12)
+}
+
+@Test func nonPositiveDefiniteCovarianceIsRejected() throws {
+    let (flow, pair) = try mixedFlipSetup()
+    var bad = Matrix.identity(flow.shape.inputs)
+    bad[0, 0] = -1
+    #expect(throws: LearningDynamicsError.self) { try LinearFlow(teacher: pair.teacher, rule: .gradientDescent, inputCovariance: bad) }
+    #expect(throws: LearningDynamicsError.self) { try LinearFlow(teacher: pair.teacher, rule: .gradientDescent, inputCovariance: .identity(2)) }
+}
