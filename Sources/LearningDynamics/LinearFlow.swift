@@ -107,8 +107,13 @@ public struct LinearFlow: Sendable {
     /// The stability matrix K = |w2|^2 D1 + W1^T D2 W1 (M x M, symmetric): du/dt = -sigma_x^2 u K exactly,
     /// and on the solution manifold the non-zero Jacobian eigenvalues are -sigma_x^2 eig(K).
     public func stabilityMatrix(_ theta: [Double]) -> Matrix {
-        let w = TwoLayerWeights(shape: shape, flattened: theta)
-        let (m, n) = (shape.inputs, shape.hidden)
+        Self.stabilityMatrix(TwoLayerWeights(shape: shape, flattened: theta), signs: signs)
+    }
+
+    /// K = |w2|^2 D1 + W1^T D2 W1 for any weights and column-convention signs (it does not involve the teacher).
+    public static func stabilityMatrix(_ w: TwoLayerWeights, signs: SignMatrices) -> Matrix {
+        precondition(signs.convention == .column && signs.d1.count == w.w1.columns && signs.d2.count == w.w1.rows)
+        let (m, n) = (w.w1.columns, w.w1.rows)
         // W1^T D2 W1 = sum_i d2_i w1_i^T w1_i: scale the rows of W1 by d2 and multiply by W1^T.
         var scaled = w.w1
         for i in 0..<n { for j in 0..<m { scaled[i, j] *= signs.d2[i] } }

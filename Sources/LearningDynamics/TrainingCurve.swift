@@ -63,7 +63,7 @@ public struct ContinuousTrainingOptions: Sendable {
 
     public init() {}
 
-    func validate() throws {
+    func validate(parameterCount: Int? = nil) throws {
         var base = LearningSolveOptions()
         base.stepper = stepper
         base.relativeTolerance = relativeTolerance
@@ -72,7 +72,7 @@ public struct ContinuousTrainingOptions: Sendable {
         base.firstObservation = firstObservation
         base.observationCount = observationCount
         base.stopLoss = stopLoss
-        try base.validate()
+        try base.validate(parameterCount: parameterCount)
         if let d = windowDuration {
             guard d > 0, d <= endTime, windowSamples >= 2 else {
                 throw LearningDynamicsError.invalidParameter("the q window must lie inside (0, t-final] with at least 2 samples")
@@ -84,11 +84,8 @@ public struct ContinuousTrainingOptions: Sendable {
 extension FullBatchFlow {
     /// Integrates the flow with GSL from the problem's start and records the training curve.
     public func trainingCurve(options: ContinuousTrainingOptions, progress: ((ODEProgress) -> Void)? = nil) throws -> TrainingCurve {
-        try options.validate()
-        if Stepper.implicitNames.contains(options.stepper) {
-            throw LearningDynamicsError.invalidParameter("implicit steppers need the full-batch flow's Jacobian, which is not available yet; use an explicit stepper")
-        }
-        let stepper = try Stepper.named(options.stepper)
+        try options.validate(parameterCount: dimension)
+        let stepper = try Stepper.named(options.stepper, jacobian: Stepper.implicitNames.contains(options.stepper) ? makeJacobian() : nil)
         let p = problem
         let nm = shape.hidden * shape.inputs
         var ode = ODESolveOptions()
