@@ -63,7 +63,7 @@ public struct ContinuousTrainingOptions: Sendable {
 
     public init() {}
 
-    func validate(parameterCount: Int? = nil) throws {
+    public func validate(parameterCount: Int? = nil) throws {
         var base = LearningSolveOptions()
         base.stepper = stepper
         base.relativeTolerance = relativeTolerance

@@ -4,91 +4,157 @@ import GnuplotIO
 import LearningDynamics
 import NumericalKit
 
-/// `curldyn integrate`: the population learning flow of a linear M -> N -> 1 student-teacher pair,
-/// for gradient descent and curl descent from the same teacher and student start.
+/// `curldyn integrate`: one student-teacher learning run per rule, from the same teacher, start and data.
 struct Integrate: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Integrate the linear student-teacher learning flow (GD and/or curl descent) with GSL.",
+        abstract: "Integrate student-teacher learning dynamics (GD, curl descent, feedback alignment) for one seed.",
         discussion: """
-        Writes OUT/NAME.dat (gnuplot data, one index per rule: t, loss, |u|, |W1|_F, |W2|) and renders \
-        OUT/NAME.png with figures/learning_curves.gp. Without flip options, curl descent flips half the \
-        hidden neurons (alpha_r = 0.5).
+        Linear networks without --train-size follow the population flow (loss sigma_x^2/2 |W2 W1 - w*|^2) and \
+        OUT/NAME.dat has columns t, loss, |u|, |W1|_F, |W2|; otherwise a finite training set is used (full-batch \
+        flow, or the reference's minibatch protocol with --protocol discrete) and the columns are t, train loss, \
+        test loss, |W1|_F, |W2|. One data set (gnuplot index) per rule; OUT/NAME.png shows the curves. \
+        Without flip options, curl descent flips half the hidden neurons (alpha_r = 0.5).
         """)
 
-    enum RuleName: String, ExpressibleByArgument, CaseIterable { case gd, curl }
-    enum InitName: String, ExpressibleByArgument, CaseIterable { case uniform, normal }
-    enum StartName: String, ExpressibleByArgument, CaseIterable { case random, teacher }
-
-    @Option(name: [.customShort("M"), .long], parsing: .unconditional, help: "Number of input neurons M.") var inputs = 20
-    @Option(name: [.customShort("N"), .long], parsing: .unconditional, help: "Number of hidden neurons N.") var hidden = 199
-    @Option(parsing: .unconditional, help: "Number of rule-flipped input neurons (flips columns of W1, matrix D1).") var flipInputs: Int?
-    @Option(parsing: .unconditional, help: "Number of rule-flipped hidden neurons (flips columns of W2, matrix D2).") var flipHidden: Int?
-    @Option(name: .customLong("alpha-h"), parsing: .unconditional, help: "Fraction of rule-flipped input neurons (alternative to --flip-inputs).") var alphaH: Double?
-    @Option(name: .customLong("alpha-r"), parsing: .unconditional, help: "Fraction of rule-flipped hidden neurons (alternative to --flip-hidden).") var alphaR: Double?
-    @Option(parsing: .upToNextOption, help: "Rules to run: gd, curl, or both.") var rule: [RuleName] = [.gd, .curl]
-    @Option(parsing: .unconditional, help: "Seed of the teacher, the student start and every other draw.") var seed: UInt64 = 1
-    @Option(help: "GSL stepper: \(Stepper.names.joined(separator: ", ")).") var stepper = "rk8pd"
-    @Option(parsing: .unconditional, help: "Relative tolerance of the adaptive stepper.") var rtol = LearningSolveOptions().relativeTolerance
-    @Option(parsing: .unconditional, help: "Absolute tolerance of the adaptive stepper.") var atol = LearningSolveOptions().absoluteTolerance
-    @Option(parsing: .unconditional, help: "Final time t (in units where one epoch of the reference is lr).") var tFinal = 1000.0
-    @Option(parsing: .unconditional, help: "First nonzero observation time (observations are log-spaced).") var tFirst = 1e-2
-    @Option(parsing: .unconditional, help: "Number of log-spaced observation times.") var points = 200
-    @Option(parsing: .unconditional, help: "Input variance sigma_x^2.") var inputVariance = LinearFlow.defaultInputVariance
-    @Option(help: "Weight distribution: uniform or normal.") var initialization: InitName = .uniform
-    @Option(parsing: .unconditional, help: "Student init range r (W1 at r/sqrt(M), W2 at r/sqrt(N)).") var initScale = 1.0
-    @Option(parsing: .unconditional, help: "Teacher init range.") var teacherScale = 1.0
-    @Option(help: "Student start: random, or teacher (on the solution manifold, plus --perturbation).") var start: StartName = .random
-    @Option(parsing: .unconditional, help: "Standard deviation of the Gaussian offset of every weight when starting at the teacher.") var perturbation = 1e-3
-    @Option(parsing: .unconditional, help: "Stop a run early when the loss falls below this value.") var stopLoss: Double?
-    @Option(help: "Output directory.") var out = "out"
+    @OptionGroup(title: "Networks and data") var network: NetworkOptions
+    @OptionGroup(title: "Rules") var rules: RuleOptions
+    @OptionGroup(title: "Dynamics") var dynamics: DynamicsOptions
+    @OptionGroup(title: "Output") var output: OutputOptions
+    @Option(parsing: .unconditional, help: "Seed of the teacher, the student start, the data and every other draw.") var seed: UInt64 = 1
     @Option(help: "Base name of the output files.") var name = "integrate"
-    @Option(help: "Directory of the gnuplot figure scripts (default: ./figures).") var figures: String?
-    @Flag(help: "Write the data file but render no figure.") var noPlot = false
-    @Flag(help: "Print a machine-readable summary on stdout.") var json = false
+    @Option(help: "Save each rule's final weights to OUT/NAME_<rule>.state (load with --load-state).") var saveState = false
+
+    /// The population flow applies to linear networks learning from the input distribution itself.
+    var usesPopulationFlow: Bool {
+        network.activation == .linear && network.trainSize == nil && dynamics.integration == .continuous && !dynamics.normConstraint
+            && dynamics.qWindow == nil && rules.rules.allSatisfy { $0.feedback == .backpropagation }
+    }
+
+    var trainCount: Int { network.trainSize ?? 250 }
 
     func validate() throws {
-        guard inputs > 0 else { throw ValidationError("--inputs must be positive, got \(inputs)") }
-        guard hidden > 0 else { throw ValidationError("--hidden must be positive, got \(hidden)") }
-        if flipInputs != nil && alphaH != nil { throw ValidationError("give --flip-inputs or --alpha-h, not both") }
-        if flipHidden != nil && alphaR != nil { throw ValidationError("give --flip-hidden or --alpha-r, not both") }
-        do {
-            _ = try curlRule.signs(for: try NetworkShape(inputs: inputs, hidden: hidden))
-            _ = try StudentTeacherPair(shape: NetworkShape(inputs: 1, hidden: 1), teacher: teacherInit, student: studentStart, seed: 0)
-            try solveOptions.validate(parameterCount: hidden * inputs + hidden)
-        } catch let error as LearningDynamicsError {
-            throw ValidationError(error.description)
-        }
-        guard inputVariance > 0, inputVariance.isFinite else { throw ValidationError("--input-variance must be positive") }
-        guard !rule.isEmpty else { throw ValidationError("--rule needs at least one of gd, curl") }
         guard !name.isEmpty, !name.contains("/") else { throw ValidationError("--name must be a plain file name") }
-    }
-
-    var curlRule: LearningRule {
-        let onInputs: FlipCount = alphaH.map(FlipCount.fraction) ?? .count(flipInputs ?? 0)
-        let noFlipsGiven = flipInputs == nil && alphaH == nil && flipHidden == nil && alphaR == nil
-        let onHidden: FlipCount = alphaR.map(FlipCount.fraction) ?? flipHidden.map(FlipCount.count) ?? (noFlipsGiven ? .fraction(0.5) : .count(0))
-        return .curl(flippedInputs: onInputs, flippedHidden: onHidden)
-    }
-
-    var teacherInit: WeightInitialization { initialization == .uniform ? .uniform(scale: teacherScale) : .normal(scale: teacherScale) }
-
-    var studentStart: StudentStart {
-        switch start {
-        case .random: .random(initialization == .uniform ? .uniform(scale: initScale) : .normal(scale: initScale))
-        case .teacher: .nearTeacher(perturbation: perturbation)
+        try rethrowingAsValidation {
+            let shape = try network.shape
+            for rule in rules.rules { _ = try rule.signs(for: shape) }
+            if usesPopulationFlow { try populationOptions.validate(parameterCount: shape.parameterCount) }
+            _ = try dynamics.integrator(trainCount: trainCount)
         }
     }
 
-    var solveOptions: LearningSolveOptions {
+    var populationOptions: LearningSolveOptions {
         var o = LearningSolveOptions()
-        o.stepper = stepper
-        o.relativeTolerance = rtol
-        o.absoluteTolerance = atol
-        o.endTime = tFinal
-        o.firstObservation = tFirst
-        o.observationCount = points
-        o.stopLoss = stopLoss
+        o.stepper = dynamics.stepper
+        o.relativeTolerance = dynamics.rtol
+        o.absoluteTolerance = dynamics.atol
+        o.endTime = dynamics.tFinal
+        o.firstObservation = dynamics.tFirst
+        o.observationCount = dynamics.points
+        o.stopLoss = dynamics.stopLoss
         return o
+    }
+
+    /// What one rule's run produced, in a form both paths share.
+    struct Run {
+        let rule: LearningRule
+        let signs: SignMatrices
+        let status: ODEStatus
+        let statistics: ODEStatistics
+        let rows: [[Double]]
+        let start: TwoLayerWeights
+        let final: TwoLayerWeights
+        let initialLoss: Double
+        let finalLoss: Double
+        let finalTestLoss: Double?
+        let maxLoss: Double
+        let q: Double?
+        /// lambda_min of K = |w2|^2 D1 + W1^T D2 W1 (linear networks, column convention).
+        let lambdaMin: (start: Double, end: Double)?
+    }
+
+    func run() throws {
+        BLASThreads.preferSingleThreadForSmallWork()
+        let script = try output.figureScript(usesPopulationFlow ? "learning_curves.gp" : "training_curves.gp")
+        let shape = try network.shape
+        let loaded = try network.loadState.map { try StateFile.read(URL(fileURLWithPath: $0), shape: shape) }
+        let progress = ProgressLine()
+        let runs = try usesPopulationFlow ? populationRuns(shape, loaded, progress) : finiteDataRuns(shape, loaded, progress)
+        progress.finish()
+        if let failed = runs.first(where: { !$0.status.isSuccess }) {
+            throw CommandFailure("rule \(failed.rule.name): integration \(failed.status.summary); no output written")
+        }
+
+        let outDir = URL(fileURLWithPath: output.out)
+        let dataURL = outDir.appendingPathComponent("\(name).dat")
+        let mode = usesPopulationFlow ? "linear M -> N -> 1 population flow, L = 1/2 u Sigma u^T, u = W2 W1 - w*"
+                                      : "finite data (\(trainCount) train, \(network.testSize) test samples), \(dynamics.integration.rawValue) protocol"
+        let file = DataFile(
+            header: Provenance(tool: "curldyn", version: CurlDyn.version, command: commandLineString, parameters: parameters(runs), seed: seed,
+                               notes: [mode]),
+            columns: usesPopulationFlow ? LearningCurve.columns : TrainingCurve.columns,
+            dataSets: runs.map { .init(title: "\($0.rule.name) flipped_inputs=\($0.signs.flippedInputs) flipped_hidden=\($0.signs.flippedHidden) status=\($0.status.summary)", rows: $0.rows) })
+        try AtomicFile.write(file.render(), to: dataURL)
+        if saveState {
+            for r in runs { try StateFile.write(r.final, to: outDir.appendingPathComponent("\(name)_\(r.rule.name).state"), command: commandLineString, seed: seed) }
+        }
+        var figureURL: URL?
+        if let script {
+            let png = outDir.appendingPathComponent("\(name).png")
+            let titles = runs.map { r in
+                r.rule.name == "gd" ? "gradient descent" : "\(r.rule.name) (K1=\(r.signs.flippedInputs), K2=\(r.signs.flippedHidden))"
+            }
+            try Gnuplot.render(script: script, arguments: [dataURL.path, titles.joined(separator: ";"),
+                                                           "M=\(network.inputs), N=\(network.hidden), \(network.activation.rawValue), seed \(seed)"], output: png)
+            figureURL = png
+        }
+        try report(runs, dataURL: dataURL, figureURL: figureURL)
+    }
+
+    func populationRuns(_ shape: NetworkShape, _ loaded: TwoLayerWeights?, _ progress: ProgressLine) throws -> [Run] {
+        let pair = try StudentTeacherPair(shape: shape, teacherHidden: network.teacherHidden, teacher: network.teacherInit,
+                                          student: network.studentStart, seed: seed)
+        guard pair.teacher.shape == shape else {
+            throw CommandFailure("the population flow needs a teacher as wide as the student; give --train-size for a wider or narrower teacher")
+        }
+        let start = loaded ?? pair.student
+        return try rules.rules.map { rule in
+            let flow = try LinearFlow(teacher: pair.teacher, rule: rule, inputVariance: network.inputVariance, seed: seed)
+            let curve = try flow.learningCurve(from: start, options: populationOptions) { p in
+                progress.update("integrate [\(rule.name)] t = \(String(format: "%.3g", p.time)) / \(p.endTime)")
+            }
+            let lambda = { (w: TwoLayerWeights) in try Eigen.symmetricEigenvalues(flow.stabilityMatrix(w.flattened)).first ?? .nan }
+            return Run(rule: rule, signs: flow.signs, status: curve.status, statistics: curve.statistics, rows: curve.rows, start: start,
+                       final: curve.finalWeights, initialLoss: curve.loss.first ?? .nan, finalLoss: curve.finalLoss, finalTestLoss: nil,
+                       maxLoss: curve.loss.max() ?? .nan, q: nil, lambdaMin: (try lambda(start), try lambda(curve.finalWeights)))
+        }
+    }
+
+    func finiteDataRuns(_ shape: NetworkShape, _ loaded: TwoLayerWeights?, _ progress: ProgressLine) throws -> [Run] {
+        let experiment = Experiment(
+            shape: shape, teacherHidden: network.teacherHidden, activation: network.networkActivation, teacherInit: network.teacherInit,
+            studentStart: network.studentStart, trainCount: trainCount, testCount: network.testSize, inputVariance: network.inputVariance,
+            normConstraint: dynamics.normConstraint, rules: rules.rules, integrator: try dynamics.integrator(trainCount: trainCount))
+        return try experiment.problems(seed: seed, start: loaded).map { problem in
+            let curve = try experiment.run(problem) { fraction in
+                progress.update("integrate [\(problem.rule.name)] \(String(format: "%.0f", 100 * fraction))%")
+            }
+            let linearColumns = network.networkActivation.isLinear && problem.signs.convention == .column
+            let lambda = { (w: TwoLayerWeights) in
+                (try? Eigen.symmetricEigenvalues(LinearFlow.stabilityMatrix(w, signs: problem.signs)).first) ?? .nan
+            }
+            return Run(rule: problem.rule, signs: problem.signs, status: curve.status, statistics: curve.statistics, rows: curve.rows,
+                       start: problem.start, final: curve.finalWeights, initialLoss: curve.trainLoss.first ?? .nan,
+                       finalLoss: curve.finalTrainLoss, finalTestLoss: curve.finalTestLoss, maxLoss: curve.maxTrainLoss,
+                       q: curve.window.isEmpty ? nil : try OrderParameter.q(window: curve.window),
+                       lambdaMin: linearColumns ? (lambda(problem.start), lambda(curve.finalWeights)) : nil)
+        }
+    }
+
+    func parameters(_ runs: [Run]) -> [(String, String)] {
+        let curl = runs.first { !$0.signs.isGradient }?.signs ?? runs[0].signs
+        return network.parameters + rules.parameters + dynamics.parameters
+            + [("curl_flipped_inputs", "\(curl.flippedInputs)"), ("curl_flipped_hidden", "\(curl.flippedHidden)"),
+               ("data", usesPopulationFlow ? "population" : "finite"), ("blas_threads", "\(BLASThreads.count)"), ("gsl", GSL.version)]
     }
 
     struct RunSummary: Encodable {
@@ -97,12 +163,17 @@ struct Integrate: ParsableCommand {
         let flippedHidden: Int
         let status: String
         let finalTime: Double
+        /// Loss at t = 0 and at the end: the population loss, or the train loss with finite data.
         let initialLoss: Double
         let finalLoss: Double
-        /// Smallest eigenvalue of K = |w2|^2 D1 + W1^T D2 W1 at the start and end states; at a point of the
-        /// solution manifold, > 0 means stable under this rule (curl-descent.md section 3).
-        let initialLambdaMinK: Double
-        let finalLambdaMinK: Double
+        let finalTestLoss: Double?
+        let maxLoss: Double
+        /// The order parameter q over the final window (with --q-window).
+        let q: Double?
+        /// Smallest eigenvalue of K = |w2|^2 D1 + W1^T D2 W1 at the start and end (linear networks); at a point
+        /// of the solution manifold, > 0 means stable under this rule (curl-descent.md section 3).
+        let initialLambdaMinK: Double?
+        let finalLambdaMinK: Double?
         let statistics: ODEStatistics
     }
 
@@ -113,83 +184,36 @@ struct Integrate: ParsableCommand {
         let inputs: Int
         let hidden: Int
         let ratio: Double
+        let activation: String
+        let data: String
+        let integrator: String
         let stepper: String
         let runs: [RunSummary]
         let dataFile: String
         let figure: String?
     }
 
-    func run() throws {
-        BLASThreads.preferSingleThreadForSmallWork()
-        // Find the figure script before anything is written, so that a bad --figures leaves OUT untouched.
-        let figureScript = noPlot ? nil : try figuresDirectory(figures).appendingPathComponent("learning_curves.gp")
-        if let figureScript, !FileManager.default.fileExists(atPath: figureScript.path) {
-            throw CommandFailure("figure script \(figureScript.path) not found; pass --figures DIR or --no-plot")
+    func report(_ runs: [Run], dataURL: URL, figureURL: URL?) throws {
+        let summaries = runs.map { r in
+            RunSummary(rule: r.rule.name, flippedInputs: r.signs.flippedInputs, flippedHidden: r.signs.flippedHidden, status: r.status.summary,
+                       finalTime: r.rows.last?.first ?? 0, initialLoss: r.initialLoss, finalLoss: r.finalLoss, finalTestLoss: r.finalTestLoss,
+                       maxLoss: r.maxLoss, q: r.q, initialLambdaMinK: r.lambdaMin?.start, finalLambdaMinK: r.lambdaMin?.end, statistics: r.statistics)
         }
-        let shape = try NetworkShape(inputs: inputs, hidden: hidden)
-        let pair = try StudentTeacherPair(shape: shape, teacher: teacherInit, student: studentStart, seed: seed)
-        let rules: [LearningRule] = rule.map { $0 == .gd ? .gradientDescent : curlRule }
-        let progress = ProgressLine()
-        var curves: [(rule: LearningRule, flow: LinearFlow, curve: LearningCurve)] = []
-        for r in rules {
-            let flow = try LinearFlow(teacher: pair.teacher, rule: r, inputVariance: inputVariance)
-            let curve = try flow.learningCurve(from: pair.student, options: solveOptions) { p in
-                progress.update("integrate [\(r.name)] t = \(String(format: "%.3g", p.time)) / \(p.endTime)  (\(p.outputsDone)/\(p.outputCount) outputs)")
-            }
-            progress.finish()
-            guard curve.status.isSuccess else {
-                throw CommandFailure("rule \(r.name): integration \(curve.status.summary); no output written")
-            }
-            curves.append((r, flow, curve))
-        }
-
-        let outDir = URL(fileURLWithPath: out)
-        let dataURL = outDir.appendingPathComponent("\(name).dat")
-        let file = DataFile(
-            header: Provenance(tool: "curldyn", version: CurlDyn.version, command: commandLineString, parameters: parameters(shape), seed: seed,
-                               notes: ["linear M -> N -> 1 student-teacher population flow, L = sigma_x^2/2 |W2 W1 - w*|^2"]),
-            columns: LearningCurve.columns,
-            dataSets: curves.map { r, f, c in
-                .init(title: "\(r.name) flipped_inputs=\(f.signs.flippedInputs) flipped_hidden=\(f.signs.flippedHidden) status=\(c.status.summary)", rows: c.rows)
-            })
-        try AtomicFile.write(file.render(), to: dataURL)
-
-        var figureURL: URL?
-        if let figureScript {
-            let png = outDir.appendingPathComponent("\(name).png")
-            let titles = curves.map { r, f, _ in r == .gradientDescent ? "gradient descent" : "curl descent (K1=\(f.signs.flippedInputs), K2=\(f.signs.flippedHidden))" }
-            try Gnuplot.render(script: figureScript,
-                               arguments: [dataURL.path, titles.joined(separator: ";"), "M=\(inputs), N=\(hidden), seed \(seed)"], output: png)
-            figureURL = png
-        }
-
-        let runs = try curves.map { r, flow, c in
-            let lambdaMin = { (w: TwoLayerWeights) in try Eigen.symmetricEigenvalues(flow.stabilityMatrix(w.flattened)).first ?? .nan }
-            return RunSummary(rule: r.name, flippedInputs: flow.signs.flippedInputs, flippedHidden: flow.signs.flippedHidden, status: c.status.summary,
-                              finalTime: c.times.last ?? 0, initialLoss: c.loss.first ?? .nan, finalLoss: c.finalLoss,
-                              initialLambdaMinK: try lambdaMin(pair.student), finalLambdaMinK: try lambdaMin(c.finalWeights),
-                              statistics: c.statistics)
-        }
-        if json {
-            try printJSON(Summary(seed: seed, inputs: inputs, hidden: hidden, ratio: shape.ratio, stepper: stepper, runs: runs,
+        if output.json {
+            try printJSON(Summary(seed: seed, inputs: network.inputs, hidden: network.hidden, ratio: Double(network.inputs) / Double(network.hidden),
+                                  activation: network.activation.rawValue, data: usesPopulationFlow ? "population" : "finite",
+                                  integrator: dynamics.integration.rawValue, stepper: dynamics.stepper, runs: summaries,
                                   dataFile: dataURL.path, figure: figureURL?.path))
-        } else {
-            for r in runs {
-                print("\(r.rule): K1=\(r.flippedInputs) K2=\(r.flippedHidden)  loss \(String(format: "%.3e", r.initialLoss)) -> \(String(format: "%.3e", r.finalLoss)) at t=\(r.finalTime)  lambda_min(K) \(String(format: "%.3g", r.initialLambdaMinK)) -> \(String(format: "%.3g", r.finalLambdaMinK))  [\(r.status); \(r.statistics.functionEvaluations) evaluations, \(r.statistics.steps) steps]")
-            }
-            print("data: \(dataURL.path)" + (figureURL.map { "\nfigure: \($0.path)" } ?? ""))
+            return
         }
-    }
-
-    func parameters(_ shape: NetworkShape) -> [(String, String)] {
-        // The resolved flip counts (validate() checked they resolve): "\(curlRule)" printed Swift type names with spaces.
-        let curl = try? curlRule.signs(for: shape)
-        return [("M", "\(inputs)"), ("N", "\(hidden)"), ("c", "\(shape.ratio)"), ("rules", rule.map(\.rawValue).joined(separator: ",")),
-         ("curl_flipped_inputs", curl.map { "\($0.flippedInputs)" } ?? "?"), ("curl_flipped_hidden", curl.map { "\($0.flippedHidden)" } ?? "?"),
-         ("stepper", stepper), ("rtol", "\(rtol)"), ("atol", "\(atol)"), ("t_final", "\(tFinal)"),
-         ("t_first", "\(tFirst)"), ("points", "\(points)"), ("sigma_x2", "\(inputVariance)"), ("init", initialization.rawValue),
-         ("init_scale", "\(initScale)"), ("teacher_scale", "\(teacherScale)"), ("start", start.rawValue),
-         ("perturbation", "\(perturbation)"), ("stop_loss", stopLoss.map { "\($0)" } ?? "none"),
-         ("blas_threads", "\(BLASThreads.count)"), ("gsl", GSL.version)]
+        for r in summaries {
+            var line = "\(r.rule): K1=\(r.flippedInputs) K2=\(r.flippedHidden)  loss \(String(format: "%.3e", r.initialLoss)) -> \(String(format: "%.3e", r.finalLoss)) at t=\(r.finalTime)"
+            if let test = r.finalTestLoss { line += String(format: "  test %.3e", test) }
+            if let a = r.initialLambdaMinK, let b = r.finalLambdaMinK { line += "  lambda_min(K) \(String(format: "%.3g", a)) -> \(String(format: "%.3g", b))" }
+            if let q = r.q { line += String(format: "  q %.3g", q) }
+            line += "  [\(r.status); \(r.statistics.functionEvaluations) evaluations, \(r.statistics.steps) steps]"
+            print(line)
+        }
+        print("data: \(dataURL.path)" + (figureURL.map { "\nfigure: \($0.path)" } ?? ""))
     }
 }

@@ -28,12 +28,16 @@ func figuresDirectory(_ explicit: String?) throws -> URL {
 }
 
 /// A one-line progress display on stderr, shown only when stderr is a terminal, redrawn at most 10 times a second.
-final class ProgressLine {
+/// Safe to call from worker threads.
+final class ProgressLine: @unchecked Sendable {
     let enabled = isatty(STDERR_FILENO) != 0
     private var lastDrawn: UInt64 = 0
+    private let lock = NSLock()
 
     func update(_ text: @autoclosure () -> String) {
         guard enabled else { return }
+        lock.lock()
+        defer { lock.unlock() }
         let now = DispatchTime.now().uptimeNanoseconds
         guard now - lastDrawn > 100_000_000 else { return }
         lastDrawn = now

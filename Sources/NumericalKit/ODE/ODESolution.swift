@@ -36,6 +36,13 @@ public struct ODEStatistics: Equatable, Sendable, Codable {
     public var jacobianEvaluations = 0
     public var steps = 0
     public var failedSteps = 0
+
+    public init(functionEvaluations: Int = 0, jacobianEvaluations: Int = 0, steps: Int = 0, failedSteps: Int = 0) {
+        self.functionEvaluations = functionEvaluations
+        self.jacobianEvaluations = jacobianEvaluations
+        self.steps = steps
+        self.failedSteps = failedSteps
+    }
 }
 
 /// The result of `solve`: the recorded trajectory, how the solve ended and what it cost.

@@ -1,0 +1,100 @@
+import Foundation
+import NumericalKit
+
+/// Which loss a threshold is read on.
+public enum LossKind: String, Sendable, CaseIterable {
+    case train, test
+
+    var keyPath: KeyPath<TrainingCurve, [Double]> { self == .train ? \.trainLoss : \.testLoss }
+}
+
+/// The paired protocol of the reference (curl-descent.md sections 2.1 and 5.1): for every seed, all rules
+/// start from the same teacher, student and data; the time for the loss to fall below a threshold is
+/// compared across rules with a paired t-test against the first rule.
+public struct PairedComparison: Sendable {
+    /// One rule's results over the seeds.
+    public struct RuleResult: Sendable {
+        public let rule: String
+        /// Time (t units) of the first recorded loss below the threshold, the run's end time when never
+        /// reached (the reference's convention: counted, not dropped).
+        public let timesToThreshold: [Double]
+        /// The same in epochs for the discrete protocol (the reference's logged epoch index), else empty.
+        public let epochsToThreshold: [Int]
+        public let reached: Int
+        public let time: SampleSummary
+        public let finalTestLoss: SampleSummary
+        public let maxTrainLoss: SampleSummary
+        /// Paired t-test of this rule's times against the first rule's (nil for the first rule).
+        public let versusBaseline: PairedTTest?
+    }
+
+    public let seeds: [UInt64]
+    public let threshold: Double
+    public let loss: LossKind
+    /// `curves[s][r]`: seed s, rule r.
+    public let curves: [[TrainingCurve]]
+    public let results: [RuleResult]
+
+    /// Runs every rule on every seed, spreading seeds over `threads` workers (results do not depend on it).
+    public static func run(_ experiment: Experiment, seeds: [UInt64], threshold: Double, on loss: LossKind = .test, threads: Int = 2,
+                           progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> PairedComparison {
+        guard !seeds.isEmpty else { throw LearningDynamicsError.invalidParameter("the paired protocol needs at least one seed") }
+        guard threshold > 0 else { throw LearningDynamicsError.invalidParameter("the threshold must be positive, got \(threshold)") }
+        let box = ResultBox(count: seeds.count)
+        let workers = max(1, min(threads, seeds.count))
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            for s in stride(from: worker, to: seeds.count, by: workers) {
+                let outcome = Result { try experiment.problems(seed: seeds[s]).map { try experiment.run($0) } }
+                progress?(box.store(outcome, at: s), seeds.count)
+            }
+        }
+        let curves = try box.items.map { try $0!.get() }
+        for (s, runs) in curves.enumerated() {
+            for (r, curve) in runs.enumerated() where !curve.status.isSuccess {
+                throw LearningDynamicsError.invalidParameter("seed \(seeds[s]), rule \(experiment.rules[r].name): \(curve.status.summary)")
+            }
+        }
+        var results: [RuleResult] = []
+        for (r, rule) in experiment.rules.enumerated() {
+            let runs = curves.map { $0[r] }
+            let crossings = runs.map { Thresholds.firstIndexBelow(threshold: threshold, in: $0[keyPath: loss.keyPath]) }
+            let times = zip(runs, crossings).map { curve, index in index.map { curve.times[$0] } ?? curve.times.last! }
+            let epochs = zip(runs, crossings).compactMap { curve, index in curve.loggedEpochs.isEmpty ? nil : curve.loggedEpochs[index ?? curve.loggedEpochs.count - 1] }
+            results.append(RuleResult(
+                rule: rule.name, timesToThreshold: times, epochsToThreshold: epochs, reached: crossings.count { $0 != nil },
+                time: try SampleSummary(times), finalTestLoss: try SampleSummary(runs.map(\.finalTestLoss)),
+                maxTrainLoss: try SampleSummary(runs.map(\.maxTrainLoss)),
+                versusBaseline: r == 0 || seeds.count < 2 ? nil : try PairedTTest.compute(results[0].timesToThreshold, times)))
+        }
+        return PairedComparison(seeds: seeds, threshold: threshold, loss: loss, curves: curves, results: results)
+    }
+
+    /// Mean and standard error over seeds of one rule's loss at each recorded time (runs share the grid).
+    public func meanCurve(rule r: Int, loss kind: LossKind) -> [(time: Double, mean: Double, standardError: Double)] {
+        let runs = curves.map { $0[r] }
+        let length = runs.map(\.times.count).min() ?? 0
+        return (0..<length).map { k in
+            let values = runs.map { $0[keyPath: kind.keyPath][k] }
+            let summary = try? SampleSummary(values)
+            return (runs[0].times[k], summary?.mean ?? .nan, summary?.standardError ?? .nan)
+        }
+    }
+}
+
+/// Results stored by index from concurrent workers.
+private final class ResultBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var items: [Result<[TrainingCurve], Error>?]
+    private var done = 0
+
+    init(count: Int) { items = Array(repeating: nil, count: count) }
+
+    /// Stores one result and returns how many are done.
+    func store(_ result: Result<[TrainingCurve], Error>, at index: Int) -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        items[index] = result
+        done += 1
+        return done
+    }
+}

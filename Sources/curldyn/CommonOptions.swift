@@ -1,0 +1,203 @@
+import ArgumentParser
+import Foundation
+import LearningDynamics
+import NumericalKit
+
+/// The networks: sizes, nonlinearity, initialisation, the student's start and the data.
+struct NetworkOptions: ParsableArguments {
+    enum InitName: String, ExpressibleByArgument, CaseIterable { case uniform, normal }
+    enum StartName: String, ExpressibleByArgument, CaseIterable { case random, teacher }
+
+    @Option(name: [.customShort("M"), .long], parsing: .unconditional, help: "Number of input neurons M.") var inputs = 20
+    @Option(name: [.customShort("N"), .long], parsing: .unconditional, help: "Number of hidden neurons N of the student.") var hidden = 199
+    @Option(parsing: .unconditional, help: "Hidden neurons of the teacher (default: as the student).") var teacherHidden: Int?
+    @Option(help: "Nonlinearity: \(Activation.allCases.map(\.rawValue).joined(separator: ", ")).") var activation: Activation = .linear
+    @Flag(help: "Apply the nonlinearity on the hidden layer only (the reference also applies it at the output).") var noOutputActivation = false
+    @Option(help: "Weight distribution: uniform or normal.") var initialization: InitName = .uniform
+    @Option(parsing: .unconditional, help: "Student init range r (W1 at r/sqrt(M), W2 at r/sqrt(N)).") var initScale = 1.0
+    @Option(parsing: .unconditional, help: "Teacher init range.") var teacherScale = 1.0
+    @Option(help: "Student start: random, or teacher (on the solution manifold, plus --perturbation).") var start: StartName = .random
+    @Option(parsing: .unconditional, help: "Standard deviation of the Gaussian offset of every weight when starting at the teacher.") var perturbation = 1e-3
+    @Option(help: "Start the student from weights saved with --save-state (overrides --start).") var loadState: String?
+    @Option(parsing: .unconditional, help: "Input variance sigma_x^2.") var inputVariance = LinearFlow.defaultInputVariance
+    @Option(parsing: .unconditional, help: "Training-set size P (default: the population loss for linear networks, else 250).") var trainSize: Int?
+    @Option(parsing: .unconditional, help: "Test-set size.") var testSize = TaskData.defaultTestCount
+
+    func validate() throws {
+        guard inputs > 0 else { throw ValidationError("--inputs must be positive, got \(inputs)") }
+        guard hidden > 0 else { throw ValidationError("--hidden must be positive, got \(hidden)") }
+        if let t = teacherHidden, t <= 0 { throw ValidationError("--teacher-hidden must be positive, got \(t)") }
+        if start == .teacher, let t = teacherHidden, t != hidden { throw ValidationError("--start teacher needs --teacher-hidden equal to --hidden") }
+        guard inputVariance > 0, inputVariance.isFinite else { throw ValidationError("--input-variance must be positive") }
+        if let p = trainSize, p <= 0 { throw ValidationError("--train-size must be positive, got \(p)") }
+        guard testSize > 0 else { throw ValidationError("--test-size must be positive, got \(testSize)") }
+        try rethrowingAsValidation {
+            _ = try StudentTeacherPair(shape: NetworkShape(inputs: 1, hidden: 1), teacher: teacherInit, student: studentStart, seed: 0)
+        }
+    }
+
+    var shape: NetworkShape { get throws { try NetworkShape(inputs: inputs, hidden: hidden) } }
+    var networkActivation: NetworkActivation { NetworkActivation(hidden: activation, output: noOutputActivation ? .linear : activation) }
+    var teacherInit: WeightInitialization { initialization == .uniform ? .uniform(scale: teacherScale) : .normal(scale: teacherScale) }
+    var studentStart: StudentStart {
+        switch start {
+        case .random: .random(initialization == .uniform ? .uniform(scale: initScale) : .normal(scale: initScale))
+        case .teacher: .nearTeacher(perturbation: perturbation)
+        }
+    }
+
+    var parameters: [(String, String)] {
+        [("M", "\(inputs)"), ("N", "\(hidden)"), ("teacher_N", "\(teacherHidden ?? hidden)"), ("activation", activation.rawValue),
+         ("output_activation", noOutputActivation ? "lin" : activation.rawValue), ("init", initialization.rawValue),
+         ("init_scale", "\(initScale)"), ("teacher_scale", "\(teacherScale)"), ("start", loadState.map { "file:\($0)" } ?? start.rawValue),
+         ("perturbation", "\(perturbation)"), ("sigma_x2", "\(inputVariance)"), ("train_size", trainSize.map { "\($0)" } ?? "population"),
+         ("test_size", "\(testSize)")]
+    }
+}
+
+/// The learning rules and their rule-flipped neurons.
+struct RuleOptions: ParsableArguments {
+    enum RuleName: String, ExpressibleByArgument, CaseIterable {
+        case gd, curl, dfa
+        case dfaCurl = "dfa-curl"
+    }
+
+    @Option(parsing: .upToNextOption, help: "Rules to run: gd, curl, dfa (feedback alignment), dfa-curl.") var rule: [RuleName] = [.gd, .curl]
+    @Option(parsing: .unconditional, help: "Number of rule-flipped input neurons (D1; in the row convention: hidden neurons' incoming rows).") var flipInputs: Int?
+    @Option(parsing: .unconditional, help: "Number of rule-flipped hidden neurons (D2; in the row convention: the output row).") var flipHidden: Int?
+    @Option(name: .customLong("alpha-h"), parsing: .unconditional, help: "Fraction of rule-flipped input neurons (alternative to --flip-inputs).") var alphaH: Double?
+    @Option(name: .customLong("alpha-r"), parsing: .unconditional, help: "Fraction of rule-flipped hidden neurons (alternative to --flip-hidden).") var alphaR: Double?
+    @Option(help: "Flip convention: column (presynaptic, the reference) or row (postsynaptic).") var convention: FlipConvention = .column
+    @Option(help: "Which neurons are flipped: first, or a seeded random subset.") var flipSelection: FlipSelection = .first
+    @Option(parsing: .unconditional, help: "Scale of the random feedback vector of feedback alignment.") var feedbackScale = 1.0
+
+    func validate() throws {
+        if flipInputs != nil && alphaH != nil { throw ValidationError("give --flip-inputs or --alpha-h, not both") }
+        if flipHidden != nil && alphaR != nil { throw ValidationError("give --flip-hidden or --alpha-r, not both") }
+        guard !rule.isEmpty else { throw ValidationError("--rule needs at least one of gd, curl, dfa, dfa-curl") }
+        guard feedbackScale > 0, feedbackScale.isFinite else { throw ValidationError("--feedback-scale must be positive") }
+    }
+
+    /// The flips of the curl rules; without any flip option, half the hidden neurons (alpha_r = 0.5).
+    var flips: (FlipCount, FlipCount) {
+        let onInputs: FlipCount = alphaH.map(FlipCount.fraction) ?? .count(flipInputs ?? 0)
+        let noFlipsGiven = flipInputs == nil && alphaH == nil && flipHidden == nil && alphaR == nil
+        let onHidden: FlipCount = alphaR.map(FlipCount.fraction) ?? flipHidden.map(FlipCount.count) ?? (noFlipsGiven ? .fraction(0.5) : .none)
+        return (onInputs, onHidden)
+    }
+
+    var rules: [LearningRule] {
+        let (k1, k2) = flips
+        return rule.map {
+            switch $0 {
+            case .gd: .gradientDescent
+            case .curl: .curl(flippedInputs: k1, flippedHidden: k2, convention: convention, selection: flipSelection)
+            case .dfa: .feedbackAlignment(scale: feedbackScale)
+            case .dfaCurl: .feedbackAlignment(flippedInputs: k1, flippedHidden: k2, scale: feedbackScale, convention: convention, selection: flipSelection)
+            }
+        }
+    }
+
+    var parameters: [(String, String)] {
+        let (k1, k2) = flips
+        return [("rules", rule.map(\.rawValue).joined(separator: ",")), ("flip_inputs", describe(k1)), ("flip_hidden", describe(k2)),
+                ("convention", convention.rawValue), ("flip_selection", flipSelection.rawValue), ("feedback_scale", "\(feedbackScale)")]
+    }
+
+    private func describe(_ f: FlipCount) -> String {
+        switch f {
+        case .count(let k): "\(k)"
+        case .fraction(let a): "alpha=\(a)"
+        }
+    }
+}
+
+/// How the dynamics are integrated.
+struct DynamicsOptions: ParsableArguments {
+    enum ProtocolName: String, ExpressibleByArgument, CaseIterable { case continuous, discrete }
+
+    @Option(name: .customLong("protocol"), help: "continuous (GSL full-batch flow) or discrete (the reference's minibatch protocol).") var integration: ProtocolName = .continuous
+    @Option(help: "GSL stepper: \(Stepper.names.joined(separator: ", ")).") var stepper = "rk8pd"
+    @Option(parsing: .unconditional, help: "Relative tolerance of the adaptive stepper.") var rtol = LearningSolveOptions().relativeTolerance
+    @Option(parsing: .unconditional, help: "Absolute tolerance of the adaptive stepper.") var atol = LearningSolveOptions().absoluteTolerance
+    @Option(parsing: .unconditional, help: "Final time t (t = lr * epochs; with --protocol discrete, --epochs overrides it).") var tFinal = 1000.0
+    @Option(parsing: .unconditional, help: "First nonzero observation time (continuous; observations are log-spaced).") var tFirst = 1e-2
+    @Option(parsing: .unconditional, help: "Number of log-spaced observations.") var points = 200
+    @Option(parsing: .unconditional, help: "Learning rate lr of the discrete protocol (effective rate lr * B / P).") var lr = 0.1
+    @Option(parsing: .unconditional, help: "Minibatch size B of the discrete protocol.") var batchSize = 10
+    @Option(parsing: .unconditional, help: "Epochs of the discrete protocol (default: t-final / lr).") var epochs: Int?
+    @Flag(help: "Keep |W1|_F and |W2| at their initial values (the reference's main experiments).") var normConstraint = false
+    @Option(parsing: .unconditional, help: "Stop a run once the (train) loss falls below this value.") var stopLoss: Double?
+    @Option(parsing: .unconditional, help: "Compute the order parameter q over this final time window (the reference: 999 epochs = 99.9 at lr 0.1).") var qWindow: Double?
+
+    func validate() throws {
+        try rethrowingAsValidation { _ = try integrator(trainCount: 250) }
+    }
+
+    func integrator(trainCount: Int) throws -> Integrator {
+        switch integration {
+        case .continuous:
+            var o = ContinuousTrainingOptions()
+            o.stepper = stepper
+            o.relativeTolerance = rtol
+            o.absoluteTolerance = atol
+            o.endTime = tFinal
+            o.firstObservation = tFirst
+            o.observationCount = points
+            o.stopLoss = stopLoss
+            o.windowDuration = qWindow
+            try o.validate()
+            return .continuous(o)
+        case .discrete:
+            var o = DiscreteTrainingOptions()
+            o.learningRate = lr
+            o.batchSize = min(batchSize, trainCount)
+            guard batchSize >= 1 else { throw LearningDynamicsError.invalidParameter("--batch-size must be positive, got \(batchSize)") }
+            guard lr > 0, lr.isFinite, tFinal > 0, tFinal.isFinite else { throw LearningDynamicsError.invalidParameter("--lr and --t-final must be positive") }
+            o.epochs = epochs ?? max(1, Int((tFinal / lr).rounded()))
+            o.logPoints = points
+            o.stopLoss = stopLoss
+            o.windowEpochs = qWindow.map { max(2, Int(($0 / lr).rounded())) }
+            try o.validate()
+            return .discrete(o)
+        }
+    }
+
+    var parameters: [(String, String)] {
+        var p: [(String, String)] = [("protocol", integration.rawValue), ("t_final", "\(tFinal)"), ("points", "\(points)"),
+                                     ("norm_constraint", "\(normConstraint)"), ("stop_loss", stopLoss.map { "\($0)" } ?? "none"),
+                                     ("q_window", qWindow.map { "\($0)" } ?? "none")]
+        switch integration {
+        case .continuous: p += [("stepper", stepper), ("rtol", "\(rtol)"), ("atol", "\(atol)"), ("t_first", "\(tFirst)")]
+        case .discrete: p += [("lr", "\(lr)"), ("batch_size", "\(batchSize)"), ("epochs", epochs.map { "\($0)" } ?? "t_final/lr")]
+        }
+        return p
+    }
+}
+
+/// Where and how results are written.
+struct OutputOptions: ParsableArguments {
+    @Option(help: "Output directory.") var out = "out"
+    @Option(help: "Directory of the gnuplot figure scripts (default: ./figures).") var figures: String?
+    @Flag(help: "Write the data files but render no figure.") var noPlot = false
+    @Flag(help: "Print a machine-readable summary on stdout.") var json = false
+
+    /// The figure script `name`, located before anything is written, so that a bad --figures leaves OUT untouched.
+    func figureScript(_ name: String) throws -> URL? {
+        if noPlot { return nil }
+        let script = try figuresDirectory(figures).appendingPathComponent(name)
+        guard FileManager.default.fileExists(atPath: script.path) else {
+            throw CommandFailure("figure script \(script.path) not found; pass --figures DIR or --no-plot")
+        }
+        return script
+    }
+}
+
+extension Activation: ExpressibleByArgument {}
+extension FlipConvention: ExpressibleByArgument {}
+extension FlipSelection: ExpressibleByArgument {}
+
+/// Runs `body`, turning the science layer's parameter errors into argument-validation errors (exit 64).
+func rethrowingAsValidation(_ body: () throws -> Void) throws {
+    do { try body() } catch let error as LearningDynamicsError { throw ValidationError(error.description) }
+}
