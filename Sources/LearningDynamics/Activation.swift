@@ -32,6 +32,23 @@ public enum Activation: String, CaseIterable, Sendable, Codable {
         }
     }
 
+    /// The value and the derivative together, sharing the expensive part (tanh, exp).
+    @inline(__always)
+    public func valueAndDerivative(_ x: Double) -> (value: Double, derivative: Double) {
+        switch self {
+        case .tanh:
+            let t = Foundation.tanh(x)
+            return (t, 1 - t * t)
+        case .sigmoid:
+            let s = 1 / (1 + exp(-x))
+            return (s, s * (1 - s))
+        case .erf:
+            return (Foundation.erf(x / 2.0.squareRoot()), (2 / Double.pi).squareRoot() * exp(-x * x / 2))
+        case .linear, .relu:
+            return (value(x), derivative(x))
+        }
+    }
+
     @inline(__always)
     public func secondDerivative(_ x: Double) -> Double {
         switch self {

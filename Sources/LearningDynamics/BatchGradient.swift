@@ -48,9 +48,7 @@ public final class BatchGradient {
         BLAS.gemm(transposeB: true, m: count, n: n, k: m, alpha: 1, inputs, w1, beta: 0, hidden)
         if phi != .linear {
             for k in 0..<(count * n) {
-                let a = hidden[k]
-                slope[k] = phi.derivative(a)
-                hidden[k] = phi.value(a)
+                (hidden[k], slope[k]) = phi.valueAndDerivative(hidden[k])
             }
         }
         BLAS.gemv(rows: count, columns: n, alpha: 1, hidden, w2, beta: 0, error)

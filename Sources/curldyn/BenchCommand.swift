@@ -11,9 +11,10 @@ struct Bench: ParsableCommand {
     @Option(help: "Matrix size for dgemm.") var gemmSize = 1000
     @Option(help: "Matrix size for the eigenvalue timings.") var eigenSize = 500
     @Option(help: "Repetitions per measurement (the best is reported).") var repeats = 3
+    @Option(help: "Horizon t of the whole-run timing at the paper's size (the paper: 1e4 = 1e5 epochs at lr 0.1).") var runTime = 1e4
 
     func validate() throws {
-        guard gemmSize > 0, eigenSize > 0, repeats > 0 else { throw ValidationError("sizes and repeats must be positive") }
+        guard gemmSize > 0, eigenSize > 0, repeats > 0, runTime > 0 else { throw ValidationError("sizes, repeats and --run-time must be positive") }
     }
 
     func run() throws {
@@ -56,6 +57,11 @@ struct Bench: ParsableCommand {
                      options.relativeTolerance, options.absoluteTolerance, integrate * 1e3))
 
         BLASThreads.set(threads)
+        var gemmRate = 0.0
+        BLASThreads.set(1)
+        gemmRate = 2 * pow(Double(n), 3) / best { Matrix.gemm(a, b, into: &c) }
+        try benchPaperSize(dgemmRate: gemmRate)
+
         let m = eigenSize
         let general = Matrix(rows: m, columns: m, elements: rng.gaussians(m * m))
         var symmetric = general
@@ -65,6 +71,50 @@ struct Bench: ParsableCommand {
             let ts = best { _ = try? Eigen.symmetricEigenvalues(symmetric, solver: solver) }
             print(String(format: "eigenvalues N=%d %@ (%d BLAS threads): general %.1f ms, symmetric %.1f ms", m, solver.rawValue, threads, tg * 1e3, ts * 1e3))
         }
+    }
+
+    /// The learning-dynamics engine at the paper's size: tanh M=100 -> N=119 (M + N = 219), P = 250, curl descent
+    /// with half the readout flipped and the norm constraint, on one BLAS thread.
+    func benchPaperSize(dgemmRate: Double) throws {
+        let shape = try NetworkShape(inputs: 100, hidden: 119)
+        let experiment = Experiment(shape: shape, activation: .reference(.tanh), teacherInit: .uniform(scale: 1),
+                                    studentStart: .random(.uniform(scale: 1)), trainCount: 250, normConstraint: true,
+                                    rules: [.curl(flippedInputs: .none, flippedHidden: .fraction(0.5))], integrator: .continuous(ContinuousTrainingOptions()))
+        let problem = try experiment.problems(seed: 1)[0]
+        let flow = FullBatchFlow(problem)
+        let field = flow.makeVectorField()
+        let theta = problem.start.flattened
+        var dtheta = [Double](repeating: 0, count: theta.count)
+        let evaluations = 500
+        let rhs = best {
+            theta.withUnsafeBufferPointer { y in dtheta.withUnsafeMutableBufferPointer { f in for _ in 0..<evaluations { field(0, y, f) } } }
+        }
+        let flopsPerEvaluation = 4.0 * 250 * 119 * 100  // forward and backward dgemm, 2 flops per multiply-add
+        let rate = Double(evaluations) * flopsPerEvaluation / rhs
+        print(String(format: "full-batch RHS, tanh 100-119-1, P=250: %.0f evaluations/s, %.1f GFLOP/s (%.0f%% of 1-thread dgemm)",
+                     Double(evaluations) / rhs, rate / 1e9, 100 * rate / dgemmRate))
+
+        var discrete = DiscreteTrainingOptions()
+        discrete.epochs = 200
+        let epochs = best { _ = try? problem.trainDiscrete(options: discrete) }
+        let epochRate = Double(discrete.epochs) * flopsPerEvaluation / epochs
+        print(String(format: "discrete protocol, B=10: %.0f epochs/s, %.1f GFLOP/s (%.0f%% of 1-thread dgemm)",
+                     Double(discrete.epochs) / epochs, epochRate / 1e9, 100 * epochRate / dgemmRate))
+
+        var continuous = ContinuousTrainingOptions()
+        continuous.endTime = runTime
+        continuous.relativeTolerance = 1e-8
+        continuous.absoluteTolerance = 1e-12
+        var started = DispatchTime.now().uptimeNanoseconds
+        let curve = try flow.trainingCurve(options: continuous)
+        let continuousSeconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        discrete.epochs = Int((runTime / discrete.learningRate).rounded())
+        started = DispatchTime.now().uptimeNanoseconds
+        let reference = try problem.trainDiscrete(options: discrete)
+        let discreteSeconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        print(String(format: "one run to t=%g: rk8pd (rtol 1e-8) %.1f s, %d evaluations, train loss %.3e; discrete (%d epochs, lr 0.1, B=10) %.1f s, train loss %.3e",
+                     runTime, continuousSeconds, curve.statistics.functionEvaluations, curve.finalTrainLoss, discrete.epochs, discreteSeconds,
+                     reference.finalTrainLoss))
     }
 
     /// Best wall-clock time in seconds of `repeats` runs.

@@ -353,3 +353,17 @@ private func implicitStepperWithTheAnalyticJacobianAgreesWithRk8pd(flowCase: Flo
     #expect(unstable.trainLoss.min()! < start && unstable.finalTrainLoss == unstable.maxTrainLoss)
     #expect(unstable.maxTrainLoss > 1e6 * start, "0.40: \(start) -> max \(unstable.maxTrainLoss), status \(unstable.status.summary)")
 }
+
+@Test(arguments: Activation.allCases)
+func valueAndDerivativeAgreeWithTheSeparateFormulas(activation: Activation) {
+    for x in stride(from: -3.0, through: 3.0, by: 0.37) {
+        let (v, d) = activation.valueAndDerivative(x)
+        #expect(abs(v - activation.value(x)) < 1e-15)
+        #expect(abs(d - activation.derivative(x)) < 1e-15)
+        // And the derivative is the derivative: central difference of the value.
+        let h = 1e-6
+        if activation != .relu || abs(x) > 1e-3 {
+            #expect(abs(d - (activation.value(x + h) - activation.value(x - h)) / (2 * h)) < 1e-8)
+        }
+    }
+}
