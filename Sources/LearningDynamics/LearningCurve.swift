@@ -51,6 +51,8 @@ public struct LearningCurve: Sendable {
     public var w1Norm: [Double]
     /// Euclidean norm of W2.
     public var w2Norm: [Double]
+    /// First-order distance to the solution manifold W2 W1 = w* (`LinearFlow.manifoldDistance`).
+    public var manifoldDistance: [Double]
     public var status: ODEStatus
     public var statistics: ODEStatistics
     public var stepper: String
@@ -59,9 +61,9 @@ public struct LearningCurve: Sendable {
     public var finalLoss: Double { loss.last ?? .nan }
 
     /// Column names for tabular output, in the order of `rows`.
-    public static let columns = ["t", "loss", "error_norm", "w1_norm", "w2_norm"]
+    public static let columns = ["t", "loss", "error_norm", "w1_norm", "w2_norm", "manifold_distance"]
 
-    public var rows: [[Double]] { times.indices.map { [times[$0], loss[$0], errorNorm[$0], w1Norm[$0], w2Norm[$0]] } }
+    public var rows: [[Double]] { times.indices.map { [times[$0], loss[$0], errorNorm[$0], w1Norm[$0], w2Norm[$0], manifoldDistance[$0]] } }
 }
 
 extension LinearFlow {
@@ -94,6 +96,7 @@ extension LinearFlow {
             { _, y in Vector.norm(errorOf(y)) },
             { _, y in Vector.norm(Array(y[0..<nm])) },
             { _, y in Vector.norm(Array(y[nm...])) },
+            { _, y in self.manifoldDistance(Array(y)) },
         ]
         if let threshold = options.stopLoss {
             ode.stopCondition = StopCondition(threshold: threshold, direction: .falling, observable: lossOf)
@@ -101,7 +104,7 @@ extension LinearFlow {
         let solution = try solve(problem(from: start, endTime: options.endTime), stepper, options: ode)
         return LearningCurve(
             times: solution.times, loss: solution.observables[0], errorNorm: solution.observables[1],
-            w1Norm: solution.observables[2], w2Norm: solution.observables[3], status: solution.status,
+            w1Norm: solution.observables[2], w2Norm: solution.observables[3], manifoldDistance: solution.observables[4], status: solution.status,
             statistics: solution.statistics, stepper: solution.stepperName,
             finalWeights: TwoLayerWeights(shape: shape, flattened: solution.finalState))
     }

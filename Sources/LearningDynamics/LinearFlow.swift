@@ -110,6 +110,16 @@ public struct LinearFlow: Sendable {
         Self.stabilityMatrix(TwoLayerWeights(shape: shape, flattened: theta), signs: signs)
     }
 
+    /// The distance from theta to the solution manifold W2 W1 = w*, to first order in u:
+    /// d = sqrt(u (J J^T)^-1 u^T) with J = du/dtheta, and J J^T = |w2|^2 I + W1^T W1 (the gradient-descent K).
+    /// Exact as u -> 0; NaN where J J^T is singular (W1 and W2 both zero).
+    public func manifoldDistance(_ theta: [Double]) -> Double {
+        let w = TwoLayerWeights(shape: shape, flattened: theta)
+        let u = error(theta)
+        guard let x = try? Self.stabilityMatrix(w, signs: .identity(shape)).solvePositiveDefinite(u) else { return .nan }
+        return max(0, Vector.dot(u, x)).squareRoot()
+    }
+
     /// K = |w2|^2 D1 + W1^T D2 W1 for any weights and column-convention signs (it does not involve the teacher).
     public static func stabilityMatrix(_ w: TwoLayerWeights, signs: SignMatrices) -> Matrix {
         precondition(signs.convention == .column && signs.d1.count == w.w1.columns && signs.d2.count == w.w1.rows)

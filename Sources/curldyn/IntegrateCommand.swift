@@ -10,7 +10,7 @@ struct Integrate: ParsableCommand {
         abstract: "Integrate student-teacher learning dynamics (GD, curl descent, feedback alignment) for one seed.",
         discussion: """
         Linear networks without --train-size follow the population flow (loss sigma_x^2/2 |W2 W1 - w*|^2) and \
-        OUT/NAME.dat has columns t, loss, |u|, |W1|_F, |W2|; otherwise a finite training set is used (full-batch \
+        OUT/NAME.dat has columns t, loss, |u|, |W1|_F, |W2| and the distance to the solution manifold; otherwise a finite training set is used (full-batch \
         flow, or the reference's minibatch protocol with --protocol discrete) and the columns are t, train loss, \
         test loss, |W1|_F, |W2|. One data set (gnuplot index) per rule; OUT/NAME.png shows the curves. \
         Without flip options, curl descent flips half the hidden neurons (alpha_r = 0.5).
@@ -22,7 +22,7 @@ struct Integrate: ParsableCommand {
     @OptionGroup(title: "Output") var output: OutputOptions
     @Option(parsing: .unconditional, help: "Seed of the teacher, the student start, the data and every other draw.") var seed: UInt64 = 1
     @Option(help: "Base name of the output files.") var name = "integrate"
-    @Option(help: "Save each rule's final weights to OUT/NAME_<rule>.state (load with --load-state).") var saveState = false
+    @Flag(help: "Save each rule's final weights to OUT/NAME_<rule>.state (load with --load-state).") var saveState = false
 
     /// The population flow applies to linear networks learning from the input distribution itself.
     var usesPopulationFlow: Bool {
@@ -152,7 +152,7 @@ struct Integrate: ParsableCommand {
 
     func parameters(_ runs: [Run]) -> [(String, String)] {
         let curl = runs.first { !$0.signs.isGradient }?.signs ?? runs[0].signs
-        return network.parameters + rules.parameters + dynamics.parameters
+        return network.parameters(trainCount: usesPopulationFlow ? nil : trainCount) + rules.parameters + dynamics.parameters
             + [("curl_flipped_inputs", "\(curl.flippedInputs)"), ("curl_flipped_hidden", "\(curl.flippedHidden)"),
                ("data", usesPopulationFlow ? "population" : "finite"), ("blas_threads", "\(BLASThreads.count)"), ("gsl", GSL.version)]
     }

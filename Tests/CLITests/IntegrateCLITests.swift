@@ -140,7 +140,7 @@ struct IntegrateCLITests {
             let tFinal = try #require(parameters["t_final"].flatMap(Double.init))
             #expect(tFinal == 10)
             let inputVariance = try #require(parameters["sigma_x2"].flatMap(Double.init))
-            #expect(file.header.last == "columns: 1:t 2:loss 3:error_norm 4:w1_norm 5:w2_norm")
+            #expect(file.header.last == "columns: 1:t 2:loss 3:error_norm 4:w1_norm 5:w2_norm 6:manifold_distance")
 
             // Two data sets, gd then curl (which flips half the hidden neurons by default).
             try #require(file.sets.count == 2)
@@ -148,8 +148,8 @@ struct IntegrateCLITests {
             #expect(file.sets[1].title.hasPrefix("curl flipped_inputs=0 flipped_hidden=3 status=completed"))
             for set in file.sets {
                 #expect(set.rows.count == 21, "t = 0 and 20 log-spaced points")
-                #expect(set.rows.allSatisfy { $0.count == 5 && $0.allSatisfy(\.isFinite) }, "\(set.title)")
-                guard set.rows.allSatisfy({ $0.count == 5 }) else { continue }
+                #expect(set.rows.allSatisfy { $0.count == 6 && $0.allSatisfy(\.isFinite) }, "\(set.title)")
+                guard set.rows.allSatisfy({ $0.count == 6 }) else { continue }
                 let t = set.column(0)
                 #expect(t.first == 0)
                 #expect(t.last.map { agree($0, tFinal) } == true, "last time \(t.last ?? .nan)")

@@ -243,3 +243,30 @@ func randomCovariance(_ m: Int, seed: UInt64) -> Matrix {
     #expect(throws: LearningDynamicsError.self) { try LinearFlow(teacher: pair.teacher, rule: .gradientDescent, inputCovariance: bad) }
     #expect(throws: LearningDynamicsError.self) { try LinearFlow(teacher: pair.teacher, rule: .gradientDescent, inputCovariance: .identity(2)) }
 }
+
+@Test func manifoldDistanceIsTheLengthOfTheSmallestStepBackToTheManifold() throws {
+    // Move off the teacher along a random direction delta: to first order the distance is the length of
+    // delta's component normal to the manifold, |P_normal delta| with P_normal = J^T (J J^T)^-1 J.
+    let shape = try NetworkShape(inputs: 5, hidden: 7)
+    let pair = try StudentTeacherPair(shape: shape, teacher: .normal(scale: 1), student: .nearTeacher(perturbation: 0), seed: 4)
+    let flow = try LinearFlow(teacher: pair.teacher, rule: .gradientDescent)
+    let theta = pair.teacher.flattened
+    #expect(flow.manifoldDistance(theta) < 1e-14)
+    let delta = RandomStream(seed: 8).gaussians(theta.count, sigma: 1e-7)
+    // J (M x P) by finite differences of u, then the normal component by least squares.
+    let h = 1e-6
+    let jacobian = Matrix(rows: shape.inputs, columns: theta.count) { j, k in
+        var plus = theta, minus = theta
+        plus[k] += h
+        minus[k] -= h
+        return (flow.error(plus)[j] - flow.error(minus)[j]) / (2 * h)
+    }
+    let jd = jacobian * delta
+    let normal = jacobian.transposed * (try (jacobian * jacobian.transposed).solvePositiveDefinite(jd))
+    let moved = zip(theta, delta).map(+)
+    #expect(abs(flow.manifoldDistance(moved) / Vector.norm(normal) - 1) < 1e-5)
+    // Moving along the manifold (scaling W1 by a and W2 by 1/a keeps W2 W1) leaves the distance ~ 0.
+    let a = 1.01
+    let along = TwoLayerWeights(w1: Matrix(rows: 7, columns: 5, elements: pair.teacher.w1.elements.map { $0 * a }), w2: pair.teacher.w2.map { $0 / a })
+    #expect(flow.manifoldDistance(along.flattened) < 1e-12)
+}
