@@ -46,11 +46,12 @@ struct NetworkOptions: ParsableArguments {
         }
     }
 
-    var parameters: [(String, String)] {
+    /// The header parameters; `trainCount` is the training-set size of a finite-data run, nil for the population flow.
+    func parameters(trainCount: Int?) -> [(String, String)] {
         [("M", "\(inputs)"), ("N", "\(hidden)"), ("teacher_N", "\(teacherHidden ?? hidden)"), ("activation", activation.rawValue),
          ("output_activation", noOutputActivation ? "lin" : activation.rawValue), ("init", initialization.rawValue),
          ("init_scale", "\(initScale)"), ("teacher_scale", "\(teacherScale)"), ("start", loadState.map { "file:\($0)" } ?? start.rawValue),
-         ("perturbation", "\(perturbation)"), ("sigma_x2", "\(inputVariance)"), ("train_size", trainSize.map { "\($0)" } ?? "population"),
+         ("perturbation", "\(perturbation)"), ("sigma_x2", "\(inputVariance)"), ("train_size", trainCount.map { "\($0)" } ?? "population"),
          ("test_size", "\(testSize)")]
     }
 }
@@ -157,6 +158,9 @@ struct DynamicsOptions: ParsableArguments {
             o.epochs = epochs ?? max(1, Int((tFinal / lr).rounded()))
             o.logPoints = points
             o.stopLoss = stopLoss
+            if let q = qWindow, !(q > 0 && q.isFinite) {
+                throw LearningDynamicsError.invalidParameter("the q window must lie inside (0, t-final], got \(q)")
+            }
             o.windowEpochs = qWindow.map { max(2, Int(($0 / lr).rounded())) }
             try o.validate()
             return .discrete(o)

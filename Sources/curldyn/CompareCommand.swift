@@ -89,8 +89,8 @@ struct Compare: ParsableCommand {
 
         let outDir = URL(fileURLWithPath: output.out)
         let provenance = Provenance(tool: "curldyn", version: CurlDyn.version, command: commandLineString,
-                                    parameters: network.parameters + rules.parameters + dynamics.parameters
-                                        + [("seeds", "\(seeds)"), ("threshold", "\(threshold)"), ("on", on.rawValue), ("train_size", "\(trainCount)")],
+                                    parameters: network.parameters(trainCount: trainCount) + rules.parameters + dynamics.parameters
+                                        + [("seeds", "\(seeds)"), ("threshold", "\(threshold)"), ("on", on.rawValue)],
                                     seed: seed, notes: ["paired protocol: every rule from the same teacher, start and data for each seed \(seedList.first!)..\(seedList.last!)"])
         let curvesURL = outDir.appendingPathComponent("\(name)_curves.dat")
         let curves = DataFile(header: provenance, columns: ["t", "train_mean", "train_se", "test_mean", "test_se"],
