@@ -63,7 +63,7 @@ public struct FullBatchFlow: Sendable {
         train.inputs.elements.withUnsafeBufferPointer { x in
             train.targets.withUnsafeBufferPointer { y in
                 if let b = problem.feedback {
-                    b.withUnsafeBufferPointer { kernel.evaluate(theta: theta, inputs: x.baseAddress!, targets: y.baseAddress!, count: train.count, feedback: $0.baseAddress!, into: g) }
+                    b.withUnsafeBufferPointer { _ = kernel.evaluate(theta: theta, inputs: x.baseAddress!, targets: y.baseAddress!, count: train.count, feedback: $0.baseAddress!, into: g) }
                 } else {
                     kernel.evaluate(theta: theta, inputs: x.baseAddress!, targets: y.baseAddress!, count: train.count, feedback: nil, into: g)
                 }

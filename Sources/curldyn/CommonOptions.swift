@@ -152,7 +152,10 @@ struct DynamicsOptions: ParsableArguments {
         case .discrete:
             var o = DiscreteTrainingOptions()
             o.learningRate = lr
-            o.batchSize = min(batchSize, trainCount)
+            guard batchSize <= trainCount else {
+                throw LearningDynamicsError.invalidParameter("--batch-size \(batchSize) exceeds the training set (\(trainCount) samples)")
+            }
+            o.batchSize = batchSize
             guard batchSize >= 1 else { throw LearningDynamicsError.invalidParameter("--batch-size must be positive, got \(batchSize)") }
             guard lr > 0, lr.isFinite, tFinal > 0, tFinal.isFinite else { throw LearningDynamicsError.invalidParameter("--lr and --t-final must be positive") }
             o.epochs = epochs ?? max(1, Int((tFinal / lr).rounded()))
@@ -204,4 +207,16 @@ extension FlipSelection: ExpressibleByArgument {}
 /// Runs `body`, turning the science layer's parameter errors into argument-validation errors (exit 64).
 func rethrowingAsValidation(_ body: () throws -> Void) throws {
     do { try body() } catch let error as LearningDynamicsError { throw ValidationError(error.description) }
+}
+
+extension RuleOptions {
+    /// Warns on stderr when a curl rule ends up flipping no neuron (e.g. alpha_r = 0.5 of the single output
+    /// row in the row convention): it then is the same as its unflipped rule.
+    func warnIfCurlFlipsNothing(_ shape: NetworkShape) {
+        for rule in rules where rule.name.hasSuffix("curl") {
+            if let signs = try? rule.signs(for: shape), signs.isGradient {
+                FileHandle.standardError.write(Data("warning: rule \(rule.name) flips no neuron with these options (\(convention.rawValue) convention); give --flip-inputs or --flip-hidden\n".utf8))
+            }
+        }
+    }
 }

@@ -34,6 +34,7 @@ struct Compare: ParsableCommand {
         guard threshold > 0, threshold.isFinite else { throw ValidationError("--threshold must be positive, got \(threshold)") }
         guard threads >= 1 else { throw ValidationError("--threads must be positive") }
         guard !name.isEmpty, !name.contains("/") else { throw ValidationError("--name must be a plain file name") }
+        if network.loadState != nil { throw ValidationError("--load-state gives one start; compare draws a start per seed (use integrate)") }
         try rethrowingAsValidation {
             let shape = try network.shape
             for rule in rules.rules { _ = try rule.signs(for: shape) }
@@ -69,6 +70,7 @@ struct Compare: ParsableCommand {
     func run() throws {
         let script = try output.figureScript("compare.gp")
         if !BLASThreads.fixedByEnvironment { BLASThreads.set(1) }  // parallelism is over seeds
+        rules.warnIfCurlFlipsNothing(try network.shape)
         let experiment = Experiment(
             shape: try network.shape, teacherHidden: network.teacherHidden, activation: network.networkActivation,
             teacherInit: network.teacherInit, studentStart: network.studentStart, trainCount: trainCount, testCount: network.testSize,

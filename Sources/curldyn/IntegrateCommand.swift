@@ -76,6 +76,7 @@ struct Integrate: ParsableCommand {
         BLASThreads.preferSingleThreadForSmallWork()
         let script = try output.figureScript(usesPopulationFlow ? "learning_curves.gp" : "training_curves.gp")
         let shape = try network.shape
+        rules.warnIfCurlFlipsNothing(shape)
         let loaded = try network.loadState.map { try StateFile.read(URL(fileURLWithPath: $0), shape: shape) }
         let progress = ProgressLine()
         let runs = try usesPopulationFlow ? populationRuns(shape, loaded, progress) : finiteDataRuns(shape, loaded, progress)
