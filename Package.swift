@@ -32,7 +32,9 @@ let package = Package(
             ]
         ),
         // Student-teacher learning dynamics. Knows nothing of files.
-        .target(name: "LearningDynamics", dependencies: ["NumericalKit"]),
+        .target(name: "LearningDynamics", dependencies: [
+            "NumericalKit", .product(name: "ComplexModule", package: "swift-numerics"), .product(name: "RealModule", package: "swift-numerics"),
+        ]),
         // Gnuplot data files (atomic, with provenance headers) and rendering.
         .target(name: "GnuplotIO"),
 

@@ -1,0 +1,79 @@
+import ComplexModule
+import RealModule
+import NumericalKit
+
+/// Linear stability of the linear learning flow at points of the zero-error manifold W2 W1 = w* and at the
+/// origin (../shared/reference/curl-descent.md section 3).
+public enum Stability {
+    /// A seeded random point of the solution manifold of `target`: W1 and w2 drawn as `initialization` draws
+    /// them, then W1 <- W1 + w2^T (w* - w2 W1) / |w2|^2, the rank-one correction that makes W2 W1 = w*.
+    public static func randomManifoldPoint(target: [Double], shape: NetworkShape, initialization: WeightInitialization,
+                                           seed: UInt64) -> TwoLayerWeights {
+        precondition(target.count == shape.inputs)
+        var w = initialization.draw(shape, from: RandomStream(seed: seed, task: SeedStream.student))
+        let residual = zip(target, w.endToEnd).map { $0 - $1 }
+        let norm2 = Vector.dot(w.w2, w.w2)
+        for i in 0..<shape.hidden { for j in 0..<shape.inputs { w.w1[i, j] += w.w2[i] * residual[j] / norm2 } }
+        return w
+    }
+
+    /// The result of a stability analysis at one point.
+    public struct Report: Sendable {
+        /// eig(K), K = |w2|^2 D1 + W1^T D2 W1, ascending.
+        public let stabilityMatrixEigenvalues: [Double]
+        /// The transverse Jacobian eigenvalues predicted by the reduction: -eig(Sigma K) (-sigma_x^2 eig(K) when isotropic), ascending.
+        public let predictedJacobianEigenvalues: [Double]
+        /// The full Jacobian's eigenvalues (NM + N of them), when computed.
+        public let jacobianEigenvalues: [Complex<Double>]?
+        /// |W2 W1 - w*| at the point (0 on the manifold).
+        public let errorNorm: Double
+
+        /// Stable iff lambda_min(K) > 0; within `tolerance` of 0 the linearisation does not decide.
+        public func verdict(tolerance: Double = 1e-10) -> String {
+            guard let smallest = stabilityMatrixEigenvalues.first else { return "undetermined" }
+            if smallest > tolerance { return "stable" }
+            if smallest < -tolerance { return "unstable" }
+            return "marginal"
+        }
+    }
+
+    /// Analyses `point` under `flow`: always the reduced M x M symmetric problem; the dense (NM + N)-dimensional
+    /// nonsymmetric Jacobian only when `fullJacobian` (it costs O((NM + N)^3)).
+    public static func analyse(_ flow: LinearFlow, at point: TwoLayerWeights, fullJacobian: Bool) throws -> Report {
+        let theta = point.flattened
+        let k = flow.stabilityMatrix(theta)
+        let eigenK = try Eigen.symmetricEigenvalues(k)
+        let predicted: [Double]
+        if let sigma = flow.inputCovariance {
+            predicted = try Eigen.eigenvalues(sigma * k).map { -$0.real }.sorted()
+        } else {
+            predicted = eigenK.map { -flow.inputVariance * $0 }.sorted()
+        }
+        let full = fullJacobian ? try Eigen.eigenvalues(flow.jacobian(theta)) : nil
+        return Report(stabilityMatrixEigenvalues: eigenK, predictedJacobianEigenvalues: predicted, jacobianEigenvalues: full,
+                      errorNorm: Vector.norm(flow.error(theta)))
+    }
+
+    /// The Jacobian spectrum at the origin W = 0 of the isotropic linear flow: one pair
+    /// +-sigma_x^2 sqrt(d2_i w* D1 w*^T) per hidden neuron (real: saddle directions; imaginary: rotation),
+    /// and zeros for the rest. Sorted by real part, then imaginary part.
+    public static func originSpectrum(_ flow: LinearFlow) -> [Complex<Double>] {
+        let q = zip(flow.target, flow.signs.d1).reduce(0) { $0 + $1.0 * $1.0 * $1.1 }
+        var values: [Complex<Double>] = []
+        for d2 in flow.signs.d2 {
+            let r = d2 * q
+            let root = abs(r).squareRoot() * flow.inputVariance
+            values += r >= 0 ? [Complex(root, 0), Complex(-root, 0)] : [Complex(0, root), Complex(0, -root)]
+        }
+        values += Array(repeating: Complex(0, 0), count: flow.dimension - values.count)
+        return values.sorted { ($0.real, $0.imaginary) < ($1.real, $1.imaginary) }
+    }
+
+    /// What the origin is: a saddle (some real pair), a center (all pairs imaginary) or mixed.
+    public static func originKind(_ flow: LinearFlow) -> String {
+        let q = zip(flow.target, flow.signs.d1).reduce(0) { $0 + $1.0 * $1.0 * $1.1 }
+        let rotating = flow.signs.d2.count { $0 * q < 0 }
+        if rotating == 0 { return "saddle" }
+        return rotating == flow.signs.d2.count ? "center" : "mixed (saddle and rotation)"
+    }
+}
