@@ -1,0 +1,135 @@
+import ArgumentParser
+import ComplexModule
+import Foundation
+import GnuplotIO
+import LearningDynamics
+import NumericalKit
+
+/// `curldyn stability`: eigenvalues of the linear learning flow at a point of the solution manifold.
+struct StabilityCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stability",
+        abstract: "Jacobian eigenvalues of the linear flow at a point of the solution manifold, with a verdict.",
+        discussion: """
+        The transverse Jacobian eigenvalues at a point of the manifold W2 W1 = w* are -sigma_x^2 eig(K), \
+        K = |w2|^2 D1 + W1^T D2 W1 (M x M, symmetric): the point is stable iff lambda_min(K) > 0. --full also \
+        computes the dense (NM + N)-dimensional Jacobian's spectrum as a check. Writes OUT/NAME.dat: index 0 \
+        holds eig(K) and the predicted Jacobian eigenvalues, index 1 (with --full) the full spectrum (re, im). \
+        Also reports the origin's spectrum type (saddle, center or mixed).
+        """)
+
+    enum PointName: String, ExpressibleByArgument, CaseIterable { case teacher, manifold }
+
+    @OptionGroup(title: "Networks and data") var network: NetworkOptions
+    @OptionGroup(title: "Rules") var rules: RuleOptions
+    @OptionGroup(title: "Output") var output: OutputOptions
+    @Option(parsing: .unconditional, help: "Seed of the teacher (and of a random manifold point).") var seed: UInt64 = 1
+    @Option(help: "Where: teacher (the teacher itself), manifold (a seeded random point of the manifold); --load-state uses saved weights.") var point: PointName = .teacher
+    @Flag(help: "Rescale the teacher to |W1|_F = sqrt(N), |W2| = 1, the normalisation of the random-matrix theory (the reference's fig3b).") var normalizedTeacher = false
+    @Flag(help: "Also compute the full Jacobian's eigenvalues (dense, O((NM + N)^3)).") var full = false
+    @Option(help: "Base name of the output files.") var name = "stability"
+
+    static let fullJacobianLimit = 3000
+
+    func validate() throws {
+        guard !name.isEmpty, !name.contains("/") else { throw ValidationError("--name must be a plain file name") }
+        if full, network.inputs * network.hidden + network.hidden > Self.fullJacobianLimit {
+            throw ValidationError("--full needs at most \(Self.fullJacobianLimit) weights (NM + N); the reduced spectrum of K needs no --full")
+        }
+        try rethrowingAsValidation {
+            let shape = try network.shape
+            for rule in rules.rules {
+                guard rule.feedback == .backpropagation, rule.convention == .column else {
+                    throw LearningDynamicsError.invalidParameter("stability analyses gradient and curl descent in the column convention")
+                }
+                _ = try rule.signs(for: shape)
+            }
+        }
+    }
+
+    struct RuleReport: Encodable {
+        let rule: String
+        let flippedInputs: Int
+        let flippedHidden: Int
+        let lambdaMinK: Double
+        let verdict: String
+        let largestJacobianEigenvalue: Double
+        let fullJacobianCheck: Double?
+        let origin: String
+    }
+
+    struct Summary: Encodable {
+        let command = "stability"
+        let version = CurlDyn.version
+        let seed: UInt64
+        let inputs: Int
+        let hidden: Int
+        let ratio: Double
+        let point: String
+        let errorNorm: Double
+        let rules: [RuleReport]
+        let dataFile: String
+    }
+
+    func run() throws {
+        let shape = try network.shape
+        var teacher = try StudentTeacherPair(shape: shape, teacher: network.teacherInit, student: .nearTeacher(perturbation: 0), seed: seed).teacher
+        if normalizedTeacher {
+            let (a, b) = (Double(shape.hidden).squareRoot() / teacher.w1.frobeniusNorm, 1 / Vector.norm(teacher.w2))
+            teacher = TwoLayerWeights(w1: Matrix(rows: shape.hidden, columns: shape.inputs, elements: teacher.w1.elements.map { $0 * a }),
+                                      w2: teacher.w2.map { $0 * b })
+        }
+        let at: TwoLayerWeights
+        if let path = network.loadState {
+            at = try StateFile.read(URL(fileURLWithPath: path), shape: shape)
+        } else if point == .manifold {
+            at = Stability.randomManifoldPoint(target: teacher.endToEnd, shape: shape, initialization: network.teacherInit, seed: seed)
+        } else {
+            at = teacher
+        }
+        var reports: [RuleReport] = []
+        var dataSets: [DataFile.DataSet] = []
+        var errorNorm = 0.0
+        for rule in rules.rules {
+            let flow = try LinearFlow(teacher: teacher, rule: rule, inputVariance: network.inputVariance, seed: seed)
+            let report = try Stability.analyse(flow, at: at, fullJacobian: full)
+            errorNorm = report.errorNorm
+            dataSets.append(.init(title: "\(rule.name) reduced: k eig(K) predicted_jacobian_eigenvalue",
+                                  rows: zip(report.stabilityMatrixEigenvalues, report.predictedJacobianEigenvalues.reversed()).enumerated().map { [Double($0.offset), $0.element.0, $0.element.1] }))
+            var check: Double?
+            if let spectrum = report.jacobianEigenvalues {
+                let transverse = spectrum.filter { $0.length > 1e-8 * max(1, spectrum.map(\.length).max() ?? 1) }.map(\.real).sorted()
+                check = transverse.count == report.predictedJacobianEigenvalues.count
+                    ? Vector.maxAbsDifference(transverse, report.predictedJacobianEigenvalues) : .infinity
+                dataSets.append(.init(title: "\(rule.name) full Jacobian: k re im", rows: spectrum.enumerated().map { [Double($0.offset), $0.element.real, $0.element.imaginary] }))
+            }
+            reports.append(RuleReport(rule: rule.name, flippedInputs: flow.signs.flippedInputs, flippedHidden: flow.signs.flippedHidden,
+                                      lambdaMinK: report.stabilityMatrixEigenvalues.first ?? .nan, verdict: report.verdict(),
+                                      largestJacobianEigenvalue: report.predictedJacobianEigenvalues.last ?? .nan, fullJacobianCheck: check,
+                                      origin: Stability.originKind(flow)))
+        }
+        guard errorNorm < 1e-8 * max(1, Vector.norm(teacher.endToEnd)) else {
+            throw CommandFailure("the point is not on the solution manifold (|W2 W1 - w*| = \(errorNorm)); the verdict needs a zero-error point")
+        }
+        let dataURL = URL(fileURLWithPath: output.out).appendingPathComponent("\(name).dat")
+        let file = DataFile(header: Provenance(tool: "curldyn", version: CurlDyn.version, command: commandLineString,
+                                               parameters: network.parameters(trainCount: nil) + rules.parameters
+                                                   + [("point", network.loadState.map { "file:\($0)" } ?? point.rawValue), ("normalized_teacher", "\(normalizedTeacher)"), ("full", "\(full)")],
+                                               seed: seed, notes: ["eigenvalues of K = |w2|^2 D1 + W1^T D2 W1 and of the Jacobian, one index per rule and kind"]),
+                            columns: ["k", "value", "value2"], dataSets: dataSets)
+        try AtomicFile.write(file.render(), to: dataURL)
+        if output.json {
+            try printJSON(Summary(seed: seed, inputs: shape.inputs, hidden: shape.hidden, ratio: shape.ratio, point: point.rawValue,
+                                  errorNorm: errorNorm, rules: reports, dataFile: dataURL.path))
+            return
+        }
+        for r in reports {
+            var line = String(format: "%@: K1=%d K2=%d  lambda_min(K) = %.6g -> %@ (largest transverse Jacobian eigenvalue %.4g)",
+                              r.rule, r.flippedInputs, r.flippedHidden, r.lambdaMinK, r.verdict, r.largestJacobianEigenvalue)
+            if let c = r.fullJacobianCheck { line += String(format: "; full Jacobian agrees to %.1e", c) }
+            line += "; origin: \(r.origin)"
+            print(line)
+        }
+        print("data: \(dataURL.path)")
+    }
+}
