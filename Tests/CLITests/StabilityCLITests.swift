@@ -1,0 +1,83 @@
+import Foundation
+import Testing
+
+/// `curldyn stability`, end to end (curl-descent.md section 3 and the closed-form critical fraction
+/// alpha_r^c(0.1) = 0.2446 of data/critical_fractions_closed_form.csv).
+@Suite("curldyn stability, end to end")
+struct StabilityCLITests {
+    func json(_ result: CLIResult) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "\(result)")
+    }
+
+    @Test("the verdict flips across the critical readout fraction at the normalised teacher")
+    func verdictAcrossTheCriticalFraction() throws {
+        try withSandbox { box in
+            for (alpha, verdict) in [("0.15", "stable"), ("0.35", "unstable")] {
+                let result = try box.run(["stability", "-M", "40", "-N", "400", "--normalized-teacher", "--rule", "curl", "--alpha-r", alpha,
+                                          "--json", "--out", box.out.path])
+                #expect(result.status == 0, "\(result)")
+                let rules = try #require(try json(result)["rules"] as? [[String: Any]])
+                #expect(rules.first?["verdict"] as? String == verdict, "alpha_r = \(alpha): \(rules)")
+            }
+        }
+    }
+
+    @Test("--full: the full Jacobian's transverse eigenvalues equal -sigma_x^2 eig(K), at the teacher and at a random manifold point")
+    func fullJacobianAgreesWithTheReduction() throws {
+        try withSandbox { box in
+            for point in ["teacher", "manifold"] {
+                let result = try box.run(["stability", "-M", "6", "-N", "10", "--rule", "gd", "curl", "--flip-inputs", "2", "--flip-hidden", "4",
+                                          "--point", point, "--full", "--json", "--out", box.out.path])
+                #expect(result.status == 0, "\(result)")
+                let summary = try json(result)
+                #expect((summary["error_norm"] as? Double ?? 1) < 1e-12)
+                for rule in try #require(summary["rules"] as? [[String: Any]]) {
+                    #expect((rule["full_jacobian_check"] as? Double ?? 1) < 1e-9, "\(rule)")
+                }
+                let text = try String(contentsOf: box.out.appendingPathComponent("stability.dat"), encoding: .utf8)
+                #expect(text.components(separatedBy: "# index ").count - 1 == 4, "two rules, reduced and full each")
+            }
+        }
+    }
+
+    @Test("gradient descent is always stable and its origin is a saddle")
+    func gradientDescentIsStable() throws {
+        try withSandbox { box in
+            let result = try box.run(["stability", "-M", "30", "-N", "20", "--rule", "gd", "--json", "--out", box.out.path])
+            let rule = try #require((try json(result)["rules"] as? [[String: Any]])?.first)
+            #expect(rule["verdict"] as? String == "stable")
+            #expect(rule["origin"] as? String == "saddle")
+            #expect((rule["lambda_min_k"] as? Double ?? -1) > 0)
+        }
+    }
+
+    @Test("weights off the manifold are refused rather than given a meaningless verdict")
+    func offManifoldPointIsRefused() throws {
+        try withSandbox { box in
+            // Save a trained-for-a-moment student: not on the manifold.
+            let saved = try box.run(["integrate", "-M", "4", "-N", "6", "--t-final", "0.1", "--points", "3", "--rule", "gd", "--save-state",
+                                     "--no-plot", "--out", box.root.appendingPathComponent("states").path])
+            try #require(saved.status == 0, "\(saved)")
+            let state = box.root.appendingPathComponent("states/integrate_gd.state").path
+            let result = try box.run(["stability", "-M", "4", "-N", "6", "--load-state", state, "--out", box.out.path])
+            #expect(result.status != 0)
+            #expect(result.stderr.contains("not on the solution manifold"), "\(result)")
+            #expect(try box.outEntries() == nil || (try box.outEntries() ?? []).isEmpty)
+        }
+    }
+
+    @Test("bad input is refused before anything is written", arguments: [
+        (["--full"], "at most 3000 weights"),
+        (["--rule", "dfa"], "gradient and curl descent"),
+        (["--convention", "row", "--flip-inputs", "1"], "column convention"),
+        (["--alpha-r", "2"], "must lie in [0, 1]"),
+    ])
+    func badInputIsRefused(arguments: [String], message: String) throws {
+        try withSandbox { box in
+            let result = try box.run(["stability"] + arguments + ["--out", box.out.path])
+            #expect(result.status != 0, "\(result)")
+            #expect(result.stderr.contains(message), "\(result)")
+            #expect(try box.outEntries() == nil)
+        }
+    }
+}
