@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "NumericalKit", targets: ["NumericalKit"]),
         .library(name: "LearningDynamics", targets: ["LearningDynamics"]),
         .library(name: "GnuplotIO", targets: ["GnuplotIO"]),
+        .library(name: "CurlTheory", targets: ["CurlTheory"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -37,6 +38,8 @@ let package = Package(
         ]),
         // Gnuplot data files (atomic, with provenance headers) and rendering.
         .target(name: "GnuplotIO"),
+        // Random-matrix theory of curl descent: phase boundaries, limiting spectra, finite-size checks.
+        .target(name: "CurlTheory", dependencies: ["NumericalKit"]),
 
         // MARK: - Command-line tool
         .executableTarget(
@@ -54,5 +57,6 @@ let package = Package(
         ),
         .testTarget(name: "LearningDynamicsTests", dependencies: ["LearningDynamics", "NumericalKit"]),
         .testTarget(name: "CLITests", dependencies: ["curldyn", "GnuplotIO"]),
+        .testTarget(name: "CurlTheoryTests", dependencies: ["CurlTheory", "NumericalKit"]),
     ]
 )

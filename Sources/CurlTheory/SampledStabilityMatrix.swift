@@ -1,0 +1,83 @@
+import NumericalKit
+
+/// One finite-size draw of the stability matrix K = |w2|^2 D1 + W1^T D2 W1 in the setting of the theory
+/// (../shared/reference/curl-descent.md sections 3, 4.1): W1 (N x M) with i.i.d. N(0, 1/M) entries, |w2|^2 = 1,
+/// and the first k inputs (hidden flips, D1) or the first k hidden neurons (readout flips, D2) flipped.
+/// Which neurons are flipped does not matter in distribution, since the entries are i.i.d.
+///
+/// For a fixed draw lambda_min(K) never increases with k: one more flip subtracts the positive semidefinite
+/// 2 e_j e_j^T (hidden) or 2 w_i^T w_i (readout) from K (Weyl's inequality). So the first unstable count is a
+/// single sign change, and bisection on k finds it exactly.
+public struct SampledStabilityMatrix: Sendable {
+    public let layer: FlipLayer
+    /// M, the input dimension (K is M x M).
+    public let inputs: Int
+    /// N, the hidden width.
+    public let hidden: Int
+    /// The hidden-layer weights W1 (N x M).
+    public let w1: Matrix
+    /// W1^T W1, shared by every flip count.
+    private let gram: Matrix
+
+    /// Draws W1 from `RandomStream(seed: seed, task: task)`.
+    public init(layer: FlipLayer, inputs: Int, hidden: Int, seed: UInt64, task: UInt64 = 0) throws {
+        guard inputs > 0, hidden > 0 else {
+            throw CurlTheoryError.invalidParameter("the network needs M >= 1 inputs and N >= 1 hidden neurons, got M = \(inputs), N = \(hidden)")
+        }
+        let stream = RandomStream(seed: seed, task: task)
+        let w1 = Matrix(rows: hidden, columns: inputs, elements: stream.gaussians(hidden * inputs, sigma: 1 / Double(inputs).squareRoot()))
+        self.layer = layer
+        self.inputs = inputs
+        self.hidden = hidden
+        self.w1 = w1
+        gram = w1.gram
+    }
+
+    /// How many neurons can be flipped: M for hidden flips, N for readout flips.
+    public var flippableCount: Int { layer == .hidden ? inputs : hidden }
+
+    /// K with the first `flipped` neurons of the layer flipped.
+    public func stabilityMatrix(flipped k: Int) throws -> Matrix {
+        guard (0...flippableCount).contains(k) else {
+            throw CurlTheoryError.invalidParameter("can flip 0...\(flippableCount) neurons of the \(layer) layer, asked for \(k)")
+        }
+        var K = gram
+        let m = inputs
+        switch layer {
+        case .hidden:
+            for j in 0..<m { K[j, j] += j < k ? -1 : 1 }
+        case .readout:
+            for j in 0..<m { K[j, j] += 1 }
+            if k > 0 {
+                // W1^T D2 W1 = W1^T W1 - 2 (first k rows)^T (first k rows).
+                w1.elements.withUnsafeBufferPointer { w in
+                    K.elements.withUnsafeMutableBufferPointer { out in
+                        BLAS.gemm(transposeA: true, m: m, n: m, k: k, alpha: -2, w.baseAddress!, w.baseAddress!, beta: 1, out.baseAddress!)
+                    }
+                }
+            }
+        }
+        return K
+    }
+
+    /// lambda_min(K) with `flipped` neurons flipped (LAPACK dsyevd from M = 100 on, GSL below).
+    public func smallestEigenvalue(flipped k: Int) throws -> Double {
+        guard let smallest = try Eigen.symmetricEigenvalues(stabilityMatrix(flipped: k)).first else {
+            throw CurlTheoryError.numericalFailure("no eigenvalues for an \(inputs) x \(inputs) stability matrix")
+        }
+        return smallest
+    }
+
+    /// The smallest flip count k with lambda_min(K) < 0, or nil if K stays positive definite with every neuron
+    /// flipped. k = 0 is gradient descent (K >= I), always stable. Bisection: about log2(flippableCount) + 1 eigensolves.
+    public func firstUnstableCount() throws -> Int? {
+        let all = flippableCount
+        guard try smallestEigenvalue(flipped: all) < 0 else { return nil }
+        var stable = 0, unstable = all  // invariant: stable at `stable`, unstable at `unstable`
+        while unstable - stable > 1 {
+            let mid = (stable + unstable) / 2
+            if try smallestEigenvalue(flipped: mid) < 0 { unstable = mid } else { stable = mid }
+        }
+        return unstable
+    }
+}

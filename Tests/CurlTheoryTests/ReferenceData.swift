@@ -1,0 +1,42 @@
+import Foundation
+
+/// The reference numbers of ../shared/reference/curl-descent.md section 7, in shared/reference/data beside this
+/// repository (data/README.md there says what each column holds).
+let referenceDataDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .appendingPathComponent("../../../shared/reference/data").standardizedFileURL
+
+/// A numeric CSV with one header line; "nan" reads as NaN.
+struct ReferenceTable {
+    let header: [String]
+    let rows: [[Double]]
+
+    init(_ name: String) throws {
+        let text = try String(contentsOf: referenceDataDirectory.appendingPathComponent(name), encoding: .utf8)
+        let lines = text.split(whereSeparator: \.isNewline).map(String.init)
+        guard let first = lines.first else { throw CocoaError(.fileReadCorruptFile) }
+        header = first.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        rows = try lines.dropFirst().map { line in
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false).map { field -> Double? in
+                let t = field.trimmingCharacters(in: .whitespaces)
+                return t.lowercased() == "nan" ? .nan : Double(t)
+            }
+            guard fields.count == first.split(separator: ",").count, fields.allSatisfy({ $0 != nil }) else {
+                throw CocoaError(.fileReadCorruptFile)
+            }
+            return fields.map { $0! }
+        }
+    }
+
+    /// The values of one named column.
+    func column(_ name: String) -> [Double] {
+        guard let i = header.firstIndex(of: name) else { fatalError("no column \(name) in \(header)") }
+        return rows.map { $0[i] }
+    }
+}
+
+/// numpy's linspace(start, stop, num) element by element (i * step + start, the last set to stop), so that
+/// int() of it reproduces the reference's integer grids.
+func numpyLinspace(_ start: Double, _ stop: Double, _ num: Int) -> [Double] {
+    let step = (stop - start) / Double(num - 1)
+    return (0..<num).map { $0 == num - 1 ? stop : Double($0) * step + start }
+}
