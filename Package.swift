@@ -45,7 +45,7 @@ let package = Package(
         .executableTarget(
             name: "curldyn",
             dependencies: [
-                "NumericalKit", "LearningDynamics", "GnuplotIO",
+                "NumericalKit", "LearningDynamics", "CurlTheory", "GnuplotIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -40,15 +40,9 @@ public struct PairedComparison: Sendable {
                            progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> PairedComparison {
         guard !seeds.isEmpty else { throw LearningDynamicsError.invalidParameter("the paired protocol needs at least one seed") }
         guard threshold > 0 else { throw LearningDynamicsError.invalidParameter("the threshold must be positive, got \(threshold)") }
-        let box = ResultBox(count: seeds.count)
-        let workers = max(1, min(threads, seeds.count))
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            for s in stride(from: worker, to: seeds.count, by: workers) {
-                let outcome = Result { try experiment.problems(seed: seeds[s]).map { try experiment.run($0) } }
-                progress?(box.store(outcome, at: s), seeds.count)
-            }
+        let curves = try parallelMap(seeds.count, threads: threads, progress: progress) { s in
+            try experiment.problems(seed: seeds[s]).map { try experiment.run($0) }
         }
-        let curves = try box.items.map { try $0!.get() }
         for (s, runs) in curves.enumerated() {
             for (r, curve) in runs.enumerated() where !curve.status.isSuccess {
                 throw LearningDynamicsError.invalidParameter("seed \(seeds[s]), rule \(experiment.rules[r].name): \(curve.status.summary)")
@@ -78,23 +72,5 @@ public struct PairedComparison: Sendable {
             let summary = try? SampleSummary(values)
             return (runs[0].times[k], summary?.mean ?? .nan, summary?.standardError ?? .nan)
         }
-    }
-}
-
-/// Results stored by index from concurrent workers.
-private final class ResultBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private(set) var items: [Result<[TrainingCurve], Error>?]
-    private var done = 0
-
-    init(count: Int) { items = Array(repeating: nil, count: count) }
-
-    /// Stores one result and returns how many are done.
-    func store(_ result: Result<[TrainingCurve], Error>, at index: Int) -> Int {
-        lock.lock()
-        defer { lock.unlock() }
-        items[index] = result
-        done += 1
-        return done
     }
 }

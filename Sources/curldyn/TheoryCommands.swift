@@ -1,0 +1,385 @@
+import ArgumentParser
+import CurlTheory
+import Foundation
+import GnuplotIO
+import NumericalKit
+
+extension FlipLayer: ExpressibleByArgument {}
+
+/// Runs `body`, turning the theory layer's parameter errors into argument-validation errors (exit 64).
+func rethrowingTheoryErrorsAsValidation(_ body: () throws -> Void) throws {
+    do { try body() } catch let error as CurlTheoryError { throw ValidationError(error.description) }
+}
+
+/// `--shard k/n`: which part of a sweep this process computes.
+struct Shard: ExpressibleByArgument, CustomStringConvertible {
+    let index: Int
+    let count: Int
+
+    init?(argument: String) {
+        let parts = argument.split(separator: "/")
+        guard parts.count == 2, let k = Int(parts[0]), let n = Int(parts[1]), n >= 1, (1...n).contains(k) else { return nil }
+        index = k - 1
+        count = n
+    }
+
+    var description: String { "\(index + 1)/\(count)" }
+    /// The file-name suffix of this shard's outputs.
+    var suffix: String { ".shard-\(index + 1)-of-\(count)" }
+}
+
+/// `curldyn critical`: the critical curl strength, from theory and measured at finite size.
+struct Critical: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Critical fraction of rule-flipped neurons: closed-form theory and finite-size measurement.",
+        discussion: """
+        Theory: alpha_h^c(c) for hidden-layer flips (1 for c <= 1/4, 0 for c >= 2/3) and alpha_r^c(c) for readout \
+        flips, from the closed-form boundaries (curl-descent.md section 4). With --sizes, the critical fraction is \
+        also measured on sampled stability matrices K at N hidden neurons (M = round(c N)): the first flip count \
+        where lambda_min(K) < 0, found by bisection, with its spread over --draws. Writes OUT/NAME.dat (index 0: \
+        theory; index i: size i).
+        """)
+
+    @Option(help: "Which layer's neurons are flipped: hidden or readout.") var layer: FlipLayer = .hidden
+    @Option(parsing: .upToNextOption, help: "Ratios c = M/N (default: --points log-spaced values in [--c-min, --c-max]).") var c: [Double] = []
+    @Option(parsing: .unconditional, help: "Smallest c of the default sweep.") var cMin = 1e-2
+    @Option(parsing: .unconditional, help: "Largest c of the default sweep.") var cMax = 1e2
+    @Option(parsing: .unconditional, help: "Number of c values of the default sweep.") var points = 41
+    @Option(parsing: .upToNextOption, help: "Hidden widths N for the finite-size measurement (none: theory only).") var sizes: [Int] = []
+    @Option(parsing: .unconditional, help: "Sampled matrices per (c, N).") var draws = 5
+    @Option(parsing: .unconditional, help: "Seed of the sampled matrices.") var seed: UInt64 = 1
+    @Option(parsing: .unconditional, help: "Worker threads for the finite-size measurement.") var threads = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Base name of the output files.") var name = "critical"
+    @OptionGroup(title: "Output") var output: OutputOptions
+
+    func validate() throws {
+        guard !name.isEmpty, !name.contains("/") else { throw ValidationError("--name must be a plain file name") }
+        guard draws >= 1, threads >= 1 else { throw ValidationError("--draws and --threads must be positive") }
+        guard sizes.allSatisfy({ $0 >= 1 }) else { throw ValidationError("--sizes must be positive") }
+        try rethrowingTheoryErrorsAsValidation { for value in try ratios { _ = try CriticalFraction.value(c: value, layer: layer) } }
+    }
+
+    var ratios: [Double] {
+        get throws { c.isEmpty ? try PhaseGrid(cMin: cMin, cMax: cMax, cPoints: points, alphaPoints: 2).ratios : c }
+    }
+
+    struct Row: Encodable {
+        let c: Double
+        let theory: Double
+        let measured: [Measured]
+    }
+
+    struct Measured: Encodable {
+        let hidden: Int
+        let inputs: Int
+        let mean: Double
+        let standardDeviation: Double
+        let standardError: Double
+        let draws: Int
+    }
+
+    func run() throws {
+        let script = try output.figureScript("critical.gp")
+        if !BLASThreads.fixedByEnvironment { BLASThreads.set(1) }
+        let values = try ratios
+        let theory = try values.map { try CriticalFraction.value(c: $0, layer: layer) }
+        let progress = ProgressLine()
+        let tasks = sizes.flatMap { n in values.map { (n, $0) } }
+        let (flipLayer, drawCount, baseSeed) = (layer, draws, seed)
+        let measured = try parallelMap(tasks.count, threads: threads, progress: { done, total in progress.update("critical: \(done)/\(total)") }) { i in
+            let (n, c) = tasks[i]
+            let e = try EmpiricalCriticalFraction(layer: flipLayer, c: c, hidden: n, draws: drawCount, seed: baseSeed)
+            return Measured(hidden: n, inputs: e.inputs, mean: e.summary.mean, standardDeviation: e.summary.standardDeviation,
+                            standardError: e.summary.standardError, draws: drawCount)
+        }
+        progress.finish()
+        let dataURL = URL(fileURLWithPath: output.out).appendingPathComponent("\(name).dat")
+        var sets: [DataFile.DataSet] = [.init(title: "theory alpha_c(c)", rows: zip(values, theory).map { [$0, $1, 0, .nan] })]
+        for (s, n) in sizes.enumerated() {
+            let slice = measured[(s * values.count)..<((s + 1) * values.count)]
+            sets.append(.init(title: "measured at N = \(n), \(draws) draws", rows: zip(values, slice).map { [$0, $1.mean, $1.standardDeviation, $1.standardError] }))
+        }
+        let file = DataFile(header: Provenance(tool: "curldyn", version: CurlDyn.version, command: commandLineString,
+                                               parameters: [("layer", layer.rawValue), ("points", "\(values.count)"), ("sizes", sizes.map(String.init).joined(separator: ",")),
+                                                            ("draws", "\(draws)")],
+                                               seed: seed, notes: ["critical fraction of rule-flipped neurons (\(layer.rawValue) layer) against c = M/N"]),
+                            columns: ["c", "alpha_c", "sd", "se"], dataSets: sets)
+        try AtomicFile.write(file.render(), to: dataURL)
+        var figure: URL?
+        if let script {
+            figure = URL(fileURLWithPath: output.out).appendingPathComponent("\(name).png")
+            try Gnuplot.render(script: script, arguments: [dataURL.path, layer.rawValue], output: figure!)
+        }
+        let rows = values.indices.map { i in Row(c: values[i], theory: theory[i], measured: sizes.indices.map { measured[$0 * values.count + i] }) }
+        if output.json {
+            try printJSON(rows)
+            return
+        }
+        for row in rows {
+            var line = String(format: "c = %-10.4g alpha_%@^c = %.5f", row.c, layer == .hidden ? "h" : "r", row.theory)
+            for m in row.measured { line += String(format: "   N=%d: %.4f +- %.4f", m.hidden, m.mean, m.standardDeviation) }
+            print(line)
+        }
+        print("data: \(dataURL.path)" + (figure.map { "\nfigure: \($0.path)" } ?? ""))
+    }
+}
+
+/// `curldyn spectrum`: the limiting spectral density of the stability matrix and a finite-size histogram.
+struct Spectrum: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Limiting spectrum of the stability matrix (edges, density) and an empirical eigenvalue histogram.",
+        discussion: """
+        Hidden flips: the spectrum of X = D + W W^T (= K with |w2|^2 = 1). Readout flips: that of \
+        W+^T W+ - W-^T W- (= K - s^2 I). Writes OUT/NAME.dat: index 0 the density curve (x, rho), index 1 the \
+        edges, index 2 (with --sample-hidden N) a normalised histogram of the eigenvalues of one or more sampled \
+        matrices of that size.
+        """)
+
+    @Option(help: "Which layer's neurons are flipped: hidden or readout.") var layer: FlipLayer = .hidden
+    @Option(parsing: .unconditional, help: "Ratio c = M/N.") var c: Double
+    @Option(parsing: .unconditional, help: "Fraction of flipped neurons.") var alpha: Double
+    @Option(parsing: .unconditional, help: "Density curve points.") var points = 800
+    @Option(parsing: .unconditional, help: "Hidden width N of the sampled matrices (none: theory only).") var sampleHidden: Int?
+    @Option(parsing: .unconditional, help: "Sampled matrices for the histogram.") var draws = 1
+    @Option(parsing: .unconditional, help: "Histogram bins.") var bins = 100
+    @Option(parsing: .unconditional, help: "Seed of the sampled matrices.") var seed: UInt64 = 1
+    @Option(help: "Base name of the output files.") var name = "spectrum"
+    @OptionGroup(title: "Output") var output: OutputOptions
+
+    func validate() throws {
+        guard !name.isEmpty, !name.contains("/") else { throw ValidationError("--name must be a plain file name") }
+        guard points >= 10, bins >= 1, draws >= 1 else { throw ValidationError("--points >= 10, --bins and --draws >= 1") }
+        if let n = sampleHidden, n < 1 { throw ValidationError("--sample-hidden must be positive") }
+        try rethrowingTheoryErrorsAsValidation { _ = try edgesAndDensity() }
+    }
+
+    /// Edges, atoms (location, mass) and the density of the chosen spectrum.
+    func edgesAndDensity() throws -> (edges: [Double], atoms: [(Double, Double)], mass: Double, density: (Double) throws -> Double) {
+        switch layer {
+        case .hidden:
+            let s = try HiddenFlipSpectrum(c: c, alpha: alpha)
+            return (s.edges, s.atoms.map { ($0.location, $0.mass) }, s.continuousMass, s.density(at:))
+        case .readout:
+            let s = try ReadoutFlipSpectrum(c: c, alpha: alpha)
+            return (s.edges, s.atoms.map { ($0.location, $0.mass) }, s.continuousMass, s.density(at:))
+        }
+    }
+
+    struct Summary: Encodable {
+        let layer: String
+        let c: Double
+        let alpha: Double
+        let edges: [Double]
+        let atoms: [[Double]]
+        let continuousMass: Double
+        let lowerEdge: Double
+        let stable: Bool
+        let sampledEigenvalueRange: [Double]?
+        let dataFile: String
+    }
+
+    func run() throws {
+        let script = try output.figureScript("spectrum.gp")
+        let theory = try edgesAndDensity()
+        let (lo, hi) = (theory.edges.first ?? -1, theory.edges.last ?? 1)
+        let pad = 0.1 * max(hi - lo, 1e-3)
+        var eigenvalues: [Double] = []
+        if let n = sampleHidden {
+            let m = max(1, Int((c * Double(n)).rounded()))
+            for d in 0..<draws {
+                let sample = try SampledStabilityMatrix(layer: layer, inputs: m, hidden: n, seed: seed, task: UInt64(d))
+                let k = min(sample.flippableCount, Int((alpha * Double(sample.flippableCount) + 1e-9).rounded(.down)))
+                eigenvalues += try Eigen.symmetricEigenvalues(sample.stabilityMatrix(flipped: k)).map { layer == .readout ? $0 - 1 : $0 }
+            }
+        }
+        let xMin = min(lo - pad, eigenvalues.min() ?? .infinity)
+        let xMax = max(hi + pad, eigenvalues.max() ?? -.infinity)
+        let curve = try (0..<points).map { i -> [Double] in
+            let x = xMin + (xMax - xMin) * Double(i) / Double(points - 1)
+            return [x, try theory.density(x), 0]
+        }
+        var sets: [DataFile.DataSet] = [.init(title: "density", rows: curve), .init(title: "edges", rows: theory.edges.map { [$0, 0, 0] })]
+        if !eigenvalues.isEmpty {
+            let width = (xMax - xMin) / Double(bins)
+            var counts = [Int](repeating: 0, count: bins)
+            for v in eigenvalues { counts[min(bins - 1, max(0, Int((v - xMin) / width)))] += 1 }
+            sets.append(.init(title: "histogram of \(eigenvalues.count) sampled eigenvalues (N = \(sampleHidden!))",
+                              rows: counts.enumerated().map { [xMin + (Double($0.offset) + 0.5) * width, Double($0.element) / (Double(eigenvalues.count) * width), Double($0.element)] }))
+        }
+        let dataURL = URL(fileURLWithPath: output.out).appendingPathComponent("\(name).dat")
+        let file = DataFile(header: Provenance(tool: "curldyn", version: CurlDyn.version, command: commandLineString,
+                                               parameters: [("layer", layer.rawValue), ("c", "\(c)"), ("alpha", "\(alpha)"), ("sample_hidden", sampleHidden.map(String.init) ?? "none"),
+                                                            ("draws", "\(draws)"), ("bins", "\(bins)")],
+                                               seed: seed, notes: ["continuous mass \(theory.mass); atoms " + theory.atoms.map { "\($0.1) at \($0.0)" }.joined(separator: ", ")]),
+                            columns: ["x", "density", "count"], dataSets: sets)
+        try AtomicFile.write(file.render(), to: dataURL)
+        if let script {
+            let png = URL(fileURLWithPath: output.out).appendingPathComponent("\(name).png")
+            try Gnuplot.render(script: script, arguments: [dataURL.path, "\(layer.rawValue) flips, c = \(c), alpha = \(alpha)", eigenvalues.isEmpty ? "0" : "1"], output: png)
+        }
+        let threshold = layer == .hidden ? 0.0 : -1.0
+        let summary = Summary(layer: layer.rawValue, c: c, alpha: alpha, edges: theory.edges, atoms: theory.atoms.map { [$0.0, $0.1] },
+                              continuousMass: theory.mass, lowerEdge: lo, stable: min(lo, theory.atoms.map(\.0).min() ?? .infinity) > threshold,
+                              sampledEigenvalueRange: eigenvalues.isEmpty ? nil : [eigenvalues.min()!, eigenvalues.max()!], dataFile: dataURL.path)
+        if output.json {
+            try printJSON(summary)
+            return
+        }
+        print("edges: " + theory.edges.map { String(format: "%.6f", $0) }.joined(separator: " ") + String(format: "   continuous mass %.4f", theory.mass))
+        if !theory.atoms.isEmpty { print("atoms: " + theory.atoms.map { String(format: "%.4f at %g", $0.1, $0.0) }.joined(separator: ", ")) }
+        print("manifold \(summary.stable ? "stable" : "unstable") (lower edge \(String(format: "%.6f", lo)) vs \(threshold))")
+        if let range = summary.sampledEigenvalueRange { print(String(format: "sampled eigenvalues in [%.4f, %.4f]", range[0], range[1])) }
+        print("data: \(dataURL.path)")
+    }
+}
+
+/// `curldyn phase-diagram`: stable and unstable regions over (c, alpha), from theory and at finite size.
+struct PhaseDiagramCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "phase-diagram",
+        abstract: "Phase diagram of the solution manifold's stability over c = M/N (log) and the flipped fraction alpha.",
+        discussion: """
+        Writes OUT/NAME.dat (gnuplot grid blocks for pm3d: c alpha unstable, one block per c), OUT/NAME_boundary.dat \
+        (c, alpha_c) and OUT/NAME.png. --empirical SIZE also measures the diagram at finite size (M + N = SIZE, \
+        --draws sampled matrices per cell: c alpha mean_lambda_min unstable_fraction in OUT/NAME_empirical.dat, \
+        overlaid as contours). --shard k/n computes only the k-th of n blocks of c values and names the files \
+        NAME.shard-k-of-n*.dat; `curldyn merge` joins them.
+        """)
+
+    @Option(help: "Which layer's neurons are flipped: hidden or readout.") var layer: FlipLayer = .hidden
+    @Option(parsing: .unconditional, help: "Smallest c.") var cMin = 1e-3
+    @Option(parsing: .unconditional, help: "Largest c.") var cMax = 1e2
+    @Option(parsing: .unconditional, help: "Values of c (log-spaced).") var cPoints = 500
+    @Option(parsing: .unconditional, help: "Values of alpha in [0, 1].") var alphaPoints = 500
+    @Option(parsing: .unconditional, help: "Also measure the diagram on sampled matrices with M + N = SIZE.") var empirical: Int?
+    @Option(parsing: .unconditional, help: "Values of c of the finite-size diagram.") var empiricalCPoints = 30
+    @Option(parsing: .unconditional, help: "Values of alpha of the finite-size diagram.") var empiricalAlphaPoints = 21
+    @Option(parsing: .unconditional, help: "Sampled matrices per cell of the finite-size diagram.") var draws = 5
+    @Option(parsing: .unconditional, help: "Seed of the sampled matrices.") var seed: UInt64 = 1
+    @Option(parsing: .unconditional, help: "Worker threads for the finite-size diagram.") var threads = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Compute only shard k of n (1-based), e.g. 3/8 for a SLURM array task.") var shard: Shard?
+    @Option(help: "Base name of the output files.") var name: String?
+    @OptionGroup(title: "Output") var output: OutputOptions
+
+    var baseName: String { name ?? "phase_\(layer.rawValue)" }
+
+    func validate() throws {
+        guard !baseName.isEmpty, !baseName.contains("/") else { throw ValidationError("--name must be a plain file name") }
+        guard threads >= 1, draws >= 1 else { throw ValidationError("--threads and --draws must be positive") }
+        if let e = empirical, e < 2 { throw ValidationError("--empirical SIZE must be at least 2") }
+        try rethrowingTheoryErrorsAsValidation {
+            let grid = try PhaseGrid(cMin: cMin, cMax: cMax, cPoints: cPoints, alphaPoints: alphaPoints)
+            if empirical != nil { _ = try PhaseGrid(cMin: cMin, cMax: cMax, cPoints: empiricalCPoints, alphaPoints: empiricalAlphaPoints) }
+            if let shard { _ = try grid.rows(shard: shard.index, of: shard.count) }
+        }
+    }
+
+    func run() throws {
+        let script = shard == nil ? try output.figureScript("phase_diagram.gp") : nil
+        if !BLASThreads.fixedByEnvironment { BLASThreads.set(1) }
+        let grid = try PhaseGrid(cMin: cMin, cMax: cMax, cPoints: cPoints, alphaPoints: alphaPoints)
+        let rows = try shard.map { try grid.rows(shard: $0.index, of: $0.count) } ?? grid.ratios.indices
+        let started = DispatchTime.now().uptimeNanoseconds
+        let theory = try TheoryPhaseDiagram(layer: layer, grid: grid, rows: rows)
+        var cells: [DataFile.DataSet] = rows.map { r in
+            .init(title: "c = \(grid.ratios[r])", rows: grid.alphas.indices.map { a in [grid.ratios[r], grid.alphas[a], theory.isUnstable(row: r, alphaIndex: a) ? 1 : 0] })
+        }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        let suffix = shard?.suffix ?? ""
+        let outDir = URL(fileURLWithPath: output.out)
+        let provenance = { (note: String) in
+            Provenance(tool: "curldyn", version: CurlDyn.version, command: commandLineString,
+                       parameters: [("layer", layer.rawValue), ("c_min", "\(cMin)"), ("c_max", "\(cMax)"), ("c_points", "\(cPoints)"),
+                                    ("alpha_points", "\(alphaPoints)"), ("shard", shard?.description ?? "all")], seed: seed, notes: [note])
+        }
+        var empiricalData: DataFile?
+        if let size = empirical {
+            let egrid = try PhaseGrid(cMin: cMin, cMax: cMax, cPoints: empiricalCPoints, alphaPoints: empiricalAlphaPoints)
+            let erows = try shard.map { try egrid.rows(shard: $0.index, of: $0.count) } ?? egrid.ratios.indices
+            let progress = ProgressLine()
+            let measured = try EmpiricalPhaseDiagram(layer: layer, grid: egrid, rows: erows, size: size, draws: draws, seed: seed, threads: threads) { done, total in
+                progress.update("phase-diagram (finite size): \(done)/\(total) values of c")
+            }
+            progress.finish()
+            var p = provenance("finite size M + N = \(size), \(draws) draws per cell: c alpha mean_lambda_min(K) unstable_fraction")
+            p.parameters += [("empirical_size", "\(size)"), ("empirical_c_points", "\(empiricalCPoints)"), ("empirical_alpha_points", "\(empiricalAlphaPoints)"), ("draws", "\(draws)")]
+            empiricalData = DataFile(header: p, columns: ["c", "alpha", "mean_lambda_min", "unstable_fraction"],
+                                     dataSets: erows.enumerated().map { i, r in
+                                         .init(title: "c = \(egrid.ratios[r])", rows: egrid.alphas.indices.map { a in
+                                             [egrid.ratios[r], egrid.alphas[a], measured.cells[i][a].meanLambdaMin, measured.cells[i][a].unstableFraction] })
+                                     })
+        }
+        // Grid blocks are separated by one blank line (pm3d scans), not by gnuplot's two-line data-set break.
+        let gridText = renderGrid(DataFile(header: provenance("theory: 1 = unstable (alpha > alpha_c(c)), 0 = stable"), columns: ["c", "alpha", "unstable"], dataSets: cells))
+        cells = []
+        let boundary = DataFile(header: provenance("closed-form critical fraction alpha_c(c)"), columns: ["c", "alpha_c"],
+                                dataSets: [.init(title: "boundary", rows: rows.map { [grid.ratios[$0], theory.boundary[$0 - rows.lowerBound]] })])
+        let gridURL = outDir.appendingPathComponent("\(baseName)\(suffix).dat")
+        let boundaryURL = outDir.appendingPathComponent("\(baseName)\(suffix)_boundary.dat")
+        let empiricalURL = outDir.appendingPathComponent("\(baseName)\(suffix)_empirical.dat")
+        try AtomicFile.write(gridText, to: gridURL)
+        try AtomicFile.write(boundary.render(), to: boundaryURL)
+        if let empiricalData { try AtomicFile.write(renderGrid(empiricalData), to: empiricalURL) }
+        var figure: URL?
+        if let script {
+            figure = outDir.appendingPathComponent("\(baseName).png")
+            try Gnuplot.render(script: script, arguments: [gridURL.path, boundaryURL.path, empiricalData == nil ? "" : empiricalURL.path, layer.rawValue], output: figure!)
+        }
+        let points = rows.count * grid.alphas.count
+        print(String(format: "%@ layer: %d x %d theory grid in %.3f s (%.2g us per point)%@", layer.rawValue, rows.count, grid.alphas.count, seconds,
+                     1e6 * seconds / Double(points), shard.map { ", shard \($0)" } ?? ""))
+        print("data: \(gridURL.path)\nboundary: \(boundaryURL.path)" + (empiricalData == nil ? "" : "\nempirical: \(empiricalURL.path)")
+              + (figure.map { "\nfigure: \($0.path)" } ?? ""))
+    }
+}
+
+/// A data file whose data sets are the scan lines of a gnuplot grid: one blank line between them.
+func renderGrid(_ file: DataFile) -> String {
+    file.render().replacingOccurrences(of: "\n\n\n# index", with: "\n\n# index")
+}
+
+/// `curldyn merge`: joins the shards of a sweep into one file.
+struct Merge: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Join the shard files of a sharded sweep (--shard k/n) into one data file.",
+        discussion: """
+        Takes the shard files in any order, checks that they come from the same sweep (same header apart from the \
+        command line and the shard), orders their blocks by the shard number and writes OUTPUT with the first \
+        shard's header, noting the merge.
+        """)
+
+    @Argument(help: "Shard files (NAME.shard-k-of-n*.dat).") var files: [String]
+    @Option(help: "The merged file.") var output: String
+
+    func validate() throws {
+        guard !files.isEmpty else { throw ValidationError("give the shard files to merge") }
+    }
+
+    func run() throws {
+        struct Part { let index: Int; let count: Int; let header: [String]; let body: String }
+        let parts = try files.map { path -> Part in
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw CommandFailure("cannot read \(path)") }
+            guard let match = path.range(of: #"\.shard-(\d+)-of-(\d+)"#, options: .regularExpression) else {
+                throw CommandFailure("\(path) is not a shard file (its name has no .shard-k-of-n)")
+            }
+            let numbers = path[match].split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
+            let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+            let header = lines.prefix { $0.hasPrefix("#") && !$0.hasPrefix("# index") }.map(String.init)
+            return Part(index: numbers[0], count: numbers[1], header: header, body: lines.dropFirst(header.count).joined(separator: "\n"))
+        }.sorted { $0.index < $1.index }
+        let count = parts[0].count
+        guard parts.allSatisfy({ $0.count == count }), parts.map(\.index) == Array(1...count) else {
+            throw CommandFailure("need exactly the shards 1..\(count) of one sweep, got \(parts.map { "\($0.index)/\($0.count)" }.joined(separator: ", "))")
+        }
+        let comparable = { (h: [String]) in h.filter { !$0.hasPrefix("# command:") }.map { $0.replacingOccurrences(of: #"shard=\S+"#, with: "", options: .regularExpression) } }
+        guard parts.allSatisfy({ comparable($0.header) == comparable(parts[0].header) }) else {
+            throw CommandFailure("the shards come from different sweeps (their headers differ)")
+        }
+        let separator = parts[0].body.contains("\n\n\n") ? "\n\n" : "\n"
+        var text = parts[0].header.map { $0.replacingOccurrences(of: #"shard=\S+"#, with: "shard=merged", options: .regularExpression) }.joined(separator: "\n")
+        text += "\n# merged from \(count) shards by: \(commandLineString)\n"
+        text += parts.map { $0.body.trimmingCharacters(in: .newlines) }.joined(separator: "\n" + separator) + "\n"
+        try AtomicFile.write(text, to: URL(fileURLWithPath: output))
+        print("merged \(count) shards into \(output)")
+    }
+}
