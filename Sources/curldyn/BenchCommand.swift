@@ -1,4 +1,5 @@
 import ArgumentParser
+import CurlTheory
 import Foundation
 import LearningDynamics
 import NumericalKit
@@ -62,6 +63,8 @@ struct Bench: ParsableCommand {
         gemmRate = 2 * pow(Double(n), 3) / best { Matrix.gemm(a, b, into: &c) }
         try benchPaperSize(dgemmRate: gemmRate)
 
+        try benchPhaseDiagrams()
+
         let m = eigenSize
         let general = Matrix(rows: m, columns: m, elements: rng.gaussians(m * m))
         var symmetric = general
@@ -115,6 +118,28 @@ struct Bench: ParsableCommand {
         print(String(format: "one run to t=%g: rk8pd (rtol 1e-8) %.1f s, %d evaluations, train loss %.3e; discrete (%d epochs, lr 0.1, B=10) %.1f s, train loss %.3e",
                      runTime, continuousSeconds, curve.statistics.functionEvaluations, curve.finalTrainLoss, discrete.epochs, discreteSeconds,
                      reference.finalTrainLoss))
+    }
+
+    /// Both 500 x 500 theory phase diagrams (the reference: about 3 ms per point for readout, 170 ms for hidden),
+    /// counting every grid cell's classification; and the spectrum (edges) of one point, which the per-point
+    /// reference computation builds.
+    func benchPhaseDiagrams() throws {
+        let grid = try PhaseGrid(cMin: 1e-3, cMax: 1e2, cPoints: 500, alphaPoints: 500)
+        for layer in FlipLayer.allCases {
+            var unstable = 0
+            let seconds = best {
+                guard let diagram = try? TheoryPhaseDiagram(layer: layer, grid: grid) else { return }
+                unstable = 0
+                for r in grid.ratios.indices { for a in grid.alphas.indices where diagram.isUnstable(row: r, alphaIndex: a) { unstable += 1 } }
+            }
+            print(String(format: "phase diagram 500 x 500, %@ flips: %.1f ms (%.3f us per point; %d unstable cells)", layer.rawValue,
+                         seconds * 1e3, seconds * 1e6 / 250_000, unstable))
+        }
+        let spectra = 200
+        let edges = best {
+            for k in 0..<spectra { _ = try? HiddenFlipSpectrum(c: 0.1 + 0.5 * Double(k) / Double(spectra), alpha: 0.3) }
+        }
+        print(String(format: "limiting spectrum with edges (hidden flips): %.1f us per point", edges * 1e6 / Double(spectra)))
     }
 
     /// Best wall-clock time in seconds of `repeats` runs.

@@ -69,7 +69,6 @@ func originSpectrumMatchesTheJacobianAtZero(d1: [Double], d2: [Double], kind: St
 @Test func verdictFollowsTheCriticalFractionAtTheTeacher() throws {
     // c = 0.1: readout flips are unstable above alpha_r^c(0.1) = 0.2446 (data/critical_fractions_closed_form.csv).
     // A normalised teacher (|w2| = 1, W1 entries of variance 1/M) as in the theory, at N = 400.
-    let shape = try NetworkShape(inputs: 40, hidden: 400)
     let rng = RandomStream(seed: 12)
     var w2 = rng.gaussians(400)
     let norm = Vector.norm(w2)
