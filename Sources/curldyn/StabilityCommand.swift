@@ -15,7 +15,10 @@ struct StabilityCommand: ParsableCommand {
         K = |w2|^2 D1 + W1^T D2 W1 (M x M, symmetric): the point is stable iff lambda_min(K) > 0. --full also \
         computes the dense (NM + N)-dimensional Jacobian's spectrum as a check. Writes OUT/NAME.dat: index 0 \
         holds eig(K) and the predicted Jacobian eigenvalues, index 1 (with --full) the full spectrum (re, im). \
-        Also reports the origin's spectrum type (saddle, center or mixed).
+        Also reports the origin's spectrum type (saddle, center or mixed). With --train-size P or a nonlinear \
+        --activation, the flow is the full-batch flow on P teacher-labelled samples (any rule, any activation): \
+        its analytic Jacobian's spectrum is computed at the point and the verdict is read from its largest \
+        non-zero real part. --finite-differences checks the analytic Jacobian against central differences.
         """)
 
     enum PointName: String, ExpressibleByArgument, CaseIterable { case teacher, manifold }
@@ -27,18 +30,25 @@ struct StabilityCommand: ParsableCommand {
     @Option(help: "Where: teacher (the teacher itself), manifold (a seeded random point of the manifold); --load-state uses saved weights.") var point: PointName = .teacher
     @Flag(help: "Rescale the teacher to |W1|_F = sqrt(N), |W2| = 1, the normalisation of the random-matrix theory (the reference's fig3b).") var normalizedTeacher = false
     @Flag(help: "Also compute the full Jacobian's eigenvalues (dense, O((NM + N)^3)).") var full = false
+    @Flag(help: "Check the analytic Jacobian against central finite differences.") var finiteDifferences = false
     @Option(help: "Base name of the output files.") var name = "stability"
 
     static let fullJacobianLimit = 3000
 
+    /// Nonlinear networks and finite data use the full-batch flow's Jacobian.
+    var usesFullBatchFlow: Bool { network.trainSize != nil || network.activation != .linear }
+
     func validate() throws {
         guard !name.isEmpty, !name.contains("/") else { throw ValidationError("--name must be a plain file name") }
-        if full, network.inputs * network.hidden + network.hidden > Self.fullJacobianLimit {
-            throw ValidationError("--full needs at most \(Self.fullJacobianLimit) weights (NM + N); the reduced spectrum of K needs no --full")
+        if full || finiteDifferences || usesFullBatchFlow, network.inputs * network.hidden + network.hidden > Self.fullJacobianLimit {
+            throw ValidationError("the full Jacobian (--full, --finite-differences, finite data) needs at most \(Self.fullJacobianLimit) weights (NM + N)")
+        }
+        if usesFullBatchFlow, point == .manifold, network.activation != .linear {
+            throw ValidationError("--point manifold constructs zero-error points of linear networks only")
         }
         try rethrowingAsValidation {
             let shape = try network.shape
-            for rule in rules.rules {
+            for rule in rules.rules where !usesFullBatchFlow {
                 guard rule.feedback == .backpropagation, rule.convention == .column else {
                     throw LearningDynamicsError.invalidParameter("stability analyses gradient and curl descent in the column convention")
                 }
@@ -55,6 +65,7 @@ struct StabilityCommand: ParsableCommand {
         let verdict: String
         let largestJacobianEigenvalue: Double
         let fullJacobianCheck: Double?
+        let finiteDifferenceCheck: Double?
         let origin: String
     }
 
@@ -90,7 +101,10 @@ struct StabilityCommand: ParsableCommand {
         var reports: [RuleReport] = []
         var dataSets: [DataFile.DataSet] = []
         var errorNorm = 0.0
-        for rule in rules.rules {
+        if usesFullBatchFlow {
+            (reports, dataSets, errorNorm) = try fullBatchReports(teacher: teacher, at: at)
+        }
+        for rule in rules.rules where !usesFullBatchFlow {
             let flow = try LinearFlow(teacher: teacher, rule: rule, inputVariance: network.inputVariance, seed: seed)
             let report = try Stability.analyse(flow, at: at, fullJacobian: full)
             errorNorm = report.errorNorm
@@ -103,13 +117,16 @@ struct StabilityCommand: ParsableCommand {
                     ? Vector.maxAbsDifference(transverse, report.predictedJacobianEigenvalues) : .infinity
                 dataSets.append(.init(title: "\(rule.name) full Jacobian: k re im", rows: spectrum.enumerated().map { [Double($0.offset), $0.element.real, $0.element.imaginary] }))
             }
+            let fdCheck = finiteDifferences
+                ? Vector.maxAbsDifference(FiniteDifference.jacobian(of: flow.makeVectorField(), at: at.flattened).elements, flow.jacobian(at.flattened).elements)
+                : nil
             reports.append(RuleReport(rule: rule.name, flippedInputs: flow.signs.flippedInputs, flippedHidden: flow.signs.flippedHidden,
                                       lambdaMinK: report.stabilityMatrixEigenvalues.first ?? .nan, verdict: report.verdict(),
                                       largestJacobianEigenvalue: report.predictedJacobianEigenvalues.last ?? .nan, fullJacobianCheck: check,
-                                      origin: Stability.originKind(flow)))
+                                      finiteDifferenceCheck: fdCheck, origin: Stability.originKind(flow)))
         }
         guard errorNorm < 1e-8 * max(1, Vector.norm(teacher.endToEnd)) else {
-            throw CommandFailure("the point is not on the solution manifold (|W2 W1 - w*| = \(errorNorm)); the verdict needs a zero-error point")
+            throw CommandFailure("the point is not on the solution manifold (\(usesFullBatchFlow ? "train loss" : "|W2 W1 - w*|") = \(errorNorm)); the verdict needs a zero-error point")
         }
         let dataURL = URL(fileURLWithPath: output.out).appendingPathComponent("\(name).dat")
         let file = DataFile(header: Provenance(tool: "curldyn", version: CurlDyn.version, command: commandLineString,
@@ -124,12 +141,42 @@ struct StabilityCommand: ParsableCommand {
             return
         }
         for r in reports {
-            var line = String(format: "%@: K1=%d K2=%d  lambda_min(K) = %.6g -> %@ (largest transverse Jacobian eigenvalue %.4g)",
-                              r.rule, r.flippedInputs, r.flippedHidden, r.lambdaMinK, r.verdict, r.largestJacobianEigenvalue)
+            var line = String(format: "%@: K1=%d K2=%d  ", r.rule, r.flippedInputs, r.flippedHidden)
+            if !r.lambdaMinK.isNaN { line += String(format: "lambda_min(K) = %.6g -> ", r.lambdaMinK) }
+            line += String(format: "%@ (largest non-zero Jacobian eigenvalue, real part %.4g)", r.verdict, r.largestJacobianEigenvalue)
             if let c = r.fullJacobianCheck { line += String(format: "; full Jacobian agrees to %.1e", c) }
-            line += "; origin: \(r.origin)"
+            if let c = r.finiteDifferenceCheck { line += String(format: "; finite differences agree to %.1e", c) }
+            if r.origin != "n/a" { line += "; origin: \(r.origin)" }
             print(line)
         }
         print("data: \(dataURL.path)")
+    }
+
+    /// The full-batch flow's spectrum at `at` for every rule (nonlinear networks, finite data).
+    func fullBatchReports(teacher: TwoLayerWeights, at: TwoLayerWeights) throws -> ([RuleReport], [DataFile.DataSet], Double) {
+        let activation = network.networkActivation
+        let data = try TaskData(teacher: teacher, activation: activation, trainCount: network.trainSize ?? 250, testCount: network.testSize,
+                                inputVariance: network.inputVariance, seed: seed)
+        var reports: [RuleReport] = []
+        var sets: [DataFile.DataSet] = []
+        var loss = 0.0
+        for rule in rules.rules {
+            let problem = try TrainingProblem(start: at, activation: activation, rule: rule, data: data, normConstraint: false, seed: seed)
+            loss = problem.trainLoss(at)
+            let flow = FullBatchFlow(problem)
+            let jacobian = flow.jacobian(at.flattened)
+            let spectrum = try Eigen.eigenvalues(jacobian)
+            let scale = max(1e-300, spectrum.map(\.length).max() ?? 0)
+            let largest = spectrum.filter { $0.length > 1e-8 * scale }.map(\.real).max() ?? 0
+            let verdict = largest > 1e-10 * scale ? "unstable" : "stable"
+            let fdCheck = finiteDifferences
+                ? Vector.maxAbsDifference(FiniteDifference.jacobian(of: flow.makeVectorField(), at: at.flattened).elements, jacobian.elements)
+                : nil
+            sets.append(.init(title: "\(rule.name) full-batch Jacobian: k re im", rows: spectrum.enumerated().map { [Double($0.offset), $0.element.real, $0.element.imaginary] }))
+            reports.append(RuleReport(rule: rule.name, flippedInputs: problem.signs.flippedInputs, flippedHidden: problem.signs.flippedHidden,
+                                      lambdaMinK: .nan, verdict: verdict, largestJacobianEigenvalue: largest, fullJacobianCheck: nil,
+                                      finiteDifferenceCheck: fdCheck, origin: "n/a"))
+        }
+        return (reports, sets, loss)
     }
 }

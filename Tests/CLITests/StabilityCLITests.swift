@@ -40,6 +40,32 @@ struct StabilityCLITests {
         }
     }
 
+    @Test("nonlinear networks on finite data: the analytic Jacobian matches finite differences; GD is stable at the teacher, curl with many flips is not")
+    func nonlinearFullBatchJacobian() throws {
+        try withSandbox { box in
+            let result = try box.run(["stability", "-M", "10", "-N", "6", "--activation", "tanh", "--train-size", "100", "--rule", "gd", "curl", "dfa",
+                                      "--flip-hidden", "3", "--finite-differences", "--json", "--out", box.out.path])
+            #expect(result.status == 0, "\(result)")
+            let summary = try json(result)
+            #expect((summary["error_norm"] as? Double ?? 1) < 1e-20, "the train loss at the teacher")
+            let rules = try #require(summary["rules"] as? [[String: Any]])
+            #expect(rules.count == 3)
+            for rule in rules { #expect((rule["finite_difference_check"] as? Double ?? 1) < 1e-8, "\(rule)") }
+            #expect(rules[0]["verdict"] as? String == "stable")
+            #expect(rules[1]["verdict"] as? String == "unstable")
+        }
+    }
+
+    @Test("the linear flow's analytic Jacobian matches finite differences at the manifold")
+    func linearFiniteDifferenceCheck() throws {
+        try withSandbox { box in
+            let result = try box.run(["stability", "-M", "8", "-N", "10", "--rule", "gd", "curl", "--alpha-h", "0.5", "--finite-differences", "--json", "--out", box.out.path])
+            for rule in try #require(try json(result)["rules"] as? [[String: Any]]) {
+                #expect((rule["finite_difference_check"] as? Double ?? 1) < 1e-8, "\(rule)")
+            }
+        }
+    }
+
     @Test("gradient descent is always stable and its origin is a saddle")
     func gradientDescentIsStable() throws {
         try withSandbox { box in
@@ -69,6 +95,8 @@ struct StabilityCLITests {
     @Test("bad input is refused before anything is written", arguments: [
         (["--full"], "at most 3000 weights"),
         (["--rule", "dfa"], "gradient and curl descent"),
+        (["--activation", "tanh", "--point", "manifold", "-M", "4", "-N", "3"], "linear networks only"),
+        (["--train-size", "50"], "at most 3000 weights"),
         (["--convention", "row", "--flip-inputs", "1"], "column convention"),
         (["--alpha-r", "2"], "must lie in [0, 1]"),
     ])

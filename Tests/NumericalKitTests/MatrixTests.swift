@@ -96,3 +96,17 @@ func gramEqualsATransposeA(rows: Int, columns: Int) {
     let m = Matrix([[3, 0], [0, 4]])
     #expect(m.frobeniusNorm == 5)
 }
+
+@Test func finiteDifferenceJacobianOfALinearFieldIsItsMatrix() {
+    // f(y) = A y + (y_0^2, 0, ...): the Jacobian is A plus 2 y_0 in the corner.
+    let a = Matrix([[1, 2, 0], [-1, 0.5, 3], [0, 4, -2]])
+    let field: VectorField = { _, y, f in
+        for i in 0..<3 { f[i] = (0..<3).reduce(0) { $0 + a[i, $1] * y[$1] } }
+        f[0] += y[0] * y[0]
+    }
+    let y = [0.3, -1.2, 2.0]
+    var expected = a
+    expected[0, 0] += 2 * y[0]
+    let jacobian = FiniteDifference.jacobian(of: field, at: y)
+    #expect(Vector.maxAbsDifference(jacobian.elements, expected.elements) < 1e-8)
+}
