@@ -1,7 +1,7 @@
 import NumericalKit
 
-/// Options for integrating a learning flow: the GSL stepper (by name; implicit steppers get the flow's
-/// analytic Jacobian), tolerances, horizon and the log-spaced observation grid.
+/// Options for integrating a continuous learning flow (population or full-batch): the GSL stepper (by name;
+/// implicit steppers get the flow's analytic Jacobian), tolerances, horizon and the log-spaced observation grid.
 public struct LearningSolveOptions: Sendable {
     public var stepper = "rk8pd"
     public var relativeTolerance = 1e-10
@@ -13,8 +13,12 @@ public struct LearningSolveOptions: Sendable {
     public var maxSteps = 50_000_000
     /// Weights larger than this in magnitude count as a blow-up.
     public var divergenceBound = 1e8
-    /// Stop early once the loss falls below this value (nil: never).
+    /// Stop early once the loss falls below this value (nil: never); located as an event.
     public var stopLoss: Double? = nil
+    /// Full-batch flow only: record `windowSamples` states equally spaced over the last `windowDuration`
+    /// time units, for the order parameter q.
+    public var windowDuration: Double? = nil
+    public var windowSamples = 1000
 
     public init() {}
 
@@ -37,6 +41,11 @@ public struct LearningSolveOptions: Sendable {
                 "stepper '\(stepper)' solves with the dense \(p) x \(p) Jacobian (O(P^3) work per step); use it for at most \(Self.implicitParameterLimit) weights, or an explicit stepper")
         }
         if let l = stopLoss, !(l > 0) { throw LearningDynamicsError.invalidParameter("the stop loss must be positive, got \(l)") }
+        if let d = windowDuration {
+            guard d > 0, d <= endTime, windowSamples >= 2 else {
+                throw LearningDynamicsError.invalidParameter("the q window must lie inside (0, t-final] with at least 2 samples")
+            }
+        }
     }
 }
 

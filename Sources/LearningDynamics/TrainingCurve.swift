@@ -45,41 +45,9 @@ public struct TrainingCurve: Sendable {
     }
 }
 
-/// Options of the continuous full-batch integration.
-public struct ContinuousTrainingOptions: Sendable {
-    public var stepper = "rk8pd"
-    public var relativeTolerance = 1e-10
-    public var absoluteTolerance = 1e-14
-    public var endTime = 1000.0
-    public var firstObservation = 1e-2
-    public var observationCount = 200
-    public var maxSteps = 50_000_000
-    public var divergenceBound = 1e8
-    /// Stop once the train loss falls below this value (located as an event).
-    public var stopLoss: Double? = nil
-    /// Record `windowSamples` states equally spaced over the last `windowDuration` time units (for q).
-    public var windowDuration: Double? = nil
-    public var windowSamples = 1000
-
-    public init() {}
-
-    public func validate(parameterCount: Int? = nil) throws {
-        var base = LearningSolveOptions()
-        base.stepper = stepper
-        base.relativeTolerance = relativeTolerance
-        base.absoluteTolerance = absoluteTolerance
-        base.endTime = endTime
-        base.firstObservation = firstObservation
-        base.observationCount = observationCount
-        base.stopLoss = stopLoss
-        try base.validate(parameterCount: parameterCount)
-        if let d = windowDuration {
-            guard d > 0, d <= endTime, windowSamples >= 2 else {
-                throw LearningDynamicsError.invalidParameter("the q window must lie inside (0, t-final] with at least 2 samples")
-            }
-        }
-    }
-}
+/// The continuous full-batch integration takes the same options as the population flow (its q window
+/// fields apply to it only).
+public typealias ContinuousTrainingOptions = LearningSolveOptions
 
 extension FullBatchFlow {
     /// Integrates the flow with GSL from the problem's start and records the training curve.

@@ -138,17 +138,8 @@ struct DynamicsOptions: ParsableArguments {
     func integrator(trainCount: Int) throws -> Integrator {
         switch integration {
         case .continuous:
-            var o = ContinuousTrainingOptions()
-            o.stepper = stepper
-            o.relativeTolerance = rtol
-            o.absoluteTolerance = atol
-            o.endTime = tFinal
-            o.firstObservation = tFirst
-            o.observationCount = points
-            o.stopLoss = stopLoss
-            o.windowDuration = qWindow
-            try o.validate()
-            return .continuous(o)
+            try continuousOptions.validate()
+            return .continuous(continuousOptions)
         case .discrete:
             var o = DiscreteTrainingOptions()
             o.learningRate = lr
@@ -168,6 +159,20 @@ struct DynamicsOptions: ParsableArguments {
             try o.validate()
             return .discrete(o)
         }
+    }
+
+    /// The options of the continuous integrators (population and full-batch flows).
+    var continuousOptions: LearningSolveOptions {
+        var o = LearningSolveOptions()
+        o.stepper = stepper
+        o.relativeTolerance = rtol
+        o.absoluteTolerance = atol
+        o.endTime = tFinal
+        o.firstObservation = tFirst
+        o.observationCount = points
+        o.stopLoss = stopLoss
+        o.windowDuration = qWindow
+        return o
     }
 
     var parameters: [(String, String)] {

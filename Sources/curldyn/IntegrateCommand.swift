@@ -42,17 +42,8 @@ struct Integrate: ParsableCommand {
         }
     }
 
-    var populationOptions: LearningSolveOptions {
-        var o = LearningSolveOptions()
-        o.stepper = dynamics.stepper
-        o.relativeTolerance = dynamics.rtol
-        o.absoluteTolerance = dynamics.atol
-        o.endTime = dynamics.tFinal
-        o.firstObservation = dynamics.tFirst
-        o.observationCount = dynamics.points
-        o.stopLoss = dynamics.stopLoss
-        return o
-    }
+    /// The population flow takes the continuous options (its usage excludes --q-window).
+    var populationOptions: LearningSolveOptions { dynamics.continuousOptions }
 
     /// What one rule's run produced, in a form both paths share.
     struct Run {
