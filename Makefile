@@ -5,7 +5,9 @@ APT_PACKAGES := libgsl-dev libopenblas-dev liblapacke-dev gnuplot-nox
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 CURLDYN      := .build/release/curldyn
 
-.PHONY: deps build run test bench clean
+FIGS         := $(OUT)/figures
+
+.PHONY: deps build run test bench figures clean
 
 ## deps: install the Debian packages that are missing (apt-get update runs first, once, only if needed)
 deps:
@@ -29,6 +31,16 @@ run: build
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+## figures: the paper's theory figures (Fig. 2 phase diagrams, Fig. 7 spectra) and the Fig. 5 comparison
+## (tanh 100-10-1, one flipped readout neuron, P = 1000, 10 seeds, t = 1000: about 2 minutes)
+figures: build
+	$(CURLDYN) phase-diagram --layer hidden --empirical 220 --out $(FIGS) --name fig2_hidden
+	$(CURLDYN) phase-diagram --layer readout --empirical 220 --out $(FIGS) --name fig2_readout
+	$(CURLDYN) spectrum --layer readout --c 10 --alpha 0.5 --sample-hidden 400 --out $(FIGS) --name fig7_readout
+	$(CURLDYN) spectrum --layer hidden --c 0.1 --alpha 0.7 --sample-hidden 10000 --out $(FIGS) --name fig7_hidden
+	$(CURLDYN) compare -M 100 -N 10 --activation tanh --init-scale 2 --flip-hidden 1 --norm-constraint \
+		--train-size 1000 --t-final 1000 --seeds 10 --out $(FIGS) --name fig5_P1000
 
 ## bench: kernel throughput (dgemm, flow RHS, eigensolvers)
 bench: build

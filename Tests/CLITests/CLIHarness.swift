@@ -216,3 +216,66 @@ func parseJSONObject(_ text: String) throws -> [String: Any] {
 func agree(_ a: Double, _ b: Double, tolerance: Double = 1e-12) -> Bool {
     a == b || abs(a - b) <= tolerance * max(abs(a), abs(b))
 }
+
+/// A gnuplot grid file as `curldyn phase-diagram` writes it for pm3d: `# ` header lines, then blocks (scan lines)
+/// separated by exactly ONE blank line (two would start a new gnuplot data set and break the surface). A block may
+/// open with `# ` comment lines (its `# index k: c = ...` title); comments inside a block or empty blocks are refused.
+struct GridFileContents {
+    /// Header lines without the leading "# ".
+    var header: [String]
+    /// blocks[b][row] = the numbers of one data line.
+    var blocks: [[[Double]]]
+
+    init(contentsOf url: URL) throws {
+        try self.init(parsing: String(contentsOf: url, encoding: .utf8))
+    }
+
+    init(parsing text: String) throws {
+        guard text.hasSuffix("\n") else { throw MalformedDataFile(description: "no final newline") }
+        let lines = String(text.dropLast()).components(separatedBy: "\n")
+        var i = 0
+        header = []
+        while i < lines.count, lines[i].hasPrefix("#"), !lines[i].hasPrefix("# index ") {
+            guard lines[i].hasPrefix("# ") else { throw MalformedDataFile(description: "header line '\(lines[i])' lacks '# '") }
+            header.append(String(lines[i].dropFirst(2)))
+            i += 1
+        }
+        blocks = []
+        var current: [[Double]] = []
+        for (n, line) in lines[i...].enumerated() {
+            if line.isEmpty {
+                guard !current.isEmpty else {
+                    throw MalformedDataFile(description: "line \(i + n + 1): a blank line that ends no block (two blank lines in a row, or an empty block)")
+                }
+                blocks.append(current)
+                current = []
+            } else if line.hasPrefix("#") {
+                guard current.isEmpty else { throw MalformedDataFile(description: "line \(i + n + 1): comment '\(line)' inside a block") }
+            } else {
+                current.append(try line.split(separator: " ", omittingEmptySubsequences: false).map { field in
+                    guard let x = Double(field) else { throw MalformedDataFile(description: "'\(field)' in '\(line)' is not a number") }
+                    return x
+                })
+            }
+        }
+        guard !current.isEmpty else { throw MalformedDataFile(description: "the file ends without a data line") }
+        blocks.append(current)
+    }
+}
+
+/// The lines of a data file that are not comments, blank lines included: what gnuplot reads, for comparing
+/// files whose headers (command line, shard) legitimately differ.
+func dataLines(_ text: String) -> [String] {
+    text.components(separatedBy: "\n").filter { !$0.hasPrefix("#") }
+}
+
+/// `dataLines` of the file at `url`.
+func dataLines(of url: URL) throws -> [String] {
+    dataLines(try String(contentsOf: url, encoding: .utf8))
+}
+
+/// A JSON number as a Double (integers included, whichever way Foundation bridged it).
+func jsonDouble(_ value: Any?) -> Double? {
+    if let number = value as? NSNumber { return number.doubleValue }
+    return value as? Double
+}
