@@ -14,7 +14,10 @@ public struct PhaseGrid: Sendable, Equatable {
             throw CurlTheoryError.invalidParameter("the grid needs at least 1 value of c and 2 of alpha, got \(cPoints) x \(alphaPoints)")
         }
         let (a, b) = (log(cMin), log(cMax))
-        ratios = (0..<cPoints).map { cPoints == 1 ? cMin : exp(a + (b - a) * Double($0) / Double(cPoints - 1)) }
+        var ratios = (0..<cPoints).map { cPoints == 1 ? cMin : exp(a + (b - a) * Double($0) / Double(cPoints - 1)) }
+        ratios[0] = cMin  // exact ends, free of exp(log(.)) round-off
+        if cPoints > 1 { ratios[cPoints - 1] = cMax }
+        self.ratios = ratios
         alphas = (0..<alphaPoints).map { Double($0) / Double(alphaPoints - 1) }
     }
 

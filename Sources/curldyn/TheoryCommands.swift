@@ -57,6 +57,11 @@ struct Critical: ParsableCommand {
         guard draws >= 1, threads >= 1 else { throw ValidationError("--draws and --threads must be positive") }
         guard sizes.allSatisfy({ $0 >= 1 }) else { throw ValidationError("--sizes must be positive") }
         try rethrowingTheoryErrorsAsValidation { for value in try ratios { _ = try CriticalFraction.value(c: value, layer: layer) } }
+        for n in sizes {
+            for value in try ratios where Int((value * Double(n)).rounded()) < 1 {
+                throw ValidationError("c = \(value) at N = \(n) leaves M = round(c N) = 0 inputs; use a larger N")
+            }
+        }
     }
 
     var ratios: [Double] {
@@ -100,7 +105,7 @@ struct Critical: ParsableCommand {
             sets.append(.init(title: "measured at N = \(n), \(draws) draws", rows: zip(values, slice).map { [$0, $1.mean, $1.standardDeviation, $1.standardError] }))
         }
         let file = DataFile(header: Provenance(tool: "curldyn", version: CurlDyn.version, command: commandLineString,
-                                               parameters: [("layer", layer.rawValue), ("points", "\(values.count)"), ("sizes", sizes.map(String.init).joined(separator: ",")),
+                                               parameters: [("layer", layer.rawValue), ("points", "\(values.count)"), ("sizes", sizes.isEmpty ? "none" : sizes.map(String.init).joined(separator: ",")),
                                                             ("draws", "\(draws)")],
                                                seed: seed, notes: ["critical fraction of rule-flipped neurons (\(layer.rawValue) layer) against c = M/N"]),
                             columns: ["c", "alpha_c", "sd", "se"], dataSets: sets)
@@ -270,7 +275,12 @@ struct PhaseDiagramCommand: ParsableCommand {
         try rethrowingTheoryErrorsAsValidation {
             let grid = try PhaseGrid(cMin: cMin, cMax: cMax, cPoints: cPoints, alphaPoints: alphaPoints)
             if empirical != nil { _ = try PhaseGrid(cMin: cMin, cMax: cMax, cPoints: empiricalCPoints, alphaPoints: empiricalAlphaPoints) }
-            if let shard { _ = try grid.rows(shard: shard.index, of: shard.count) }
+            if let shard {
+                guard shard.count <= min(cPoints, empirical == nil ? cPoints : empiricalCPoints) else {
+                    throw CurlTheoryError.invalidParameter("--shard \(shard) splits fewer values of c than shards; use at most \(min(cPoints, empirical == nil ? cPoints : empiricalCPoints)) shards")
+                }
+                _ = try grid.rows(shard: shard.index, of: shard.count)
+            }
         }
     }
 
@@ -375,10 +385,13 @@ struct Merge: ParsableCommand {
         guard parts.allSatisfy({ comparable($0.header) == comparable(parts[0].header) }) else {
             throw CommandFailure("the shards come from different sweeps (their headers differ)")
         }
-        let separator = parts[0].body.contains("\n\n\n") ? "\n\n" : "\n"
+        // Data sets (two blank lines) or grid scans (one) keep their separator between shards; a single table
+        // (no blank line in any shard) is joined line to line.
+        let bodies = parts.map(\.body)
+        let separator = bodies.contains { $0.contains("\n\n\n") } ? "\n\n\n" : bodies.contains { $0.trimmingCharacters(in: .newlines).contains("\n\n") } ? "\n\n" : "\n"
         var text = parts[0].header.map { $0.replacingOccurrences(of: #"shard=\S+"#, with: "shard=merged", options: .regularExpression) }.joined(separator: "\n")
         text += "\n# merged from \(count) shards by: \(commandLineString)\n"
-        text += parts.map { $0.body.trimmingCharacters(in: .newlines) }.joined(separator: "\n" + separator) + "\n"
+        text += parts.map { $0.body.trimmingCharacters(in: .newlines) }.joined(separator: separator) + "\n"
         try AtomicFile.write(text, to: URL(fileURLWithPath: output))
         print("merged \(count) shards into \(output)")
     }
