@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "LearningDynamics", targets: ["LearningDynamics"]),
         .library(name: "GnuplotIO", targets: ["GnuplotIO"]),
         .library(name: "CurlTheory", targets: ["CurlTheory"]),
+        .library(name: "NodePerturbation", targets: ["NodePerturbation"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -40,6 +41,8 @@ let package = Package(
         .target(name: "GnuplotIO"),
         // Random-matrix theory of curl descent: phase boundaries, limiting spectra, finite-size checks.
         .target(name: "CurlTheory", dependencies: ["NumericalKit"]),
+        // Node perturbation and LOCO: gradient estimators, orthogonal projections, their variance (loco.md).
+        .target(name: "NodePerturbation", dependencies: ["NumericalKit"]),
 
         // MARK: - Command-line tool
         .executableTarget(
@@ -56,6 +59,7 @@ let package = Package(
             dependencies: ["NumericalKit", "CGSL", .product(name: "ComplexModule", package: "swift-numerics")]
         ),
         .testTarget(name: "LearningDynamicsTests", dependencies: ["LearningDynamics", "NumericalKit"]),
+        .testTarget(name: "NodePerturbationTests", dependencies: ["NodePerturbation", "NumericalKit"]),
         .testTarget(name: "CLITests", dependencies: ["curldyn", "GnuplotIO"]),
         .testTarget(name: "CurlTheoryTests", dependencies: ["CurlTheory", "NumericalKit"]),
     ]

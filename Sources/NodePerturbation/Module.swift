@@ -1,0 +1,2 @@
+/// Placeholder until the estimators land.
+enum NodePerturbationModule {}
