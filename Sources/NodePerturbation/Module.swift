@@ -1,2 +1,0 @@
-/// Placeholder until the estimators land.
-enum NodePerturbationModule {}
