@@ -48,7 +48,7 @@ let package = Package(
         .executableTarget(
             name: "curldyn",
             dependencies: [
-                "NumericalKit", "LearningDynamics", "CurlTheory", "GnuplotIO",
+                "NumericalKit", "LearningDynamics", "CurlTheory", "NodePerturbation", "GnuplotIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
