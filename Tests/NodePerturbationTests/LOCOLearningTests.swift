@@ -1,0 +1,52 @@
+import NumericalKit
+import Testing
+import NodePerturbation
+
+// loco.md section 7.5: in setting S1, the largest stable learning rate of LOCO is at least twice NP's on the
+// same grid (section 7.4: 0.10 -> 0.25 over 3000 steps); a small, fast instance that still separates them.
+
+@Test func locoToleratesTwiceTheLearningRateOfNodePerturbationInS1() throws {
+    let task = try ClusteredTask(setting: .s1, seed: 0)
+    var options = LOCOLearningOptions()
+    options.steps = 400
+    options.logEvery = 20
+    options.bufferCapacity = 100
+    options.evaluationPerCluster = 20
+    let grid = [0.04, 0.063, 0.1, 0.16, 0.25, 0.4]
+    let curves = try LOCOLearning.sweep(task: task, methods: [.np, .loco], learningRates: grid, options: options, seed: 0)
+    let largestStable = curves.map { runs in runs.filter(\.isStable).map(\.learningRate).max() ?? 0 }
+    #expect(largestStable[0] > 0, "NP is stable somewhere on the grid")
+    #expect(largestStable[1] >= 2 * largestStable[0], "max stable lr: NP \(largestStable[0]), LOCO \(largestStable[1])")
+    // K-means on the buffer of batch means recovers the clusters (section 7.4: purity matters).
+    let purity = try #require(curves[1].first?.purity)
+    #expect(purity > 0.95, "purity \(purity)")
+}
+
+@Test func exactGradientDescentLearnsTheTeacherAndRunsAreReproducible() throws {
+    let task = try ClusteredTask(setting: .s2, seed: 1)
+    var options = LOCOLearningOptions()
+    options.steps = 300
+    options.evaluationPerCluster = 10
+    let a = try LOCOLearning.train(task: task, method: .sgd, learningRate: 0.1, options: options, seed: 3)
+    let b = try LOCOLearning.train(task: task, method: .sgd, learningRate: 0.1, options: options, seed: 3)
+    #expect(a.relativeLoss == b.relativeLoss)
+    #expect(a.finalLoss < 0.05, "final relative loss \(a.finalLoss)")
+    #expect(a.relativeLoss.first == 1)
+    let np = try LOCOLearning.train(task: task, method: .np, learningRate: 0.05, options: options, seed: 3)
+    #expect(np.finalLoss < 0.5 && np.isStable)
+}
+
+@Test func hugeLearningRatesAreReportedUnstable() throws {
+    let task = try ClusteredTask(setting: .s1, seed: 0)
+    var options = LOCOLearningOptions()
+    options.steps = 200
+    options.evaluationPerCluster = 10
+    let run = try LOCOLearning.train(task: task, method: .sgd, learningRate: 5, options: options, seed: 0)
+    #expect(run.diverged && !run.isStable)
+    #expect(throws: PerturbationError.self) { try LOCOLearning.train(task: task, method: .np, learningRate: 0, options: options, seed: 0) }
+}
+
+@Test func purityCountsMajorityLabels() {
+    #expect(LOCOLearning.purity(assignments: [0, 0, 1, 1], labels: [5, 5, 7, 7]) == 1)
+    #expect(LOCOLearning.purity(assignments: [0, 0, 0, 1], labels: [5, 5, 7, 7]) == 0.75)
+}
