@@ -74,10 +74,11 @@ struct NPVarianceCommand: ParsableCommand {
                                                    functionRatioCi95: $0.functionRatioHalfWidth, cosine: $0.cosine, relativeBias: $0.relativeBias) })
             return
         }
-        print("variant        V_w ratio (closed form)      V_fn ratio          cos(EG, G_BP)  |Px|^2/|x|^2")
+        print("variant        V_w ratio (closed form)      V_fn ratio          cos(EG, G_BP)  |Px|^2/|x|^2 (mean)")
         for v in study.variants {
-            print(String(format: "%-13@ %.3f +- %.3f (%.3f)    %.4f +- %.4f    %.3f          %.3f", v.name as NSString, v.weightRatio, v.weightRatioHalfWidth,
-                         v.predictedWeightRatio, v.functionRatio, v.functionRatioHalfWidth, v.cosine, v.keptInputFraction))
+            print(v.name.padding(toLength: 15, withPad: " ", startingAt: 0)
+                  + String(format: "%.3f +- %.3f (%.3f)    %.4f +- %.4f    %.3f          %.3f", v.weightRatio, v.weightRatioHalfWidth,
+                           v.predictedWeightRatio, v.functionRatio, v.functionRatioHalfWidth, v.cosine, v.keptInputFraction))
         }
         print("data: \(dataURL.path)")
     }

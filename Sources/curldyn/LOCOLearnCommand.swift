@@ -1,0 +1,112 @@
+import ArgumentParser
+import Foundation
+import GnuplotIO
+import NodePerturbation
+import NumericalKit
+
+extension LearningMethod: ExpressibleByArgument {}
+
+/// `curldyn loco-learn`: NP, LOCO, its ablations and exact SGD on the clustered task over a learning-rate grid.
+struct LOCOLearnCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "loco-learn",
+        abstract: "Learn the clustered student-teacher task with NP, LOCO, its ablations and exact SGD over a learning-rate grid.",
+        discussion: """
+        loco.md section 7: a linear student W (10 x 100, from 0) learns the teacher from cluster-pure minibatches, \
+        plain SGD on each method's update. For every method and learning rate (log-spaced grid) the relative \
+        evaluation loss is recorded. Writes OUT/NAME_curves.dat (per method, the curve at its best stable rate), \
+        OUT/NAME_summary.dat (largest stable rate, best rate, steps to --target, final loss, k-means purity) and \
+        OUT/NAME.png. Runs are spread over all cores; results do not depend on the thread count.
+        """)
+
+    @Option(help: "Task setting: s1 (assumptions hold) or s2 (generic).") var setting: ClusteredTask.Setting = .s1
+    @Option(parsing: .upToNextOption, help: "Methods: sgd, np, lowrank, owm, loco.") var methods: [LearningMethod] = LearningMethod.allCases
+    @Option(parsing: .unconditional, help: "Smallest learning rate of the grid.") var lrMin = 1e-3
+    @Option(parsing: .unconditional, help: "Largest learning rate of the grid.") var lrMax = 1.0
+    @Option(parsing: .unconditional, help: "Learning rates in the grid (log-spaced).") var lrPoints = 16
+    @Option(parsing: .unconditional, help: "Training steps.") var steps = 3000
+    @Option(parsing: .unconditional, help: "Minibatch size.") var batchSize = 32
+    @Option(parsing: .unconditional, help: "Perturbation size sigma.") var sigma = 0.01
+    @Option(parsing: .unconditional, help: "Rank of the low-rank and LOCO projectors.") var rank = 14
+    @Option(parsing: .unconditional, help: "Relative loss for the steps-to-target statistic.") var target = 0.01
+    @Option(parsing: .unconditional, help: "Seed of the task, the batches and the perturbations.") var seed: UInt64 = 0
+    @Option(parsing: .unconditional, help: "Worker threads.") var threads = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Base name of the output files.") var name = "loco_learn"
+    @OptionGroup(title: "Output") var output: OutputOptions
+
+    func validate() throws {
+        guard !name.isEmpty, !name.contains("/") else { throw ValidationError("--name must be a plain file name") }
+        guard lrMin > 0, lrMax >= lrMin, lrPoints >= 1, steps >= 1, batchSize >= 2, sigma > 0, rank >= 1, rank <= batchSize, target > 0, threads >= 1 else {
+            throw ValidationError("need 0 < --lr-min <= --lr-max, --lr-points >= 1, --steps >= 1, --batch-size >= 2, --sigma > 0, 1 <= --rank <= --batch-size, --target > 0")
+        }
+        guard !methods.isEmpty else { throw ValidationError("--methods needs at least one method") }
+    }
+
+    var grid: [Double] {
+        lrPoints == 1 ? [lrMin] : (0..<lrPoints).map { lrMin * pow(lrMax / lrMin, Double($0) / Double(lrPoints - 1)) }
+    }
+
+    struct Summary: Encodable {
+        let method: String
+        let largestStableRate: Double?
+        let bestRate: Double?
+        let stepsToTarget: Int?
+        let finalLoss: Double?
+        let purity: Double?
+    }
+
+    func run() throws {
+        let script = try output.figureScript("loco_learn.gp")
+        if !BLASThreads.fixedByEnvironment { BLASThreads.set(1) }
+        let task = try ClusteredTask(setting: setting, seed: seed)
+        var options = LOCOLearningOptions()
+        options.steps = steps
+        options.batchSize = batchSize
+        options.sigma = sigma
+        options.rank = rank
+        let progress = ProgressLine()
+        let curves = try LOCOLearning.sweep(task: task, methods: methods, learningRates: grid, options: options, seed: seed, threads: threads) { done, total in
+            progress.update("loco-learn: \(done)/\(total) runs")
+        }
+        progress.finish()
+        // Best rate: the stable run with the lowest final loss.
+        let best = curves.map { runs in runs.filter(\.isStable).min { $0.finalLoss < $1.finalLoss } }
+        let summaries = zip(methods, zip(curves, best)).map { method, pair in
+            Summary(method: method.rawValue, largestStableRate: pair.0.filter(\.isStable).map(\.learningRate).max(), bestRate: pair.1?.learningRate,
+                    stepsToTarget: pair.1?.steps(toReach: target), finalLoss: pair.1?.finalLoss, purity: pair.0.compactMap(\.purity).first)
+        }
+        let outDir = URL(fileURLWithPath: output.out)
+        let provenance = Provenance(tool: "curldyn", version: CurlDyn.version, command: commandLineString,
+                                    parameters: [("setting", setting.rawValue), ("methods", methods.map(\.rawValue).joined(separator: ",")),
+                                                 ("lr_min", "\(lrMin)"), ("lr_max", "\(lrMax)"), ("lr_points", "\(lrPoints)"), ("steps", "\(steps)"),
+                                                 ("batch_size", "\(batchSize)"), ("sigma", "\(sigma)"), ("rank", "\(rank)"), ("target", "\(target)")],
+                                    seed: seed, notes: ["linear student W (10 x 100) from 0, cluster-pure minibatches, relative evaluation loss"])
+        let curvesURL = outDir.appendingPathComponent("\(name)_curves.dat")
+        let summaryURL = outDir.appendingPathComponent("\(name)_summary.dat")
+        try AtomicFile.write(DataFile(header: provenance, columns: ["step", "relative_loss"], dataSets: zip(methods, best).map { m, run in
+            .init(title: "\(m.rawValue) lr=\(run?.learningRate ?? .nan)", rows: run.map { r in zip(r.steps, r.relativeLoss).map { [Double($0), $1] } } ?? [])
+        }).render(), to: curvesURL)
+        try AtomicFile.write(DataFile(header: provenance, columns: ["method_index", "largest_stable_lr", "best_lr", "steps_to_target", "final_loss", "purity"],
+                                      dataSets: summaries.enumerated().map { i, s in
+                                          .init(title: s.method, rows: [[Double(i), s.largestStableRate ?? .nan, s.bestRate ?? .nan,
+                                                                         s.stepsToTarget.map(Double.init) ?? .nan, s.finalLoss ?? .nan, s.purity ?? .nan]])
+                                      }).render(), to: summaryURL)
+        var figure: URL?
+        if let script {
+            figure = outDir.appendingPathComponent("\(name).png")
+            try Gnuplot.render(script: script, arguments: [curvesURL.path, methods.map(\.rawValue).joined(separator: ";"), "setting \(setting.rawValue), seed \(seed)"], output: figure!)
+        }
+        if output.json {
+            try printJSON(summaries)
+            return
+        }
+        print("method     largest stable lr   best lr   steps to \(target)   final loss   purity")
+        for s in summaries {
+            let cells = [s.method, fmt(s.largestStableRate), fmt(s.bestRate), s.stepsToTarget.map { "\($0)" } ?? "never", fmt(s.finalLoss), fmt(s.purity)]
+            print(zip(cells, [11, 20, 10, 16, 13, 0]).map { $0.padding(toLength: max($1, $0.count), withPad: " ", startingAt: 0) }.joined())
+        }
+        print("curves: \(curvesURL.path)\nsummary: \(summaryURL.path)" + (figure.map { "\nfigure: \($0.path)" } ?? ""))
+    }
+
+    private func fmt(_ x: Double?) -> String { x.map { String(format: "%.3g", $0) } ?? "-" }
+}
