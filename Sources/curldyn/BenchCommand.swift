@@ -1,6 +1,7 @@
 import ArgumentParser
 import CurlTheory
 import Foundation
+import NodePerturbation
 import LearningDynamics
 import NumericalKit
 
@@ -64,6 +65,7 @@ struct Bench: ParsableCommand {
         try benchPaperSize(dgemmRate: gemmRate)
 
         try benchPhaseDiagrams()
+        try benchNodePerturbation()
 
         let m = eigenSize
         let general = Matrix(rows: m, columns: m, elements: rng.gaussians(m * m))
@@ -140,6 +142,31 @@ struct Bench: ParsableCommand {
             for k in 0..<spectra { _ = try? HiddenFlipSpectrum(c: 0.1 + 0.5 * Double(k) / Double(spectra), alpha: 0.3) }
         }
         print(String(format: "limiting spectrum with edges (hidden flips): %.1f us per point", edges * 1e6 / Double(spectra)))
+    }
+
+    /// Node perturbation at loco.md's benchmark size: a 784-500-500-10 relu network, minibatch of 32, every layer
+    /// perturbed (two forward passes and one rank-B dgemm per layer per draw), and one LOCO projector build
+    /// (k-means over a 1000-direction buffer, principal subspace of the batch), on one BLAS thread.
+    func benchNodePerturbation() throws {
+        BLASThreads.set(1)
+        let network = try MLP.random(widths: [784, 500, 500, 10], activations: [.relu, .relu], seed: 1)
+        let stream = RandomStream(seed: 5)
+        let x = Matrix(rows: 32, columns: 784, elements: stream.gaussians(32 * 784))
+        let t = Matrix(rows: 32, columns: 10, elements: stream.gaussians(320))
+        let estimator = try NodePerturbationEstimator(sigma: 0.005)
+        let draws = 50
+        let seconds = best { for k in 0..<draws { _ = try? estimator.estimate(network: network, inputs: x, targets: t, seed: 1, task: UInt64(k)) } }
+        let flops = 3.0 * 2 * 32 * (784.0 * 500 + 500 * 500 + 500 * 10)  // two forward passes and the rank-B update per layer
+        print(String(format: "NP draws, 784-500-500-10, B=32: %.0f draws/s (%.1f GFLOP/s)", Double(draws) / seconds, Double(draws) * flops / seconds / 1e9))
+        // A buffer of 1000 batch-mean directions around 10 cluster centres.
+        let centres = (0..<10).map { _ in stream.gaussians(784) }
+        var buffer = try DirectionBuffer(dimension: 784, capacity: 1000)
+        for i in 0..<1000 { try buffer.push(zip(centres[i % 10], stream.gaussians(784, sigma: 0.3)).map(+)) }
+        let directions = buffer.directions
+        let configuration = LOCOConfiguration(clusters: 10, rank: 110)
+        let build = best { _ = try? LOCO.projection(batch: x, directions: directions, configuration: configuration) }
+        print(String(format: "LOCO projector build (784 inputs, 1000-direction buffer, K=10, B=32): %.1f ms", build * 1e3))
+        BLASThreads.set(2)
     }
 
     /// Best wall-clock time in seconds of `repeats` runs.
