@@ -1,0 +1,57 @@
+import Foundation
+import Testing
+
+/// `curldyn np-variance` and `loco-learn`, end to end (loco.md sections 5.3 and 7).
+@Suite("curldyn np-variance and loco-learn, end to end")
+struct LOCOCLITests {
+    @Test("np-variance: LOCO's function-space ratio is below 0.1 in S1, the control's is 1, and the file has one row per variant")
+    func varianceStudy() throws {
+        try withSandbox { box in
+            let result = try box.run(["np-variance", "--setting", "s1", "--draws", "300", "--evaluation-per-cluster", "20", "--json", "--out", box.out.path])
+            #expect(result.status == 0, "\(result)")
+            let rows = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
+            let byName = Dictionary(uniqueKeysWithValues: rows.map { ($0["name"] as? String ?? "", $0) })
+            #expect((byName["LOCO"]?["function_ratio"] as? Double ?? 1) < 0.1)
+            #expect(abs((byName["control"]?["weight_ratio"] as? Double ?? 0) - 1) < 1e-9)
+            let text = try String(contentsOf: box.out.appendingPathComponent("np_variance.dat"), encoding: .utf8)
+            #expect(text.split(separator: "\n").filter { !$0.hasPrefix("#") && !$0.isEmpty }.count == 5)
+            #expect(text.contains("# seed: 0"))
+        }
+    }
+
+    @Test("loco-learn: a short sweep writes curves, a summary and a figure; the same command gives the same numbers")
+    func learningSweep() throws {
+        try withSandbox { box in
+            let arguments = ["loco-learn", "--methods", "np", "loco", "--lr-min", "0.05", "--lr-max", "0.4", "--lr-points", "3", "--steps", "100",
+                             "--out", box.out.path, "--figures", repositoryFigures.path]
+            let first = try box.run(arguments)
+            #expect(first.status == 0, "\(first)")
+            let summaryURL = box.out.appendingPathComponent("loco_learn_summary.dat")
+            let summary = try String(contentsOf: summaryURL, encoding: .utf8)
+            #expect(FileManager.default.fileExists(atPath: box.out.appendingPathComponent("loco_learn.png").path))
+            #expect(FileManager.default.fileExists(atPath: box.out.appendingPathComponent("loco_learn_curves.dat").path))
+            let second = try box.run(arguments)
+            #expect(second.status == 0)
+            #expect(try String(contentsOf: summaryURL, encoding: .utf8) == summary)
+        }
+    }
+
+    @Test("bad input is refused before anything is written", arguments: [
+        ["np-variance", "--draws", "5"],
+        ["np-variance", "--sigma", "0"],
+        ["np-variance", "--cluster", "9"],
+        ["np-variance", "--rank", "40", "--batch-size", "32"],
+        ["loco-learn", "--lr-min", "0"],
+        ["loco-learn", "--lr-min", "1", "--lr-max", "0.1"],
+        ["loco-learn", "--methods", "adam"],
+        ["loco-learn", "--steps", "0"],
+    ])
+    func badInput(arguments: [String]) throws {
+        try withSandbox { box in
+            let result = try box.run(arguments + ["--out", box.out.path])
+            #expect(result.status != 0, "\(result)")
+            #expect(result.stderr.hasPrefix("Error:"), "\(result)")
+            #expect(try box.outEntries() == nil)
+        }
+    }
+}
