@@ -279,3 +279,16 @@ func jsonDouble(_ value: Any?) -> Double? {
     if let number = value as? NSNumber { return number.doubleValue }
     return value as? Double
 }
+
+/// A refused command: exited (no crash) with a non-zero status, "Error: ..." on stderr mentioning `message`,
+/// nothing on stdout, and not even a leftover temporary file in --out.
+func expectRefused(_ result: CLIResult, mentioning message: String, sandbox box: Sandbox,
+                   sourceLocation: SourceLocation = #_sourceLocation) throws {
+    #expect(result.exitedNormally, "\(result)", sourceLocation: sourceLocation)
+    #expect(result.status != 0, "\(result)", sourceLocation: sourceLocation)
+    #expect(result.stderr.hasPrefix("Error: "), "\(result)", sourceLocation: sourceLocation)
+    #expect(result.stderr.contains(message), "\(result)", sourceLocation: sourceLocation)
+    #expect(result.stdout.isEmpty, "\(result)", sourceLocation: sourceLocation)
+    let entries = try box.outEntries()
+    #expect(entries == nil || entries == [], "files left in --out: \(entries ?? [])", sourceLocation: sourceLocation)
+}

@@ -71,14 +71,7 @@ struct IntegrateCLITests {
             var arguments = ["integrate"] + input.arguments + ["--out", box.out.path]
             if !input.arguments.contains("--figures") { arguments += ["--figures", repositoryFigures.path] }
             let result = try box.run(arguments)
-            #expect(result.exitedNormally, "\(result)")
-            #expect(result.status != 0, "\(result)")
-            #expect(result.stderr.hasPrefix("Error: "), "\(result)")
-            #expect(result.stderr.contains(input.message), "\(result)")
-            #expect(result.stdout.isEmpty, "\(result)")
-            // Not even a leftover temporary file: --out is absent or empty.
-            let entries = try box.outEntries()
-            #expect(entries == nil || entries == [], "files left in --out: \(entries ?? [])")
+            try expectRefused(result, mentioning: input.message, sandbox: box)
         }
     }
 

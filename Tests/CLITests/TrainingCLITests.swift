@@ -168,13 +168,7 @@ struct TrainingCLITests {
     func badTrainingInputIsRefusedWithoutOutput(_ input: TrainingBadInput) throws {
         try withSandbox { box in
             let result = try box.run(input.arguments + ["--out", box.out.path, "--figures", repositoryFigures.path])
-            #expect(result.exitedNormally, "\(result)")
-            #expect(result.status != 0, "\(result)")
-            #expect(result.stderr.hasPrefix("Error: "), "\(result)")
-            #expect(result.stderr.contains(input.message), "\(result)")
-            #expect(result.stdout.isEmpty, "\(result)")
-            let entries = try box.outEntries()
-            #expect(entries == nil || entries == [], "files left in --out: \(entries ?? [])")
+            try expectRefused(result, mentioning: input.message, sandbox: box)
         }
     }
 
