@@ -29,6 +29,7 @@ struct LOCOLearnCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Perturbation size sigma.") var sigma = 0.01
     @Option(parsing: .unconditional, help: "Rank of the low-rank and LOCO projectors.") var rank = 14
     @Option(parsing: .unconditional, help: "Relative loss for the steps-to-target statistic.") var target = 0.01
+    @Option(parsing: .unconditional, help: "Rule-flipped input neurons (curl descent's D1): their synapses' updates change sign.") var flipInputs = 0
     @Option(parsing: .unconditional, help: "Seed of the task, the batches and the perturbations.") var seed: UInt64 = 0
     @Option(parsing: .unconditional, help: "Worker threads.") var threads = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: "Base name of the output files.") var name = "loco_learn"
@@ -40,6 +41,7 @@ struct LOCOLearnCommand: ParsableCommand {
             throw ValidationError("need 0 < --lr-min <= --lr-max, --lr-points >= 1, --steps >= 1, --batch-size >= 2, --sigma > 0, 1 <= --rank <= --batch-size, --target > 0")
         }
         guard !methods.isEmpty else { throw ValidationError("--methods needs at least one method") }
+        guard (0...100).contains(flipInputs) else { throw ValidationError("--flip-inputs must lie in 0...100 (the task's inputs), got \(flipInputs)") }
     }
 
     var grid: [Double] {
@@ -64,6 +66,7 @@ struct LOCOLearnCommand: ParsableCommand {
         options.batchSize = batchSize
         options.sigma = sigma
         options.rank = rank
+        options.flippedInputs = flipInputs
         let progress = ProgressLine()
         let curves = try LOCOLearning.sweep(task: task, methods: methods, learningRates: grid, options: options, seed: seed, threads: threads) { done, total in
             progress.update("loco-learn: \(done)/\(total) runs")
@@ -79,7 +82,8 @@ struct LOCOLearnCommand: ParsableCommand {
         let provenance = Provenance(tool: "curldyn", version: CurlDyn.version, command: commandLineString,
                                     parameters: [("setting", setting.rawValue), ("methods", methods.map(\.rawValue).joined(separator: ",")),
                                                  ("lr_min", "\(lrMin)"), ("lr_max", "\(lrMax)"), ("lr_points", "\(lrPoints)"), ("steps", "\(steps)"),
-                                                 ("batch_size", "\(batchSize)"), ("sigma", "\(sigma)"), ("rank", "\(rank)"), ("target", "\(target)")],
+                                                 ("batch_size", "\(batchSize)"), ("sigma", "\(sigma)"), ("rank", "\(rank)"), ("target", "\(target)"),
+                                                 ("flip_inputs", "\(flipInputs)")],
                                     seed: seed, notes: ["linear student W (10 x 100) from 0, cluster-pure minibatches, relative evaluation loss"])
         let curvesURL = outDir.appendingPathComponent("\(name)_curves.dat")
         let summaryURL = outDir.appendingPathComponent("\(name)_summary.dat")

@@ -50,3 +50,23 @@ import NodePerturbation
     #expect(LOCOLearning.purity(assignments: [0, 0, 1, 1], labels: [5, 5, 7, 7]) == 1)
     #expect(LOCOLearning.purity(assignments: [0, 0, 0, 1], labels: [5, 5, 7, 7]) == 0.75)
 }
+
+@Test func ruleFlippedInputsChangeTheLearningAndFlippingAllOfThemAscendsTheLoss() throws {
+    // With every input flipped the update is -G: gradient ascent (curl-descent.md 1.2 with D1 = -I).
+    let task = try ClusteredTask(setting: .s1, seed: 0)
+    var options = LOCOLearningOptions()
+    options.steps = 100
+    options.evaluationPerCluster = 10
+    let plain = try LOCOLearning.train(task: task, method: .sgd, learningRate: 0.05, options: options, seed: 2)
+    options.flippedInputs = task.inputs
+    let ascent = try LOCOLearning.train(task: task, method: .sgd, learningRate: 0.05, options: options, seed: 2)
+    #expect(plain.finalLoss < 0.5)
+    #expect(ascent.finalLoss > 1 || ascent.diverged)
+    options.flippedInputs = 10
+    let some = try LOCOLearning.train(task: task, method: .np, learningRate: 0.05, options: options, seed: 2)
+    options.flippedInputs = 0
+    let none = try LOCOLearning.train(task: task, method: .np, learningRate: 0.05, options: options, seed: 2)
+    #expect(some.relativeLoss != none.relativeLoss)
+    options.flippedInputs = task.inputs + 1
+    #expect(throws: PerturbationError.self) { try LOCOLearning.train(task: task, method: .np, learningRate: 0.05, options: options, seed: 2) }
+}

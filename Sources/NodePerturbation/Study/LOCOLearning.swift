@@ -29,10 +29,14 @@ public struct LOCOLearningOptions: Sendable {
     /// so the first steps do not cluster a nearly empty buffer.
     public var warmupBatches = 100
     public var evaluationPerCluster = 125
+    /// Rule-flipped input neurons (curl descent's D1, column convention): the updates of the synapses leaving
+    /// the first `flippedInputs` inputs change sign, for every method.
+    public var flippedInputs = 0
 
     public init() {}
 
     func validate() throws {
+        guard flippedInputs >= 0 else { throw PerturbationError.invalidArgument("flipped inputs must be non-negative, got \(flippedInputs)") }
         guard steps >= 1, batchSize >= 2, sigma > 0, sigma.isFinite, rank >= 1, rank <= batchSize, logEvery >= 1, bufferCapacity >= 2,
               evaluationPerCluster >= 1 else {
             throw PerturbationError.invalidArgument("need steps >= 1, batch >= 2, sigma > 0, 1 <= rank <= batch, logEvery >= 1, buffer >= 2")
@@ -90,6 +94,10 @@ public enum LOCOLearning {
                 if labels.count > options.bufferCapacity { labels.removeFirst() }
             }
         }
+        guard options.flippedInputs <= task.inputs else {
+            throw PerturbationError.invalidArgument("cannot flip \(options.flippedInputs) of \(task.inputs) inputs")
+        }
+        let signs = try PresynapticSigns.flippingFirst(options.flippedInputs, of: task.inputs)
         var steps: [Int] = [0]
         var losses: [Double] = [1]
         var diverged = false
@@ -116,6 +124,7 @@ public enum LOCOLearning {
                 }
                 update = try estimate.weightGradient(layer: 0, presynaptic: presynaptic)
             }
+            if options.flippedInputs > 0 { update = PresynapticSigns.apply(signs, to: update) }
             for k in network.weights[0].elements.indices { network.weights[0].elements[k] -= learningRate * update.elements[k] }
             if step % options.logEvery == 0 || step == options.steps {
                 let loss = try network.loss(inputs: evaluation, targets: evaluationTargets) / initialLoss
