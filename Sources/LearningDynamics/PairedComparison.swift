@@ -1,4 +1,3 @@
-import Foundation
 import NumericalKit
 
 /// Which loss a threshold is read on.
