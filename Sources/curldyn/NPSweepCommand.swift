@@ -1,0 +1,114 @@
+import ArgumentParser
+import Foundation
+import GnuplotIO
+import NodePerturbation
+import NumericalKit
+
+extension SweepParameter: ExpressibleByArgument {}
+
+/// `curldyn np-sweep`: the NP weight-space variance of layer 0 against one parameter, Monte Carlo beside the
+/// closed form (loco.md 2.3 and 5.1).
+struct NPSweepCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "np-sweep",
+        abstract: "Sweep the node-perturbation variance over width, depth, perturbed layers, sigma or projection rank.",
+        discussion: """
+        A seeded random tanh student MLP, inputs x ~ N(0, I), targets from a seeded random teacher of the same shape, \
+        one fixed batch. Per value of --parameter: the trace variance of layer 0's NP weight-gradient estimate over \
+        --draws draws (with its standard error) and the linearised closed form of loco.md 2.3 / 5.1. \
+        width: hidden width of a one-hidden-layer net; depth: hidden layers; layers: the first k layers perturbed \
+        (1 = layer 0 only, depth + 1 = all); sigma: perturbation size; rank: rank of a random projector of layer 0's \
+        input. Writes OUT/NAME.dat (columns value mc_variance se closed_form) and OUT/NAME.png.
+        """)
+
+    @Option(help: "Swept parameter: width, depth, layers, sigma or rank.") var parameter: SweepParameter
+    @Option(parsing: .upToNextOption, help: "Values of the parameter (default: a list per parameter).") var values: [Double] = []
+    @Option(parsing: .unconditional, help: "Perturbation draws R per point.") var draws = 500
+    @Option(parsing: .unconditional, help: "Seed of the networks, the batch, the projector and the draws.") var seed: UInt64 = 0
+    @Option(parsing: .unconditional, help: "Perturbation size sigma (when not swept).") var sigma = 1e-3
+    @Option(parsing: .unconditional, help: "Input width n_0.") var inputs = 8
+    @Option(parsing: .unconditional, help: "Hidden width (when not swept).") var hidden = 8
+    @Option(parsing: .unconditional, help: "Output width.") var outputs = 4
+    @Option(parsing: .unconditional, help: "Hidden layers (when not swept; width sweeps use 1).") var depth = 1
+    @Option(parsing: .unconditional, help: "Batch size B.") var batchSize = 8
+    @Option(help: "Base name of the output files.") var name = "np_sweep"
+    @OptionGroup(title: "Output") var output: OutputOptions
+
+    var base: VarianceSweep.Configuration {
+        var c = VarianceSweep.Configuration()
+        c.inputs = inputs
+        c.hidden = hidden
+        c.outputs = outputs
+        c.depth = depth
+        c.batchSize = batchSize
+        c.sigma = sigma
+        c.draws = draws
+        c.seed = seed
+        return c
+    }
+
+    var sweepValues: [Double] { values.isEmpty ? parameter.defaultValues(for: base) : values }
+
+    func validate() throws {
+        guard !name.isEmpty, !name.contains("/") else { throw ValidationError("--name must be a plain file name") }
+        guard draws >= 2 else { throw ValidationError("--draws must be at least 2, got \(draws)") }
+        guard sigma > 0, sigma.isFinite else { throw ValidationError("--sigma must be positive and finite") }
+        guard inputs >= 1, hidden >= 1, outputs >= 1, depth >= 0, batchSize >= 1 else {
+            throw ValidationError("need --inputs, --hidden, --outputs, --batch-size >= 1 and --depth >= 0")
+        }
+        for v in sweepValues {
+            switch parameter {
+            case .sigma:
+                guard v > 0, v.isFinite else { throw ValidationError("sigma values must be positive and finite, got \(v)") }
+            case .width, .depth, .layers, .rank:
+                guard v.isFinite, v >= 1, v == v.rounded(), v <= 4096 else {
+                    throw ValidationError("\(parameter.rawValue) values must be integers in 1...4096, got \(v)")
+                }
+                if parameter == .layers, Int(v) > depth + 1 {
+                    throw ValidationError("layers values must lie in 1...\(depth + 1) (the network's layers), got \(v)")
+                }
+                if parameter == .rank, Int(v) > inputs {
+                    throw ValidationError("rank values must lie in 1...\(inputs) (--inputs), got \(v)")
+                }
+            }
+        }
+    }
+
+    func run() throws {
+        let script = try output.figureScript("np_sweep.gp")
+        if !BLASThreads.fixedByEnvironment { BLASThreads.set(1) }
+        let points: [SweepPoint]
+        do { points = try VarianceSweep.run(parameter: parameter, values: sweepValues, base: base) } catch let error as PerturbationError {
+            throw ValidationError(error.description)
+        }
+        let outDir = URL(fileURLWithPath: output.out)
+        let dataURL = outDir.appendingPathComponent("\(name).dat")
+        let file = DataFile(header: Provenance(tool: "curldyn", version: CurlDyn.version, command: commandLineString,
+                                               parameters: [("parameter", parameter.rawValue), ("values", sweepValues.map { "\($0)" }.joined(separator: ",")),
+                                                            ("draws", "\(draws)"), ("sigma", "\(sigma)"), ("inputs", "\(inputs)"), ("hidden", "\(hidden)"),
+                                                            ("outputs", "\(outputs)"), ("depth", "\(depth)"), ("batch_size", "\(batchSize)")],
+                                               seed: seed,
+                                               notes: ["tanh student and teacher MLPs, x ~ N(0, I), one batch; trace variance of layer 0's NP estimate",
+                                                       "closed form: linearised loco.md 2.3 / 5.1, (1/B^2) sum_b v_b |P x_b|^2"]),
+                            columns: ["value", "mc_variance", "se", "closed_form"],
+                            dataSets: [.init(title: "np sweep over \(parameter.rawValue)",
+                                             rows: points.map { [$0.value, $0.monteCarlo, $0.standardError, $0.closedForm] })])
+        try AtomicFile.write(file.render(), to: dataURL)
+        var figure: URL?
+        if let script {
+            figure = outDir.appendingPathComponent("\(name).png")
+            try Gnuplot.render(script: script, arguments: [dataURL.path, parameter.rawValue, parameter.isLogarithmic ? "1" : "0",
+                                                           "R = \(draws), seed \(seed)"], output: figure!)
+        }
+        if output.json {
+            struct Row: Encodable { let value, mcVariance, se, closedForm: Double }
+            try printJSON(points.map { Row(value: $0.value, mcVariance: $0.monteCarlo, se: $0.standardError, closedForm: $0.closedForm) })
+            return
+        }
+        print("\(parameter.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0))  MC variance (se)           closed form   z")
+        for p in points {
+            print(String(format: "%-10g  %.5g (%.2g)      %.5g     %.2f", p.value, p.monteCarlo, p.standardError, p.closedForm, p.standardizedDeviation))
+        }
+        print("data: \(dataURL.path)" + (figure.map { "\nfigure: \($0.path)" } ?? ""))
+    }
+}
