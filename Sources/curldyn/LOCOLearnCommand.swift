@@ -32,6 +32,7 @@ struct LOCOLearnCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Rule-flipped input neurons (curl descent's D1): their synapses' updates change sign.") var flipInputs = 0
     @Option(parsing: .unconditional, help: "Seed of the task, the batches and the perturbations.") var seed: UInt64 = 0
     @Option(parsing: .unconditional, help: "Worker threads.") var threads = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Student and teacher: linear (10 x 100) or tanh (100 -> 64 -> 10, methods sgd, np, loco).") var network = "linear"
     @Option(help: "Base name of the output files.") var name = "loco_learn"
     @OptionGroup(title: "Output") var output: OutputOptions
 
@@ -40,6 +41,8 @@ struct LOCOLearnCommand: ParsableCommand {
         guard lrMin > 0, lrMax >= lrMin, lrPoints >= 1, steps >= 1, batchSize >= 2, sigma > 0, rank >= 1, rank <= batchSize, target > 0, threads >= 1 else {
             throw ValidationError("need 0 < --lr-min <= --lr-max, --lr-points >= 1, --steps >= 1, --batch-size >= 2, --sigma > 0, 1 <= --rank <= --batch-size, --target > 0")
         }
+        guard network == "linear" || network == "tanh" else { throw ValidationError("--network must be linear or tanh") }
+        if network == "tanh", !methods.allSatisfy({ [LearningMethod.sgd, .np, .loco].contains($0) }) { throw ValidationError("--network tanh supports the methods sgd, np, loco") }
         guard !methods.isEmpty else { throw ValidationError("--methods needs at least one method") }
         guard (0...100).contains(flipInputs) else { throw ValidationError("--flip-inputs must lie in 0...100 (the task's inputs), got \(flipInputs)") }
     }
@@ -68,9 +71,10 @@ struct LOCOLearnCommand: ParsableCommand {
         options.rank = rank
         options.flippedInputs = flipInputs
         let progress = ProgressLine()
-        let curves = try LOCOLearning.sweep(task: task, methods: methods, learningRates: grid, options: options, seed: seed, threads: threads) { done, total in
-            progress.update("loco-learn: \(done)/\(total) runs")
-        }
+        let report: @Sendable (Int, Int) -> Void = { done, total in progress.update("loco-learn: \(done)/\(total) runs") }
+        let curves = network == "tanh"
+            ? try TwoLayerLOCOLearning.sweep(task: task, methods: methods, learningRates: grid, options: options, seed: seed, threads: threads, progress: report)
+            : try LOCOLearning.sweep(task: task, methods: methods, learningRates: grid, options: options, seed: seed, threads: threads, progress: report)
         progress.finish()
         // Best rate: the stable run with the lowest final loss.
         let best = curves.map { runs in runs.filter(\.isStable).min { $0.finalLoss < $1.finalLoss } }
@@ -83,8 +87,8 @@ struct LOCOLearnCommand: ParsableCommand {
                                     parameters: [("setting", setting.rawValue), ("methods", methods.map(\.rawValue).joined(separator: ",")),
                                                  ("lr_min", "\(lrMin)"), ("lr_max", "\(lrMax)"), ("lr_points", "\(lrPoints)"), ("steps", "\(steps)"),
                                                  ("batch_size", "\(batchSize)"), ("sigma", "\(sigma)"), ("rank", "\(rank)"), ("target", "\(target)"),
-                                                 ("flip_inputs", "\(flipInputs)")],
-                                    seed: seed, notes: ["linear student W (10 x 100) from 0, cluster-pure minibatches, relative evaluation loss"])
+                                                 ("flip_inputs", "\(flipInputs)"), ("network", network)],
+                                    seed: seed, notes: [(network == "tanh" ? "tanh student 100 -> 64 -> 10 (small random start) learning a tanh teacher" : "linear student W (10 x 100) from 0") + ", cluster-pure minibatches, relative evaluation loss"])
         let curvesURL = outDir.appendingPathComponent("\(name)_curves.dat")
         let summaryURL = outDir.appendingPathComponent("\(name)_summary.dat")
         try AtomicFile.write(DataFile(header: provenance, columns: ["step", "relative_loss"], dataSets: zip(methods, best).map { m, run in

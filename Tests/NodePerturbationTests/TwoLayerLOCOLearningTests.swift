@@ -1,0 +1,44 @@
+import NumericalKit
+import Testing
+import NodePerturbation
+
+private func twoLayerOptions(steps: Int) -> LOCOLearningOptions {
+    var options = LOCOLearningOptions()
+    options.steps = steps
+    options.logEvery = 50
+    options.warmupBatches = 20
+    return options
+}
+
+@Test func twoLayerTeacherIgnoresTheCommonMode() throws {
+    let teacher = try TwoLayerLOCOLearning.teacher(inputs: 100, hidden: 64, outputs: 10, seed: 0)
+    let w = teacher.weights[0]
+    for i in 0..<w.rows { #expect(abs(w.row(i).reduce(0, +)) < 1e-10) }
+    #expect(teacher.widths == [100, 64, 10])
+}
+
+@Test func twoLayerExactGradientDescentLearnsTheTanhTeacher() throws {
+    let task = try ClusteredTask(setting: .s1, seed: 0)
+    let curve = try TwoLayerLOCOLearning.train(task: task, method: .sgd, learningRate: 0.3, options: twoLayerOptions(steps: 300), seed: 0)
+    #expect(!curve.diverged)
+    #expect(curve.finalLoss < 0.25)
+}
+
+@Test(arguments: [LearningMethod.np, .loco])
+func twoLayerPerturbationLearningReducesTheLossReproducibly(method: LearningMethod) throws {
+    let task = try ClusteredTask(setting: .s1, seed: 0)
+    let options = twoLayerOptions(steps: 300)
+    let a = try TwoLayerLOCOLearning.train(task: task, method: method, learningRate: 0.03, options: options, seed: 0)
+    let b = try TwoLayerLOCOLearning.train(task: task, method: method, learningRate: 0.03, options: options, seed: 0)
+    #expect(a.isStable)
+    #expect(a.finalLoss < 0.9)
+    #expect(a.relativeLoss == b.relativeLoss)
+    if method == .loco { #expect((a.purity ?? 0) > 0.5) }
+}
+
+@Test func twoLayerHugeLearningRateIsReportedUnstable() throws {
+    let task = try ClusteredTask(setting: .s1, seed: 0)
+    let curve = try TwoLayerLOCOLearning.train(task: task, method: .np, learningRate: 100, options: twoLayerOptions(steps: 200), seed: 0)
+    #expect(curve.diverged)
+    #expect(!curve.isStable)
+}
