@@ -30,6 +30,7 @@ struct LOCOLearnCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Rank of the low-rank and LOCO projectors.") var rank = 14
     @Option(parsing: .unconditional, help: "Relative loss for the steps-to-target statistic.") var target = 0.01
     @Option(parsing: .unconditional, help: "Rule-flipped input neurons (curl descent's D1): their synapses' updates change sign.") var flipInputs = 0
+    @Flag(help: "Mix clusters within a batch (LOCO's failure mode) instead of cluster-pure batches.") var mixedBatches = false
     @Option(parsing: .unconditional, help: "Seed of the task, the batches and the perturbations.") var seed: UInt64 = 0
     @Option(parsing: .unconditional, help: "Worker threads.") var threads = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: "Student and teacher: linear (10 x 100) or tanh (100 -> 64 -> 10, methods sgd, np, loco).") var network = "linear"
@@ -70,6 +71,7 @@ struct LOCOLearnCommand: ParsableCommand {
         options.sigma = sigma
         options.rank = rank
         options.flippedInputs = flipInputs
+        options.mixedBatches = mixedBatches
         let progress = ProgressLine()
         let report: @Sendable (Int, Int) -> Void = { done, total in progress.update("loco-learn: \(done)/\(total) runs") }
         let curves = network == "tanh"
@@ -87,7 +89,7 @@ struct LOCOLearnCommand: ParsableCommand {
                                     parameters: [("setting", setting.rawValue), ("methods", methods.map(\.rawValue).joined(separator: ",")),
                                                  ("lr_min", "\(lrMin)"), ("lr_max", "\(lrMax)"), ("lr_points", "\(lrPoints)"), ("steps", "\(steps)"),
                                                  ("batch_size", "\(batchSize)"), ("sigma", "\(sigma)"), ("rank", "\(rank)"), ("target", "\(target)"),
-                                                 ("flip_inputs", "\(flipInputs)"), ("network", network)],
+                                                 ("flip_inputs", "\(flipInputs)"), ("mixed_batches", "\(mixedBatches)"), ("network", network)],
                                     seed: seed, notes: [(network == "tanh" ? "tanh student 100 -> 64 -> 10 (small random start) learning a tanh teacher" : "linear student W (10 x 100) from 0") + ", cluster-pure minibatches, relative evaluation loss"])
         let curvesURL = outDir.appendingPathComponent("\(name)_curves.dat")
         let summaryURL = outDir.appendingPathComponent("\(name)_summary.dat")

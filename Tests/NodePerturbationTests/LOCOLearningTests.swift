@@ -70,3 +70,18 @@ import NodePerturbation
     options.flippedInputs = task.inputs + 1
     #expect(throws: PerturbationError.self) { try LOCOLearning.train(task: task, method: .np, learningRate: 0.05, options: options, seed: 2) }
 }
+
+@Test func locoFailsWithMixedBatchesWhereItsClusterAssumptionBreaks() throws {
+    // loco.md 7.4, failure mode: when a batch mixes clusters, LOCO projects most samples away from their own
+    // subspace and plateaus, while NP keeps learning.
+    let task = try ClusteredTask(setting: .s1, seed: 0)
+    var options = LOCOLearningOptions()
+    options.steps = 600
+    options.evaluationPerCluster = 20
+    options.bufferCapacity = 100
+    options.mixedBatches = true
+    let np = try LOCOLearning.train(task: task, method: .np, learningRate: 0.025, options: options, seed: 0)
+    let loco = try LOCOLearning.train(task: task, method: .loco, learningRate: 0.025, options: options, seed: 0)
+    #expect(np.isStable && loco.isStable)
+    #expect(loco.finalLoss > 3 * np.finalLoss, "mixed batches: LOCO \(loco.finalLoss), NP \(np.finalLoss)")
+}

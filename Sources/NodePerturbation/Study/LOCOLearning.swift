@@ -32,6 +32,9 @@ public struct LOCOLearningOptions: Sendable {
     /// Rule-flipped input neurons (curl descent's D1, column convention): the updates of the synapses leaving
     /// the first `flippedInputs` inputs change sign, for every method.
     public var flippedInputs = 0
+    /// Draw every sample's cluster independently instead of cluster-pure batches: LOCO's failure mode (the
+    /// batch's "own cluster" no longer describes its samples, which get projected away from their own subspace).
+    public var mixedBatches = false
 
     public init() {}
 
@@ -103,7 +106,8 @@ public enum LOCOLearning {
         var diverged = false
         for step in 1...options.steps {
             let cluster = batches.integer(below: task.clusters)
-            let x = task.sample(cluster: cluster, count: options.batchSize, stream: batches)
+            let x = options.mixedBatches ? task.sampleMixed(count: options.batchSize, stream: batches)
+                                         : task.sample(cluster: cluster, count: options.batchSize, stream: batches)
             let t = task.targets(x)
             var update: Matrix
             switch method {

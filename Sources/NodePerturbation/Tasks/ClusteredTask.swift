@@ -86,6 +86,11 @@ public struct ClusteredTask: Sendable {
         return x
     }
 
+    /// `count` inputs, each from a uniformly drawn cluster.
+    public func sampleMixed(count: Int, stream: RandomStream) -> Matrix {
+        Matrix((0..<count).map { _ in sample(cluster: stream.integer(below: clusters), count: 1, stream: stream).row(0) })
+    }
+
     /// The teacher's targets W* x for the rows of `x`.
     public func targets(_ x: Matrix) -> Matrix { x * teacher.transposed }
 
