@@ -101,9 +101,7 @@ public enum LOCOLearning {
             throw PerturbationError.invalidArgument("cannot flip \(options.flippedInputs) of \(task.inputs) inputs")
         }
         let signs = try PresynapticSigns.flippingFirst(options.flippedInputs, of: task.inputs)
-        var steps: [Int] = [0]
-        var losses: [Double] = [1]
-        var diverged = false
+        var log = LossLog(every: options.logEvery, last: options.steps)
         for step in 1...options.steps {
             let cluster = batches.integer(below: task.clusters)
             let x = options.mixedBatches ? task.sampleMixed(count: options.batchSize, stream: batches)
@@ -130,17 +128,9 @@ public enum LOCOLearning {
             }
             if options.flippedInputs > 0 { update = PresynapticSigns.apply(signs, to: update) }
             for k in network.weights[0].elements.indices { network.weights[0].elements[k] -= learningRate * update.elements[k] }
-            if step % options.logEvery == 0 || step == options.steps {
-                let loss = try network.loss(inputs: evaluation, targets: evaluationTargets) / initialLoss
-                steps.append(step)
-                losses.append(loss)
-                if !loss.isFinite || loss > 1e6 {
-                    diverged = true
-                    break
-                }
-            }
+            if try !log.record(step: step, { try network.loss(inputs: evaluation, targets: evaluationTargets) / initialLoss }) { break }
         }
-        return LOCOLearningCurve(method: method, learningRate: learningRate, steps: steps, relativeLoss: losses, diverged: diverged,
+        return LOCOLearningCurve(method: method, learningRate: learningRate, steps: log.steps, relativeLoss: log.losses, diverged: log.diverged,
                                  purity: lastClustering.map { purity(assignments: $0.assignments, labels: Array(labels.suffix($0.assignments.count))) })
     }
 
@@ -160,5 +150,30 @@ public enum LOCOLearning {
         var counts: [Int: [Int: Int]] = [:]
         for (a, l) in zip(assignments, labels) { counts[a, default: [:]][l, default: 0] += 1 }
         return Double(counts.values.reduce(0) { $0 + ($1.values.max() ?? 0) }) / Double(assignments.count)
+    }
+}
+
+/// The relative evaluation-loss record of the learning loops: a point every `every` steps and at the last
+/// step, and a stop once the loss blows up (non-finite or above 1e6 times its start).
+struct LossLog {
+    let every: Int
+    let last: Int
+    private(set) var steps: [Int] = [0]
+    private(set) var losses: [Double] = [1]
+    private(set) var diverged = false
+
+    init(every: Int, last: Int) {
+        self.every = every
+        self.last = last
+    }
+
+    /// Records `loss()` at `step` when a point is due; false once the run has blown up.
+    mutating func record(step: Int, _ loss: () throws -> Double) rethrows -> Bool {
+        guard step % every == 0 || step == last else { return true }
+        let value = try loss()
+        steps.append(step)
+        losses.append(value)
+        diverged = !value.isFinite || value > 1e6
+        return !diverged
     }
 }

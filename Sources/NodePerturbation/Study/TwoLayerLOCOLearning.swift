@@ -67,9 +67,7 @@ public enum TwoLayerLOCOLearning {
             }
         }
         let signs = try PresynapticSigns.flippingFirst(options.flippedInputs, of: task.inputs)
-        var steps: [Int] = [0]
-        var losses: [Double] = [1]
-        var diverged = false
+        var log = LossLog(every: options.logEvery, last: options.steps)
         for step in 1...options.steps {
             let cluster = batches.integer(below: task.clusters)
             let x = task.sample(cluster: cluster, count: options.batchSize, stream: batches)
@@ -104,17 +102,9 @@ public enum TwoLayerLOCOLearning {
             for l in 0..<2 {
                 for k in network.weights[l].elements.indices { network.weights[l].elements[k] -= learningRate * updates[l].elements[k] }
             }
-            if step % options.logEvery == 0 || step == options.steps {
-                let loss = try network.loss(inputs: evaluation, targets: evaluationTargets) / initialLoss
-                steps.append(step)
-                losses.append(loss)
-                if !loss.isFinite || loss > 1e6 {
-                    diverged = true
-                    break
-                }
-            }
+            if try !log.record(step: step, { try network.loss(inputs: evaluation, targets: evaluationTargets) / initialLoss }) { break }
         }
-        return LOCOLearningCurve(method: method, learningRate: learningRate, steps: steps, relativeLoss: losses, diverged: diverged,
+        return LOCOLearningCurve(method: method, learningRate: learningRate, steps: log.steps, relativeLoss: log.losses, diverged: log.diverged,
                                  purity: lastClustering.map { LOCOLearning.purity(assignments: $0.assignments, labels: Array(labels.suffix($0.assignments.count))) })
     }
 
