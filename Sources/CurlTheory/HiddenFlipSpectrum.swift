@@ -25,13 +25,10 @@ public struct HiddenFlipSpectrum: Sendable {
         try Validate.fraction(alpha)
         self.c = c
         self.alpha = alpha
-        let edges = try SpectralSupport.edges(edgePolynomial: Self.reducedEdgePolynomial(c: c, alpha: alpha), typicalSize: max(1, 1 / c)) {
+        edges = try SpectralSupport.edges(edgePolynomial: Self.reducedEdgePolynomial(c: c, alpha: alpha), typicalSize: max(1, 1 / c),
+                                          spectrum: "hidden-flip spectrum at c = \(c), alpha = \(alpha)") {
             try SpectralSupport.hasComplexRoot(Self.selfConsistentCubic(x: $0, c: c, alpha: alpha))
         }
-        guard !edges.isEmpty, edges.count.isMultiple(of: 2) else {
-            throw CurlTheoryError.numericalFailure("hidden-flip spectrum at c = \(c), alpha = \(alpha): edges \(edges) do not pair into bands")
-        }
-        self.edges = edges
         atoms = [SpectralAtom(location: -1, mass: alpha - 1 / c), SpectralAtom(location: 1, mass: (1 - alpha) - 1 / c)]
             .filter { $0.mass > 0 }
     }

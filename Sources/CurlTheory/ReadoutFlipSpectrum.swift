@@ -28,11 +28,9 @@ public struct ReadoutFlipSpectrum: Sendable {
         self.c = c
         self.alpha = alpha
         self.s = s
-        let unitEdges = try SpectralSupport.edges(edgePolynomial: Self.reducedEdgePolynomial(c: c, alpha: alpha), typicalSize: max(1, 1 / c)) {
+        let unitEdges = try SpectralSupport.edges(edgePolynomial: Self.reducedEdgePolynomial(c: c, alpha: alpha), typicalSize: max(1, 1 / c),
+                                                  spectrum: "readout-flip spectrum at c = \(c), alpha = \(alpha)") {
             try SpectralSupport.hasComplexRoot(Self.selfConsistentCubic(z: $0, c: c, alpha: alpha))
-        }
-        guard !unitEdges.isEmpty, unitEdges.count.isMultiple(of: 2) else {
-            throw CurlTheoryError.numericalFailure("readout-flip spectrum at c = \(c), alpha = \(alpha): edges \(unitEdges) do not pair into bands")
         }
         edges = unitEdges.map { $0 * s * s }
         atoms = c > 1 ? [SpectralAtom(location: 0, mass: 1 - 1 / c)] : []

@@ -25,7 +25,16 @@ enum SpectralSupport {
     ///
     /// `typicalSize` is the order of magnitude of the edges (1/c for small c): the edge polynomial is solved in
     /// x / typicalSize, where its coefficients are of order one, and the tolerances are relative to it.
-    static func edges(edgePolynomial: [Double], typicalSize: Double, isInside: (Double) throws -> Bool) throws -> [Double] {
+    /// Throws when the edges do not pair into bands; `spectrum` names the spectrum in that message.
+    static func edges(edgePolynomial: [Double], typicalSize: Double, spectrum: String, isInside: (Double) throws -> Bool) throws -> [Double] {
+        let edges = try unpairedEdges(edgePolynomial: edgePolynomial, typicalSize: typicalSize, isInside: isInside)
+        guard !edges.isEmpty, edges.count.isMultiple(of: 2) else {
+            throw CurlTheoryError.numericalFailure("\(spectrum): edges \(edges) do not pair into bands")
+        }
+        return edges
+    }
+
+    private static func unpairedEdges(edgePolynomial: [Double], typicalSize: Double, isInside: (Double) throws -> Bool) throws -> [Double] {
         var power = 1.0
         let scaled = edgePolynomial.map { a in defer { power *= typicalSize }; return a * power }
         let candidates = try Polynomial.roots(scaled)
