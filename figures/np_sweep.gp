@@ -1,4 +1,4 @@
-# NP variance sweep of `curldyn np-sweep`: Monte Carlo trace variance of layer 0's NP estimate (points with
+# NP variance sweep of `curldyn np-sweep`: Monte Carlo trace variance of the first layer's (W_1) NP estimate (points with
 # standard-error bars) and the linearised closed form of loco.md 2.3 / 5.1 (line), against the swept parameter.
 # Regenerate with:  curldyn np-sweep --parameter width   (it calls this script)
 # Usage: gnuplot -c figures/np_sweep.gp DATAFILE PARAMETER LOGX(0|1) "SUBTITLE" OUTPUT.png
@@ -10,12 +10,12 @@ output = ARG5
 
 set terminal pngcairo size 900,600 enhanced font "Sans,11"
 set output output
-set title "NP weight-space variance of layer 0 against ".parameter.": ".subtitle
+set title "NP weight-space variance of W_1 against ".parameter.": ".subtitle
 if (logx) { set logscale x; set format x "%g" }
 set logscale y
 set format y "10^{%T}"
 set xlabel parameter
-set ylabel "tr Cov(G-hat_0)"
+set ylabel "tr Cov(G-hat_1)"
 set grid
 set key top left
 set offsets graph 0.03, graph 0.03, 0, 0

@@ -6,7 +6,7 @@ import NumericalKit
 
 extension SweepParameter: ExpressibleByArgument {}
 
-/// `curldyn np-sweep`: the NP weight-space variance of layer 0 against one parameter, Monte Carlo beside the
+/// `curldyn np-sweep`: the NP weight-space variance of the first layer (W_1) against one parameter, Monte Carlo beside the
 /// closed form (loco.md 2.3 and 5.1).
 struct NPSweepCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -14,10 +14,10 @@ struct NPSweepCommand: ParsableCommand {
         abstract: "Sweep the node-perturbation variance over width, depth, perturbed layers, sigma or projection rank.",
         discussion: """
         A seeded random tanh student MLP, inputs x ~ N(0, I), targets from a seeded random teacher of the same shape, \
-        one fixed batch. Per value of --parameter: the trace variance of layer 0's NP weight-gradient estimate over \
+        one fixed batch. Per value of --parameter: the trace variance of the first layer's (W_1) NP weight-gradient estimate over \
         --draws draws (with its standard error) and the linearised closed form of loco.md 2.3 / 5.1. \
         width: hidden width of a one-hidden-layer net; depth: hidden layers; layers: the first k layers perturbed \
-        (1 = layer 0 only, depth + 1 = all); sigma: perturbation size; rank: rank of a random projector of layer 0's \
+        (1 = W_1 only, depth + 1 = all); sigma: perturbation size; rank: rank of a random projector of the first layer's (W_1) \
         input. Writes OUT/NAME.dat (columns value mc_variance se closed_form) and OUT/NAME.png.
         """)
 
@@ -88,7 +88,7 @@ struct NPSweepCommand: ParsableCommand {
                                                             ("draws", "\(draws)"), ("sigma", "\(sigma)"), ("inputs", "\(inputs)"), ("hidden", "\(hidden)"),
                                                             ("outputs", "\(outputs)"), ("depth", "\(depth)"), ("batch_size", "\(batchSize)")],
                                                seed: seed,
-                                               notes: ["tanh student and teacher MLPs, x ~ N(0, I), one batch; trace variance of layer 0's NP estimate",
+                                               notes: ["tanh student and teacher MLPs, x ~ N(0, I), one batch; trace variance of the first layer's (W_1) NP estimate",
                                                        "closed form: linearised loco.md 2.3 / 5.1, (1/B^2) sum_b v_b |P x_b|^2"]),
                             columns: ["value", "mc_variance", "se", "closed_form"],
                             dataSets: [.init(title: "np sweep over \(parameter.rawValue)",

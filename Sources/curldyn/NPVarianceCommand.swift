@@ -5,6 +5,7 @@ import NodePerturbation
 import NumericalKit
 
 extension ClusteredTask.Setting: ExpressibleByArgument {}
+extension LayerActivation: ExpressibleByArgument {}
 
 /// `curldyn np-variance`: variance of node-perturbation gradient estimates with and without LOCO's projection.
 struct NPVarianceCommand: ParsableCommand {
@@ -12,74 +13,144 @@ struct NPVarianceCommand: ParsableCommand {
         commandName: "np-variance",
         abstract: "Variance of node-perturbation gradients with and without orthogonal projection (LOCO) on the clustered task.",
         discussion: """
-        On the clustered student-teacher task of loco.md section 7 (setting s1 or s2), for the linear student at W = 0 \
-        and one cluster-pure minibatch, R perturbation draws shared by every variant (NP, LowRank-only, OWM-only, \
-        LOCO, and a control projector containing every input): weight-space and function-space variance, their \
-        ratios to NP with 95% confidence half-widths, cosine to the true gradient, bias, and the closed forms of \
-        loco.md 5.1 beside each. Writes OUT/NAME.dat (one row per variant).
+        On the clustered student-teacher task of loco.md section 7 (setting s1 or s2), for a fixed student and one \
+        cluster-pure minibatch, R perturbation draws shared by every variant (NP, LowRank-only, OWM-only, LOCO, and a \
+        control projector containing every input), per perturbed layer: weight-space and function-space variance, \
+        their ratios to NP with 95% confidence half-widths, relative variance, cosine to the true gradient, bias, the \
+        descent figure D (output layer), and the closed forms of loco.md 5.1 beside each. The default student is the \
+        linear one at W = 0 of loco.md 7.3; --hidden adds hidden layers (student and teacher of that shape, \
+        loco.md 7.1's nonlinear variant for --hidden 64), each layer projected on its own presynaptic activity. \
+        Writes OUT/NAME.dat (one row per layer and variant) and OUT/NAME.png (the ratios with the closed forms).
         """)
 
     @Option(help: "Task setting: s1 (assumptions hold) or s2 (generic).") var setting: ClusteredTask.Setting = .s1
-    @Option(parsing: .unconditional, help: "Seed of the task, the batch, the buffer and the draws.") var seed: UInt64 = 0
+    @Option(parsing: .unconditional, help: "Seed of the task, the networks, the batch, the buffer and the draws.") var seed: UInt64 = 0
+    @Option(parsing: .upToNextOption, help: "Hidden widths of student and teacher (none: the linear student).") var hidden: [Int] = []
+    @Option(help: "Hidden nonlinearity: lin, tanh or relu.") var activation: LayerActivation = .tanh
+    @Option(parsing: .unconditional, help: "Student weight scale (default: 0 for the linear student, 1 with hidden layers).") var studentScale: Double?
+    @Option(help: "Perturbed layers: all, or l (1 = W_1, the input layer).") var layers = "all"
     @Option(parsing: .unconditional, help: "Cluster of the minibatch.") var cluster = 0
     @Option(parsing: .unconditional, help: "Minibatch size B.") var batchSize = 32
     @Option(parsing: .unconditional, help: "Perturbation draws R.") var draws = 2000
     @Option(parsing: .unconditional, help: "Perturbation size sigma.") var sigma = 0.01
-    @Option(parsing: .unconditional, help: "Rank r of the low-rank and LOCO projectors.") var rank = 14
+    @Option(parsing: .unconditional, help: "Rank r of the input layer's low-rank and LOCO projectors.") var rank = 14
+    @Option(parsing: .unconditional, help: "Rank r of each hidden layer's projectors.") var hiddenRank = 10
     @Option(parsing: .unconditional, help: "Evaluation inputs per cluster for the function-space variance.") var evaluationPerCluster = 125
     @Option(parsing: .unconditional, help: "Worker threads.") var threads = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: "Base name of the output file.") var name = "np_variance"
     @OptionGroup(title: "Output") var output: OutputOptions
 
+    var perturbed: PerturbedLayers {
+        get throws {
+            if layers == "all" { return .all }
+            guard let l = Int(layers), (1...(hidden.count + 1)).contains(l) else {
+                throw ValidationError("--layers must be all or a layer 1...\(hidden.count + 1), got \(layers)")
+            }
+            return .layer(l - 1)
+        }
+    }
+
+    var study: ClusteredStudyConfiguration {
+        var c = ClusteredStudyConfiguration()
+        c.hidden = hidden
+        c.activation = activation
+        c.studentScale = studentScale
+        c.cluster = cluster
+        c.batchSize = batchSize
+        c.evaluationPerCluster = evaluationPerCluster
+        c.inputRank = rank
+        c.hiddenRank = hiddenRank
+        return c
+    }
+
     func validate() throws {
         guard !name.isEmpty, !name.contains("/") else { throw ValidationError("--name must be a plain file name") }
-        guard batchSize >= 2, draws >= 20, sigma > 0, sigma.isFinite, rank >= 1, evaluationPerCluster >= 1, threads >= 1 else {
-            throw ValidationError("need --batch-size >= 2, --draws >= 20, --sigma > 0, --rank >= 1, --evaluation-per-cluster >= 1, --threads >= 1")
+        guard batchSize >= 2, draws >= 20, sigma > 0, sigma.isFinite, rank >= 1, hiddenRank >= 1, evaluationPerCluster >= 1, threads >= 1 else {
+            throw ValidationError("need --batch-size >= 2, --draws >= 20, --sigma > 0, --rank and --hidden-rank >= 1, --evaluation-per-cluster >= 1, --threads >= 1")
         }
         guard (0..<8).contains(cluster) else { throw ValidationError("--cluster must be in 0..<8, got \(cluster)") }
         guard rank <= batchSize else { throw ValidationError("--rank \(rank) exceeds the batch's \(batchSize) directions") }
+        guard hidden.allSatisfy({ $0 >= 1 }) else { throw ValidationError("--hidden widths must be positive, got \(hidden)") }
+        if let h = hidden.min(), hiddenRank > min(h, batchSize) {
+            throw ValidationError("--hidden-rank \(hiddenRank) exceeds the narrowest hidden layer (\(h)) or the batch (\(batchSize))")
+        }
+        if let s = studentScale {
+            guard s.isFinite, s >= 0, s > 0 || hidden.isEmpty else {
+                throw ValidationError("--student-scale must be finite and >= 0, and > 0 with hidden layers (a zero network has no hidden activity)")
+            }
+        }
+        _ = try perturbed
     }
 
     func run() throws {
+        let script = try output.figureScript("np_variance.gp")
         if !BLASThreads.fixedByEnvironment { BLASThreads.set(1) }
         let task = try ClusteredTask(setting: setting, seed: seed)
-        let stream = RandomStream(seed: seed, task: 1)
-        let batch = task.sample(cluster: cluster, count: batchSize, stream: stream)
-        let evaluation = Matrix((0..<task.clusters).flatMap { k in
-            let x = task.sample(cluster: k, count: evaluationPerCluster, stream: stream)
-            return (0..<x.rows).map { x.row($0) }
-        })
-        let projectors = try StudyVariants.make(task: task, batch: batch, batchSize: batchSize, rank: rank, stream: RandomStream(seed: seed, task: 2))
-        let study = try VarianceStudy(task: task, student: Matrix(rows: task.outputs, columns: task.inputs), batch: batch, cluster: cluster,
-                                      evaluation: evaluation, projectors: projectors, sigma: sigma, draws: draws, seed: seed, threads: threads)
-        let columns = ["variant", "V_w", "V_w_se", "V_w_closed_form", "V_w_ratio", "V_w_ratio_ci95", "V_w_ratio_closed_form",
-                       "V_fn", "V_fn_closed_form", "V_fn_ratio", "V_fn_ratio_ci95", "cosine", "relative_bias", "kept_input_fraction"]
-        let rows = study.variants.enumerated().map { i, v in
-            [Double(i), v.weightVariance, v.weightVarianceError, v.predictedWeightVariance, v.weightRatio, v.weightRatioHalfWidth, v.predictedWeightRatio,
-             v.functionVariance, v.predictedFunctionVariance, v.functionRatio, v.functionRatioHalfWidth, v.cosine, v.relativeBias, v.keptInputFraction]
+        let result = try VarianceStudy.clustered(task: task, configuration: study, perturbed: try perturbed, sigma: sigma, draws: draws,
+                                                 seed: seed, threads: threads)
+        let names = result.layers[0].variants.map(\.name)
+        for layer in result.layers {
+            for v in layer.variants where v.keptInputFraction < 1e-12 {
+                FileHandle.standardError.write(Data("warning: layer \(layer.index + 1): \(v.name) keeps nothing of the batch (a layer narrower than the \(task.clusters - 1) removed centroid directions?); its ratios are 0 and its cosine undefined\n".utf8))
+            }
         }
+        let columns = ["layer", "variant", "V_w", "V_w_se", "V_w_closed_form", "V_w_ratio", "V_w_ratio_ci95", "V_w_ratio_closed_form",
+                       "V_fn", "V_fn_closed_form", "V_fn_ratio", "V_fn_ratio_ci95", "V_fn_ratio_closed_form", "relative_variance", "cosine", "relative_bias",
+                       "kept_input_fraction", "D", "D_closed_form", "D_ratio"]
+        let rows = result.layers.flatMap { layer in
+            layer.variants.enumerated().map { i, v in
+                [Double(layer.index + 1), Double(i), v.weightVariance, v.weightVarianceError, v.predictedWeightVariance, v.weightRatio,
+                 v.weightRatioHalfWidth, v.predictedWeightRatio, v.functionVariance, v.predictedFunctionVariance, v.functionRatio,
+                 v.functionRatioHalfWidth, v.predictedFunctionRatio, v.relativeVariance, v.cosine, v.relativeBias, v.keptInputFraction,
+                 v.descent?.figure ?? .nan, v.descent?.closedForm ?? .nan, v.descent?.ratio ?? .nan]
+            }
+        }
+        let widths = ([task.inputs] + hidden + [task.outputs]).map(String.init).joined(separator: "-")
         let dataURL = URL(fileURLWithPath: output.out).appendingPathComponent("\(name).dat")
         let file = DataFile(header: Provenance(tool: "curldyn", version: CurlDyn.version, command: commandLineString,
-                                               parameters: [("setting", setting.rawValue), ("cluster", "\(cluster)"), ("batch_size", "\(batchSize)"),
+                                               parameters: [("setting", setting.rawValue), ("widths", widths),
+                                                            ("activation", hidden.isEmpty ? "none" : activation.rawValue),
+                                                            ("student_scale", "\(studentScale ?? (hidden.isEmpty ? 0 : 1))"), ("layers", layers),
+                                                            ("cluster", "\(cluster)"), ("batch_size", "\(batchSize)"),
                                                             ("draws", "\(draws)"), ("sigma", "\(sigma)"), ("rank", "\(rank)"),
-                                                            ("evaluation_per_cluster", "\(evaluationPerCluster)")],
-                                               seed: seed, notes: ["variants (column 1): " + study.variants.enumerated().map { "\($0.offset)=\($0.element.name)" }.joined(separator: " "),
-                                                                   "linear student at W = 0, one cluster-pure batch; ratios against NP with 95% half-widths"]),
+                                                            ("hidden_rank", "\(hiddenRank)"), ("evaluation_per_cluster", "\(evaluationPerCluster)")],
+                                               seed: seed, notes: ["variants (column 2): " + names.enumerated().map { "\($0.offset)=\($0.element)" }.joined(separator: " "),
+                                                                   "layer (column 1): l = 1 is W_1, the input layer; one cluster-pure batch",
+                                                                   "ratios against NP with 95% half-widths; D, the descent figure of loco.md 2.4 (evaluation-loss gradient), for the output layer only (nan elsewhere)"]),
                             columns: columns, dataSets: [.init(title: "variance study", rows: rows)])
         try AtomicFile.write(file.render(), to: dataURL)
+        var figure: URL?
+        if let script {
+            figure = URL(fileURLWithPath: output.out).appendingPathComponent("\(name).png")
+            try Gnuplot.render(script: script, arguments: [dataURL.path, names.joined(separator: " "),
+                                                           "\(setting.rawValue), \(widths), R = \(draws), seed \(seed)"], output: figure!)
+        }
         if output.json {
-            struct Row: Encodable { let name: String; let weightRatio, weightRatioCi95, weightRatioClosedForm, functionRatio, functionRatioCi95, cosine, relativeBias: Double }
-            try printJSON(study.variants.map { Row(name: $0.name, weightRatio: $0.weightRatio, weightRatioCi95: $0.weightRatioHalfWidth,
-                                                   weightRatioClosedForm: $0.predictedWeightRatio, functionRatio: $0.functionRatio,
-                                                   functionRatioCi95: $0.functionRatioHalfWidth, cosine: $0.cosine, relativeBias: $0.relativeBias) })
+            struct Row: Encodable {
+                let layer: Int
+                let name: String
+                let weightRatio, weightRatioCi95, weightRatioClosedForm, functionRatio, functionRatioCi95, relativeVariance, cosine, relativeBias: Double
+                let descentRatio: Double?
+            }
+            try printJSON(result.layers.flatMap { layer in layer.variants.map { v in
+                Row(layer: layer.index + 1, name: v.name, weightRatio: v.weightRatio, weightRatioCi95: v.weightRatioHalfWidth,
+                    weightRatioClosedForm: v.predictedWeightRatio, functionRatio: v.functionRatio, functionRatioCi95: v.functionRatioHalfWidth,
+                    relativeVariance: v.relativeVariance, cosine: v.cosine, relativeBias: v.relativeBias,
+                    descentRatio: v.descent?.ratio)
+            } })
             return
         }
-        print("variant        V_w ratio (closed form)      V_fn ratio          cos(EG, G_BP)  |Px|^2/|x|^2 (mean)")
-        for v in study.variants {
-            print(v.name.padding(toLength: 15, withPad: " ", startingAt: 0)
-                  + String(format: "%.3f +- %.3f (%.3f)    %.4f +- %.4f    %.3f          %.3f", v.weightRatio, v.weightRatioHalfWidth,
-                           v.predictedWeightRatio, v.functionRatio, v.functionRatioHalfWidth, v.cosine, v.keptInputFraction))
+        for layer in result.layers {
+            print("layer \(layer.index + 1) (W_\(layer.index + 1))")
+            print("  variant        V_w ratio (closed form)      V_fn ratio          cos(EG, G_BP)  |Px|^2/|x|^2  D ratio")
+            for v in layer.variants {
+                print("  " + v.name.padding(toLength: 15, withPad: " ", startingAt: 0)
+                      + String(format: "%.3f +- %.3f (%.3f)    %.4f +- %.4f    %.3f          %.3f", v.weightRatio, v.weightRatioHalfWidth,
+                               v.predictedWeightRatio, v.functionRatio, v.functionRatioHalfWidth, v.cosine, v.keptInputFraction)
+                      + (v.descent.map { String(format: "         %.2f", $0.ratio) } ?? ""))
+            }
         }
         print("data: \(dataURL.path)")
+        if let figure { print("figure: \(figure.path)") }
     }
 }

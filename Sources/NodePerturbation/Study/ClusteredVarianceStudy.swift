@@ -1,0 +1,68 @@
+import NumericalKit
+
+/// The variance study on the clustered task (loco.md 7.3), for the linear student of the paper's table or a
+/// deeper student: which network, which batch, which projectors.
+public struct ClusteredStudyConfiguration: Sendable {
+    /// Hidden widths of the student; empty is the linear student n -> n_out learning the task's linear teacher.
+    /// With hidden layers, student and teacher share the shape and the teacher is `ClusteredTask.nonlinearTeacher`.
+    public var hidden: [Int] = []
+    public var activation: LayerActivation = .tanh
+    /// Student weights ~ N(0, scale^2 / n_{l-1}) from `RandomStream(seed: seed, task: 21)`; nil means 0 for the
+    /// linear student (loco.md 7.3's W = 0) and 1 with hidden layers (a zero network has no hidden activity).
+    public var studentScale: Double?
+    public var cluster = 0
+    public var batchSize = 32
+    public var evaluationPerCluster = 125
+    /// r of the input layer's projectors and of every hidden layer's (loco.md 7.1: 14 and 10).
+    public var inputRank = 14
+    public var hiddenRank = 10
+    public var warmupBatches = 200
+
+    public init() {}
+
+    func validate(task: ClusteredTask) throws {
+        guard (0..<task.clusters).contains(cluster) else {
+            throw PerturbationError.invalidArgument("cluster \(cluster) out of range 0..<\(task.clusters)")
+        }
+        guard batchSize >= 2, evaluationPerCluster >= 1, warmupBatches >= 0 else {
+            throw PerturbationError.invalidArgument("need batch size >= 2, evaluation inputs per cluster >= 1 and warm-up batches >= 0")
+        }
+        guard hidden.allSatisfy({ $0 >= 1 }) else { throw PerturbationError.invalidArgument("hidden widths must be positive, got \(hidden)") }
+        guard inputRank >= 1, inputRank <= min(batchSize, task.inputs) else {
+            throw PerturbationError.invalidArgument("input rank \(inputRank) must lie in 1...\(min(batchSize, task.inputs)) (batch size and input dimension)")
+        }
+        if let h = hidden.min(), hiddenRank < 1 || hiddenRank > min(batchSize, h) {
+            throw PerturbationError.invalidArgument("hidden rank \(hiddenRank) must lie in 1...\(min(batchSize, h)) (batch size and narrowest hidden layer)")
+        }
+        if let s = studentScale, !(s.isFinite && s >= 0) || (s == 0 && !hidden.isEmpty) {
+            throw PerturbationError.invalidArgument("student scale must be finite and >= 0 (> 0 with hidden layers), got \(s)")
+        }
+    }
+}
+
+extension VarianceStudy {
+    /// The study of loco.md 7.3 on `task` with the student of `configuration`: one cluster-pure batch and the
+    /// evaluation set from `RandomStream(seed: seed, task: 1)`, the variants' warm-up from task 2, draws from `seed`.
+    public static func clustered(task: ClusteredTask, configuration c: ClusteredStudyConfiguration, perturbed: PerturbedLayers = .all,
+                                 sigma: Double, draws: Int, seed: UInt64, threads: Int = 2) throws -> VarianceStudy {
+        try c.validate(task: task)
+        let widths = [task.inputs] + c.hidden + [task.outputs]
+        let activations = Array(repeating: c.activation, count: c.hidden.count)
+        let student = try MLP.random(widths: widths, activations: activations, scale: c.studentScale ?? (c.hidden.isEmpty ? 0 : 1),
+                                     seed: seed, task: 21)
+        let teacher = c.hidden.isEmpty ? try MLP(weights: [task.teacher], activations: [])
+                                       : try ClusteredTask.nonlinearTeacher(widths: widths, activations: activations, seed: seed)
+        let stream = RandomStream(seed: seed, task: 1)
+        let batch = task.sample(cluster: c.cluster, count: c.batchSize, stream: stream)
+        let evaluation = Matrix((0..<task.clusters).flatMap { k in
+            let x = task.sample(cluster: k, count: c.evaluationPerCluster, stream: stream)
+            return (0..<x.rows).map { x.row($0) }
+        })
+        let ranks = [c.inputRank] + c.hidden.map { _ in c.hiddenRank }
+        let variants = try StudyVariants.make(task: task, network: student, batch: batch, batchSize: c.batchSize, ranks: ranks,
+                                              warmupBatches: c.warmupBatches, stream: RandomStream(seed: seed, task: 2))
+        return try VarianceStudy(network: student, batch: batch, targets: try teacher.outputs(batch), evaluation: evaluation,
+                                 evaluationTargets: try teacher.outputs(evaluation), variants: variants, perturbed: perturbed,
+                                 sigma: sigma, draws: draws, seed: seed, threads: threads)
+    }
+}
