@@ -95,9 +95,9 @@ struct SmallStudy {
                                           stream: RandomStream(seed: 3, task: 2))
     }
 
-    func study(draws: Int, threads: Int, perturbed: PerturbedLayers = .all) throws -> VarianceStudy {
+    func study(draws: Int, threads: Int, perturbed: PerturbedLayers = .all, sigma: Double = 0.05) throws -> VarianceStudy {
         try VarianceStudy(network: network, batch: x, targets: targets, evaluation: evaluation, evaluationTargets: evaluationTargets,
-                          variants: variants, perturbed: perturbed, sigma: 0.05, draws: draws, seed: 11, threads: threads)
+                          variants: variants, perturbed: perturbed, sigma: sigma, draws: draws, seed: 11, threads: threads)
     }
 }
 
@@ -185,4 +185,17 @@ struct SmallStudy {
     #expect(teacher.widths == [20, 7, 5, 3])
     let ones = [Double](repeating: 1, count: 20)
     #expect(Vector.norm(teacher.weights[0] * ones) < 1e-12)
+}
+
+@Test func outputLayerAloneFollowsTheExactOneSidedCorrectionAtLargeSigma() throws {
+    // loco.md 2.3: perturbing only the linear output layer, delta L = g^T xi + |xi|^2 / 2 exactly, and
+    // v = (n + 1)|g|^2 + sigma^2 n (n + 2)(n + 4) / 4. At sigma = 0.5 the correction dominates the linearised value.
+    let small = try SmallStudy()
+    let study = try small.study(draws: 2000, threads: 2, perturbed: .layer(1), sigma: 0.5)
+    try expectClosedFormsHold(study.layers[0])
+    let np = study.layers[0].variants[0]
+    let backprop = try small.network.backpropagate(inputs: small.x, targets: small.targets)
+    let linearised = NPVariance.weightTraceVariance(
+        nodeVariances: try NPVariance.nodeVariances(layer: 1, layers: .layer(1), backprop: backprop), presynaptic: backprop.pass.activities[1])
+    #expect(np.weightVariance - linearised > 10 * np.weightVarianceError, "V_w \(np.weightVariance), linearised \(linearised)")
 }

@@ -51,11 +51,16 @@ public enum NPVariance {
     }
 
     /// Per-sample v_b = E|g-hat_{l,b} - g_{l,b}|^2 of layer l from backpropagation, for pre-activation noise
-    /// on `layers` (linearised; one-sided and antithetic agree at this order).
-    public static func nodeVariances(layer l: Int, layers: PerturbedLayers, backprop: Backpropagation) throws -> [Double] {
+    /// on `layers` (linearised; one-sided and antithetic agree at this order). With `oneSidedSigma` given and
+    /// only the (linear) output layer perturbed, the exact one-sided value `outputLayerNodeVariance` instead.
+    public static func nodeVariances(layer l: Int, layers: PerturbedLayers, backprop: Backpropagation,
+                                     oneSidedSigma: Double? = nil) throws -> [Double] {
         let perturbed = try layers.indices(layerCount: backprop.nodeGradients.count)
         guard perturbed.contains(l) else { throw PerturbationError.invalidArgument("layer \(l) is not perturbed") }
         let g = backprop.nodeGradients
+        if let sigma = oneSidedSigma, perturbed == [g.count - 1] {
+            return (0..<g[l].rows).map { outputLayerNodeVariance(g[l].row($0), sigma: sigma) }
+        }
         return (0..<g[l].rows).map { b in
             let total = perturbed.reduce(0.0) { s, m in let r = g[m].row(b); return s + Vector.dot(r, r) }
             let gl = g[l].row(b)

@@ -3,7 +3,8 @@ import NumericalKit
 
 /// The estimator study of loco.md section 5.3: for a fixed network state and one minibatch, R node-perturbation
 /// draws shared by every variant (common random numbers); per perturbed layer l and per variant P, statistics of
-/// the projected estimate G-hat^P_l = (1/B) sum_b g-hat_{l,b} (P x_{l-1,b})^T beside the closed forms of 5.1.
+/// the projected estimate G-hat^P_l = (1/B) sum_b g-hat_{l,b} (P x_{l-1,b})^T beside the closed forms of 5.1
+/// (with the exact output-layer correction of 2.3 when only the output layer is perturbed).
 ///
 /// Every statistic is a quadratic form in the node factors g-hat_l (B x n_l): with Gamma = (PX)(PX)^T and
 /// K = (PX) Sigma' (PX)^T (both B x B), |G-hat^P|^2 = <g-hat, Gamma g-hat>/B^2 and mean_e |G-hat^P x'_e|^2 =
@@ -102,7 +103,7 @@ public struct VarianceStudy: Sendable {
             return Layer(index: l, variants: try form.summarise(
                 blocks: sums.map { $0.layers[slot] }, draws: draws,
                 gradient: backprop.weightGradients[l],
-                nodeVariances: try NPVariance.nodeVariances(layer: l, layers: perturbed, backprop: backprop),
+                nodeVariances: try NPVariance.nodeVariances(layer: l, layers: perturbed, backprop: backprop, oneSidedSigma: sigma),
                 evaluationGradient: l == network.layerCount - 1 ? evaluationBackprop.weightGradients[l] : nil))
         }
         self.draws = draws
