@@ -9,6 +9,6 @@ struct CurlDyn: ParsableCommand {
         commandName: "curldyn",
         abstract: "Learning dynamics of student-teacher networks: curl descent, stability, node perturbation.",
         version: version,
-        subcommands: [Integrate.self, Compare.self, StabilityCommand.self, Critical.self, Spectrum.self, PhaseDiagramCommand.self, Merge.self, NPVarianceCommand.self, LOCOLearnCommand.self, NPSweepCommand.self, Bench.self]
+        subcommands: [Integrate.self, Compare.self, StabilityCommand.self, Critical.self, Spectrum.self, PhaseDiagramCommand.self, Merge.self, NPVarianceCommand.self, LOCOLearnCommand.self, NPSweepCommand.self, NPCurlCommand.self, Bench.self]
     )
 }

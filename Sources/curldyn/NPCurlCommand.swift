@@ -1,0 +1,183 @@
+import ArgumentParser
+import Foundation
+import GnuplotIO
+import NodePerturbation
+import NumericalKit
+
+extension ManifoldDisplacement: ExpressibleByArgument {}
+
+/// `curldyn np-curl`: NP and exact gradients with rule-flipped neurons, started next to the solution manifold of the
+/// linear M -> N -> 1 net, against the curl-descent stability matrix K (curl-descent.md 2.2, loco.md 2.1).
+struct NPCurlCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "np-curl",
+        abstract: "Learn with rule-flipped neurons by node perturbation and exact gradients near the solution manifold, against K.",
+        discussion: """
+        A seeded linear student M -> N -> 1 defines the teacher w* = (w2 W1)^T, so it starts on the solution manifold; \
+        it is displaced by --displacement (relative, along a random direction or K's bottom eigenvector). Each step draws \
+        a batch x ~ N(0, I_M) and steps W_l <- W_l - lr G_l D_l, with G_l the exact batch gradient (gd) or one \
+        node-perturbation draw (np, pre-activation noise in both layers); D1 flips the first --flip-inputs inputs, D2 \
+        the first --flip-hidden hidden neurons (default, when neither is given: half of them). Near the manifold the \
+        mean error u = w2 W1 - w*^T obeys u_{t+1} = u_t (I - lr K), K = |w2|^2 D1 + W1^T D2 W1, so |u| grows by \
+        1 - lr lambda_min(K) per step when lambda_min < 0 and decays when it is > 0. Prints lambda_min, rank(K), the \
+        ranks of the step-1 updates, the predicted and measured per-step factors. Writes OUT/NAME.dat (columns step, \
+        |u| per method, the linear theory |u_0 (I - lr K)^t|; the geometric mean over --replicates) and OUT/NAME.png. \
+        A run that blows up (|u| > 1e4 |w*|) stops there and is reported as diverged; its data are still written.
+        """)
+
+    enum MethodChoice: String, ExpressibleByArgument, CaseIterable {
+        case gd, np, both
+        var methods: [FlippedNPMethod] {
+            switch self {
+            case .gd: [.gradient]
+            case .np: [.nodePerturbation]
+            case .both: [.gradient, .nodePerturbation]
+            }
+        }
+    }
+
+    @Option(name: [.customShort("M"), .long], parsing: .unconditional, help: "Number of input neurons M.") var inputs = 20
+    @Option(name: [.customShort("N"), .long], parsing: .unconditional, help: "Number of hidden neurons N.") var hidden = 30
+    @Option(parsing: .unconditional, help: "Rule-flipped input neurons (D1, the first ones).") var flipInputs: Int?
+    @Option(parsing: .unconditional, help: "Rule-flipped hidden neurons (D2, the first ones; default N/2 when no flip is given).") var flipHidden: Int?
+    @Option(help: "Update: gd (exact batch gradient), np (node perturbation) or both.") var method: MethodChoice = .both
+    @Option(parsing: .unconditional, help: "Learning rate eta.") var lr = 0.01
+    @Option(parsing: .unconditional, help: "Node-perturbation size sigma.") var sigma = 1e-4
+    @Option(parsing: .unconditional, help: "Batch size B.") var batchSize = 10
+    @Option(parsing: .unconditional, help: "Training steps.") var steps = 1000
+    @Option(parsing: .unconditional, help: "Record |u| every this many steps.") var logEvery = 10
+    @Option(parsing: .unconditional, help: "Relative size of the displacement from the manifold.") var displacement = 1e-3
+    @Option(help: "Direction of the displacement: random, or bottom (u_0 along K's bottom eigenvector).") var direction: ManifoldDisplacement = .random
+    @Option(parsing: .unconditional, help: "Runs per method with their own batches and noise (same network); the curves are their geometric mean.") var replicates = 1
+    @Option(parsing: .unconditional, help: "Seed of the network, the displacement, the batches and the noise.") var seed: UInt64 = 0
+    @Option(parsing: .unconditional, help: "Worker threads.") var threads = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Base name of the output files.") var name = "np_curl"
+    @OptionGroup(title: "Output") var output: OutputOptions
+
+    /// The flips: as given, or half the hidden neurons when neither option is given.
+    var flips: (inputs: Int, hidden: Int) {
+        flipInputs == nil && flipHidden == nil ? (0, hidden / 2) : (flipInputs ?? 0, flipHidden ?? 0)
+    }
+
+    var problem: FlippedNPProblem {
+        var p = FlippedNPProblem()
+        p.inputs = inputs
+        p.hidden = hidden
+        (p.flippedInputs, p.flippedHidden) = flips
+        p.learningRate = lr
+        p.sigma = sigma
+        p.batchSize = batchSize
+        p.steps = steps
+        p.logEvery = logEvery
+        p.displacement = displacement
+        p.direction = direction
+        p.seed = seed
+        return p
+    }
+
+    func validate() throws {
+        guard !name.isEmpty, !name.contains("/") else { throw ValidationError("--name must be a plain file name") }
+        guard inputs >= 1, hidden >= 1 else { throw ValidationError("--inputs and --hidden must be positive, got \(inputs), \(hidden)") }
+        if let k = flipInputs, !(0...inputs).contains(k) { throw ValidationError("--flip-inputs must lie in 0...\(inputs) (the inputs M), got \(k)") }
+        if let k = flipHidden, !(0...hidden).contains(k) { throw ValidationError("--flip-hidden must lie in 0...\(hidden) (the hidden neurons N), got \(k)") }
+        guard lr > 0, lr.isFinite else { throw ValidationError("--lr must be positive and finite, got \(lr)") }
+        guard sigma > 0, sigma.isFinite else { throw ValidationError("--sigma must be positive and finite, got \(sigma)") }
+        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
+        guard steps >= 1 else { throw ValidationError("--steps must be at least 1, got \(steps)") }
+        guard logEvery >= 1 else { throw ValidationError("--log-every must be at least 1, got \(logEvery)") }
+        guard displacement > 0, displacement.isFinite else { throw ValidationError("--displacement must be positive and finite, got \(displacement)") }
+        guard replicates >= 1, threads >= 1 else { throw ValidationError("--replicates and --threads must be at least 1") }
+        do { try problem.validate() } catch let error as PerturbationError { throw ValidationError(error.description) }
+    }
+
+    struct MethodSummary: Encodable {
+        let method: String
+        let measuredGrowthFactor: Double?
+        let theoryGrowthFactor: Double?
+        let fitWindow: [Int]?
+        let initialError: Double
+        let finalError: Double
+        let finalStep: Int
+        let diverged: [Bool]
+        let secondsPerStep: Double
+    }
+
+    struct Summary: Encodable {
+        let lambdaMin, lambdaMax: Double
+        let stabilityRank, inputs: Int
+        let npUpdateRanks, gradientUpdateRanks, rankBounds: [Int]
+        let predictedGrowthFactor: Double
+        let methods: [MethodSummary]
+    }
+
+    func run() throws {
+        let script = try output.figureScript("np_curl.gp")
+        if !BLASThreads.fixedByEnvironment { BLASThreads.set(1) }
+        let methods = method.methods
+        let result = try problem.solve(methods: methods, replicates: replicates, threads: threads)
+        let start = result.start
+        let curves = methods.map { result.meanCurve($0)! }
+        let longest = curves.max { $0.steps.count < $1.steps.count }!.steps
+        let theory = result.predictedCurve(steps: longest)
+        let summaries = zip(methods, curves).enumerated().map { m, pair in
+            let runs = result.runs[m]
+            let window = result.fitWindow(pair.0)
+            return MethodSummary(method: pair.0.rawValue, measuredGrowthFactor: result.measuredGrowthFactor(pair.0),
+                                 theoryGrowthFactor: result.theoryGrowthFactor(pair.0), fitWindow: window.map { [$0.lowerBound, $0.upperBound] },
+                                 initialError: pair.1.errorNorms[0], finalError: pair.1.errorNorms.last!, finalStep: pair.1.steps.last!,
+                                 diverged: runs.map(\.diverged),
+                                 secondsPerStep: runs.reduce(0) { $0 + $1.seconds / Double(max(1, $1.curve.steps.last!)) } / Double(runs.count))
+        }
+        let (k1, k2) = flips
+        let outDir = URL(fileURLWithPath: output.out)
+        let dataURL = outDir.appendingPathComponent("\(name).dat")
+        let rows = longest.enumerated().map { k, t in
+            [Double(t)] + curves.map { k < $0.errorNorms.count ? $0.errorNorms[k] : .nan } + [theory.errorNorms[k]]
+        }
+        let file = DataFile(header: Provenance(
+            tool: "curldyn", version: CurlDyn.version, command: commandLineString,
+            parameters: [("M", "\(inputs)"), ("N", "\(hidden)"), ("flip_inputs", "\(k1)"), ("flip_hidden", "\(k2)"), ("method", method.rawValue),
+                         ("lr", "\(lr)"), ("sigma", "\(sigma)"), ("batch_size", "\(batchSize)"), ("steps", "\(steps)"), ("log_every", "\(logEvery)"),
+                         ("displacement", "\(displacement)"), ("direction", direction.rawValue), ("replicates", "\(replicates)")],
+            seed: seed,
+            notes: ["linear M -> N -> 1 student displaced from the solution manifold; W_l <- W_l - lr G_l D_l, x ~ N(0, I_M)",
+                    "K = |w2|^2 D1 + W1^T D2 W1 at the manifold point: lambda_min \(start.lambdaMin) lambda_max \(start.lambdaMax) rank \(start.stabilityRank)",
+                    "predicted per-step factor 1 - lr lambda_min = \(result.predictedGrowthFactor); |u| is the geometric mean over replicates",
+                    "runs: " + summaries.map { "\($0.method) \($0.diverged.filter { $0 }.count)/\($0.diverged.count) diverged (|u| > 1e4 |w*|; the data stop there)" }
+                        .joined(separator: ", ")]),
+            columns: ["step"] + methods.map { "u_\($0.rawValue)" } + ["u_linear_theory"],
+            dataSets: [.init(title: "np-curl |u| = |w2 W1 - w*^T|", rows: rows)])
+        try AtomicFile.write(file.render(), to: dataURL)
+        var figure: URL?
+        if let script {
+            figure = outDir.appendingPathComponent("\(name).png")
+            try Gnuplot.render(script: script, arguments: [dataURL.path, methods.map(\.rawValue).joined(separator: ";"),
+                                                           "\(start.bottomModeAmplitude)", "\(result.predictedGrowthFactor)",
+                                                           "M=\(inputs) N=\(hidden) K1=\(k1) K2=\(k2) lr=\(lr) B=\(batchSize), seed \(seed)"],
+                               output: figure!)
+        }
+        if output.json {
+            try printJSON(Summary(lambdaMin: start.lambdaMin, lambdaMax: start.lambdaMax, stabilityRank: start.stabilityRank, inputs: inputs,
+                                  npUpdateRanks: result.ranks.nodePerturbation, gradientUpdateRanks: result.ranks.gradient,
+                                  rankBounds: result.ranks.bounds, predictedGrowthFactor: result.predictedGrowthFactor, methods: summaries))
+            return
+        }
+        print(String(format: "K = |w2|^2 D1 + W1^T D2 W1 (M = %d, N = %d, %d input and %d hidden neurons flipped): lambda_min %.4g, lambda_max %.4g, rank %d of %d",
+                     inputs, hidden, k1, k2, start.lambdaMin, start.lambdaMax, start.stabilityRank, inputs))
+        print("update ranks at step 1 (W1, w2): np \(result.ranks.nodePerturbation) (min(B, n_l, n_l-1) = \(result.ranks.bounds)), exact gradient \(result.ranks.gradient)")
+        print(String(format: "predicted per-step factor 1 - lr lambda_min = %.6f", result.predictedGrowthFactor))
+        if abs(1 - lr * start.lambdaMax) > result.predictedGrowthFactor {
+            print(String(format: "note: |1 - lr lambda_max| = %.4g exceeds it: lr is too large for the top mode", abs(1 - lr * start.lambdaMax)))
+        }
+        for s in summaries {
+            let window = s.fitWindow.map { "steps \($0[0])-\($0[1])" } ?? "-"
+            let status = s.diverged.contains(true) ? "diverged \(s.diverged.filter { $0 }.count)/\(s.diverged.count)" : "completed"
+            print("  \(s.method): measured \(fmt(s.measuredGrowthFactor)) (linear theory \(fmt(s.theoryGrowthFactor))) over \(window); "
+                  + String(format: "|u| %.3g -> %.3g at step %d", s.initialError, s.finalError, s.finalStep)
+                  + " [\(status)] " + String(format: "%.1f us/step", s.secondsPerStep * 1e6))
+        }
+        print("data: \(dataURL.path)" + (figure.map { "\nfigure: \($0.path)" } ?? ""))
+    }
+
+    private func fmt(_ x: Double?) -> String { x.map { String(format: "%.6f", $0) } ?? "-" }
+}

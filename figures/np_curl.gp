@@ -1,0 +1,44 @@
+# Error against step of `curldyn np-curl`: |u| = |w2 W1 - w*^T| per method (columns 2..n+1, log y), the predicted
+# exponential of K's bottom mode A (1 - lr lambda_min)^t with A = |u_0 . v_min| (dashed; A = |u_0| when the
+# displacement is along v_min) and the linear theory |u_0 (I - lr K)^t| (last column, dotted).
+# Regenerate with:  curldyn np-curl --flip-hidden 15   (it calls this script)
+# Usage: gnuplot -c figures/np_curl.gp DATAFILE "METHOD1;METHOD2" A FACTOR "SUBTITLE" OUTPUT.png
+datafile = ARG1
+titles = ARG2
+amplitude = ARG3 + 0.0
+factor = ARG4 + 0.0
+subtitle = ARG5
+output = ARG6
+
+set terminal pngcairo size 900,600 enhanced font "Sans,11"
+set output output
+set title "Rule-flipped neurons near the solution manifold: ".subtitle
+set logscale y
+set format y "10^{%T}"
+set xlabel "step"
+set ylabel "|u| = |w_2 W_1 - w*^T|"
+set grid
+set key below
+array T[4]
+t = titles
+n = 0
+while (strlen(t) > 0 && n < 4) {
+    p = strstrt(t, ";")
+    n = n + 1
+    if (p == 0) { T[n] = t; t = "" } else { T[n] = t[1:p-1]; t = t[p+1:] }
+}
+stats datafile using 1 nooutput
+set xrange [0 : STATS_max]
+# The y range follows the measured curves, so the exponential cannot squash them.
+lo = 1e300; hi = 0
+do for [k=2:n+1] {
+    stats datafile using k nooutput
+    if (STATS_min > 0 && STATS_min < lo) { lo = STATS_min }
+    if (STATS_max > hi) { hi = STATS_max }
+}
+if (hi > 0 && lo < hi) { set yrange [lo / 3 : hi * 3] }
+set samples 400
+array C[4] = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd"]
+plot for [k=1:n] datafile using 1:(column(k+1)) with lines lw 2 lc rgb C[k] title T[k], \
+     amplitude * factor**x with lines dt 2 lw 2 lc rgb "black" title sprintf("bottom mode |u_0 v_{min}| (1 - lr {/Symbol l}_{min})^t, factor %.5f", factor), \
+     datafile using 1:(column(n+2)) with lines dt 3 lw 2 lc rgb "gray40" title "linear theory |u_0 (I - lr K)^t|"
