@@ -34,6 +34,8 @@ struct LOCOLearnCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Seed of the task, the batches and the perturbations.") var seed: UInt64 = 0
     @Option(parsing: .unconditional, help: "Worker threads.") var threads = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: "Student and teacher: linear (10 x 100) or tanh (100 -> 64 -> 10, methods sgd, np, loco).") var network = "linear"
+    @Option(parsing: .unconditional, help: "Steps between refits of LOCO's k-means centroids, --network tanh only (default 200, loco.md 7.1; the linear network refits every step).")
+    var centroidRefresh: Int?
     @Option(help: "Base name of the output files.") var name = "loco_learn"
     @OptionGroup(title: "Output") var output: OutputOptions
 
@@ -45,8 +47,15 @@ struct LOCOLearnCommand: ParsableCommand {
         guard network == "linear" || network == "tanh" else { throw ValidationError("--network must be linear or tanh") }
         if network == "tanh", !methods.allSatisfy({ [LearningMethod.sgd, .np, .loco].contains($0) }) { throw ValidationError("--network tanh supports the methods sgd, np, loco") }
         guard !methods.isEmpty else { throw ValidationError("--methods needs at least one method") }
+        if let centroidRefresh {
+            guard network == "tanh" else { throw ValidationError("--centroid-refresh applies to --network tanh only (the linear network refits every step)") }
+            guard centroidRefresh >= 1 else { throw ValidationError("--centroid-refresh must be at least 1 step, got \(centroidRefresh)") }
+        }
         guard (0...100).contains(flipInputs) else { throw ValidationError("--flip-inputs must lie in 0...100 (the task's inputs), got \(flipInputs)") }
     }
+
+    /// Steps between k-means refits: the option (default 200) for the tanh network, every step for the linear one.
+    var refreshPeriod: Int { network == "tanh" ? centroidRefresh ?? 200 : 1 }
 
     var grid: [Double] {
         lrPoints == 1 ? [lrMin] : (0..<lrPoints).map { lrMin * pow(lrMax / lrMin, Double($0) / Double(lrPoints - 1)) }
@@ -75,7 +84,8 @@ struct LOCOLearnCommand: ParsableCommand {
         let progress = ProgressLine()
         let report: @Sendable (Int, Int) -> Void = { done, total in progress.update("loco-learn: \(done)/\(total) runs") }
         let curves = network == "tanh"
-            ? try TwoLayerLOCOLearning.sweep(task: task, methods: methods, learningRates: grid, options: options, seed: seed, threads: threads, progress: report)
+            ? try TwoLayerLOCOLearning.sweep(task: task, methods: methods, learningRates: grid, options: options, seed: seed,
+                                                 centroidRefresh: refreshPeriod, threads: threads, progress: report)
             : try LOCOLearning.sweep(task: task, methods: methods, learningRates: grid, options: options, seed: seed, threads: threads, progress: report)
         progress.finish()
         // Best rate: the stable run with the lowest final loss.
@@ -89,7 +99,8 @@ struct LOCOLearnCommand: ParsableCommand {
                                     parameters: [("setting", setting.rawValue), ("methods", methods.map(\.rawValue).joined(separator: ",")),
                                                  ("lr_min", "\(lrMin)"), ("lr_max", "\(lrMax)"), ("lr_points", "\(lrPoints)"), ("steps", "\(steps)"),
                                                  ("batch_size", "\(batchSize)"), ("sigma", "\(sigma)"), ("rank", "\(rank)"), ("target", "\(target)"),
-                                                 ("flip_inputs", "\(flipInputs)"), ("mixed_batches", "\(mixedBatches)"), ("network", network)],
+                                                 ("flip_inputs", "\(flipInputs)"), ("mixed_batches", "\(mixedBatches)"), ("network", network),
+                                                 ("centroid_refresh", "\(refreshPeriod)")],
                                     seed: seed, notes: [(network == "tanh" ? "tanh student 100 -> 64 -> 10 (small random start) learning a tanh teacher" : "linear student W (10 x 100) from 0") + ", cluster-pure minibatches, relative evaluation loss"])
         let curvesURL = outDir.appendingPathComponent("\(name)_curves.dat")
         let summaryURL = outDir.appendingPathComponent("\(name)_summary.dat")

@@ -36,6 +36,32 @@ struct LOCOCLITests {
         }
     }
 
+    @Test("loco-learn --network tanh records the centroid refresh period (default 200) in the files' provenance")
+    func tanhRecordsCentroidRefresh() throws {
+        try withSandbox { box in
+            let arguments = ["loco-learn", "--network", "tanh", "--methods", "loco", "--lr-min", "0.03", "--lr-points", "1", "--steps", "20",
+                             "--no-plot", "--out", box.out.path]
+            for (extra, period) in [([String](), "200"), (["--centroid-refresh", "5"], "5")] {
+                let result = try box.run(arguments + extra)
+                #expect(result.status == 0, "\(result)")
+                let summary = try String(contentsOf: box.out.appendingPathComponent("loco_learn_summary.dat"), encoding: .utf8)
+                #expect(summary.contains("centroid_refresh=\(period)"), "\(summary)")
+            }
+        }
+    }
+
+    @Test("loco-learn refuses a centroid refresh period below 1 step, and one for the linear network", arguments: [
+        (["--network", "tanh", "--methods", "np", "loco", "--centroid-refresh", "0"], "--centroid-refresh must be at least 1"),
+        (["--network", "tanh", "--methods", "loco", "--centroid-refresh", "-3"], "--centroid-refresh must be at least 1"),
+        (["--centroid-refresh", "200"], "--centroid-refresh applies to --network tanh only"),
+    ])
+    func badCentroidRefreshIsRefused(arguments: [String], message: String) throws {
+        try withSandbox { box in
+            let result = try box.run(["loco-learn"] + arguments + ["--out", box.out.path, "--figures", repositoryFigures.path])
+            try expectRefused(result, mentioning: message, sandbox: box)
+        }
+    }
+
     @Test("bad input is refused before anything is written", arguments: [
         ["np-variance", "--draws", "5"],
         ["np-variance", "--sigma", "0"],

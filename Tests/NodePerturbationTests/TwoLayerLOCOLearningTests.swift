@@ -10,13 +10,6 @@ private func twoLayerOptions(steps: Int) -> LOCOLearningOptions {
     return options
 }
 
-@Test func twoLayerTeacherIgnoresTheCommonMode() throws {
-    let teacher = try TwoLayerLOCOLearning.teacher(inputs: 100, hidden: 64, outputs: 10, seed: 0)
-    let w = teacher.weights[0]
-    for i in 0..<w.rows { #expect(abs(w.row(i).reduce(0, +)) < 1e-10) }
-    #expect(teacher.widths == [100, 64, 10])
-}
-
 @Test func twoLayerExactGradientDescentLearnsTheTanhTeacher() throws {
     let task = try ClusteredTask(setting: .s1, seed: 0)
     let curve = try TwoLayerLOCOLearning.train(task: task, method: .sgd, learningRate: 0.3, options: twoLayerOptions(steps: 300), seed: 0)

@@ -15,11 +15,14 @@ public struct LOCOConfiguration: Sendable, Equatable {
     public var initialisation = KMeansInitialisation.evenlySpaced
     /// Gram-Schmidt keeps column i of P_owm V when its residual exceeds this fraction of ||P_owm V_i|| (step 7).
     public var residualThreshold = 0.1
+    /// `LOCOProjectorBuilder` refits k-means once this many directions have been pushed since the last fit;
+    /// 1 (the author code) refits every batch, loco.md 7.1's nonlinear variant refreshes every 200 steps.
+    public var centroidRefresh = 1
 
     public init() {}
 
     public init(clusters: Int, rank: Int, alpha: Double = 0, bufferCapacity: Int = 1000, kMeansIterations: Int = 10,
-                initialisation: KMeansInitialisation = .evenlySpaced, residualThreshold: Double = 0.1) {
+                initialisation: KMeansInitialisation = .evenlySpaced, residualThreshold: Double = 0.1, centroidRefresh: Int = 1) {
         self.clusters = clusters
         self.rank = rank
         self.alpha = alpha
@@ -27,6 +30,7 @@ public struct LOCOConfiguration: Sendable, Equatable {
         self.kMeansIterations = kMeansIterations
         self.initialisation = initialisation
         self.residualThreshold = residualThreshold
+        self.centroidRefresh = centroidRefresh
     }
 
     func validate(dimension: Int) throws {
@@ -37,6 +41,9 @@ public struct LOCOConfiguration: Sendable, Equatable {
         guard bufferCapacity >= 1 else { throw ProjectionError.invalidParameter("buffer capacity must be positive, got \(bufferCapacity)") }
         guard residualThreshold >= 0, residualThreshold < 1 else {
             throw ProjectionError.invalidParameter("residual threshold must lie in [0, 1), got \(residualThreshold)")
+        }
+        guard centroidRefresh >= 1 else {
+            throw ProjectionError.invalidParameter("centroid refresh period must be at least 1 (1 = refit every batch), got \(centroidRefresh)")
         }
     }
 }
@@ -49,6 +56,7 @@ public struct LOCOProjection: Sendable {
     public let removed: ComplementProjector?
     /// Index of the dropped (own) cluster, nil when clustering was skipped.
     public let ownCluster: Int?
+    /// The k-means fit used, possibly an earlier batch's (`centroidRefresh`); nil when clustering was skipped.
     public let clustering: KMeansResult?
 }
 
@@ -67,10 +75,8 @@ public enum LOCO {
     }
 
     /// Steps 3-8 for the batch X (B x n_in rows, already augmented if wanted) against a buffer of unit
-    /// directions (rows, N x n_in, which normally already holds this batch's mean direction):
-    /// k-means into K clusters (skipped, P_owm = I, when N < K); drop the cluster whose centroid makes the
-    /// smallest angle arccos|cos| with x-bar; P_owm = complement of the other K - 1 centroids;
-    /// V = [mu, top r - 1 principal directions]; Gram-Schmidt of P_owm V with the residual threshold; Q.
+    /// directions (rows, N x n_in, which normally already holds this batch's mean direction): the k-means fit of
+    /// `clustering(directions:configuration:)`, then `projection(batch:clustering:configuration:)`.
     public static func projection(batch x: Matrix, directions: Matrix, configuration c: LOCOConfiguration) throws -> LOCOProjection {
         try c.validate(dimension: x.columns)
         try PrincipalSubspace.validate(batch: x, rank: c.rank)
@@ -78,17 +84,40 @@ public enum LOCO {
         guard directions.columns == x.columns else {
             throw ProjectionError.dimensionMismatch(what: "direction buffer", expected: x.columns, got: directions.columns)
         }
+        return try projection(batch: x, clustering: clustering(directions: directions, configuration: c), configuration: c)
+    }
+
+    /// Step 3: k-means of the buffer's directions (rows, N x n) into K clusters; nil (clustering skipped) when N < K.
+    public static func clustering(directions: Matrix, configuration c: LOCOConfiguration) throws -> KMeansResult? {
+        guard directions.rows > 0 else { throw ProjectionError.emptyInput("direction buffer") }
+        try c.validate(dimension: directions.columns)
         try requireFinite(directions, "direction buffer")
+        guard directions.rows >= c.clusters else { return nil }
+        return try KMeans.fit(directions, clusters: c.clusters, initialisation: c.initialisation, maxIterations: c.kMeansIterations)
+    }
+
+    /// Steps 4-8 for the batch X against a k-means fit of the direction buffer, possibly an earlier one
+    /// (`centroidRefresh`): drop the cluster whose centroid makes the smallest angle arccos|cos| with this batch's
+    /// x-bar; P_owm = complement of the other K - 1 centroids (P_owm = I when `fit` is nil);
+    /// V = [mu, top r - 1 principal directions]; Gram-Schmidt of P_owm V with the residual threshold; Q.
+    public static func projection(batch x: Matrix, clustering fit: KMeansResult?, configuration c: LOCOConfiguration) throws -> LOCOProjection {
+        try c.validate(dimension: x.columns)
+        try PrincipalSubspace.validate(batch: x, rank: c.rank)
         let n = x.columns
+        if let fit {
+            guard fit.centroids.rows == c.clusters else {
+                throw ProjectionError.invalidParameter("the k-means fit has \(fit.centroids.rows) centroids, the configuration \(c.clusters) clusters")
+            }
+            guard fit.centroids.columns == n else {
+                throw ProjectionError.dimensionMismatch(what: "k-means centroids", expected: n, got: fit.centroids.columns)
+            }
+        }
         let xbar = batchMean(x)
         guard Vector.norm(xbar) > 0 else { throw ProjectionError.zeroVector("batch mean") }
 
         var removed: ComplementProjector?
         var own: Int?
-        var clustering: KMeansResult?
-        if directions.rows >= c.clusters {
-            let fit = try KMeans.fit(directions, clusters: c.clusters, initialisation: c.initialisation, maxIterations: c.kMeansIterations)
-            let centroids = fit.centroids
+        if let centroids = fit?.centroids {
             let xNorm = Vector.norm(xbar)
             var bestCos = -1.0
             var j = 0
@@ -106,7 +135,6 @@ public enum LOCO {
                 removed = c.alpha > 0 ? try OWM.regularisedComplement(of: u, alpha: c.alpha) : try OWM.exactComplement(of: u)
             }
             own = j
-            clustering = fit
         }
 
         let v = try PrincipalSubspace.directions(batch: x, rank: c.rank)
@@ -114,14 +142,19 @@ public enum LOCO {
         // Rows whose norm fell to roundoff (entirely in the removed span) are dropped whatever the threshold.
         let floor = 1e-10 * (0..<v.rows).reduce(0.0) { max($0, Vector.norm(v.row($1))) }
         let q = GramSchmidt.orthonormalBasis(rows: projected, residualThreshold: c.residualThreshold, absoluteFloor: floor)
-        return LOCOProjection(projector: SubspaceProjector(orthonormalBasis: q), removed: removed, ownCluster: own, clustering: clustering)
+        return LOCOProjection(projector: SubspaceProjector(orthonormalBasis: q), removed: removed, ownCluster: own, clustering: fit)
     }
 }
 
-/// Per-layer LOCO state across training steps: the direction buffer, updated with each batch (step 2).
+/// Per-layer LOCO state across training steps: the direction buffer, updated with each batch (step 2), and the
+/// k-means fit in use, refreshed every `configuration.centroidRefresh` pushes.
 public struct LOCOProjectorBuilder: Sendable {
     public let configuration: LOCOConfiguration
     public private(set) var buffer: DirectionBuffer
+    /// The k-means fit in use; nil until the buffer first holds K directions.
+    public private(set) var clustering: KMeansResult?
+    /// Directions pushed since `clustering` was fitted (0 right after a fit).
+    public private(set) var pushesSinceFit = 0
 
     public init(inputDimension n: Int, configuration: LOCOConfiguration = LOCOConfiguration()) throws {
         try configuration.validate(dimension: n)
@@ -129,13 +162,25 @@ public struct LOCOProjectorBuilder: Sendable {
         buffer = try DirectionBuffer(dimension: n, capacity: configuration.bufferCapacity)
     }
 
-    /// Pushes the batch's mean direction into the buffer, then builds the projector for this batch.
+    /// Pushes the batch's mean direction into the buffer, refits k-means if none is in use yet or
+    /// `centroidRefresh` pushes have passed since the last fit, then builds the projector for this batch
+    /// (own cluster, P_owm and principal directions are always this batch's).
     public mutating func projection(for batch: Matrix) throws -> LOCOProjection {
         guard batch.columns == buffer.dimension else {
             throw ProjectionError.dimensionMismatch(what: "batch", expected: buffer.dimension, got: batch.columns)
         }
         guard batch.rows > 0 else { throw ProjectionError.emptyInput("batch") }
         try buffer.push(LOCO.batchMean(batch))
-        return try LOCO.projection(batch: batch, directions: buffer.directions, configuration: configuration)
+        pushesSinceFit += 1
+        if clustering == nil || pushesSinceFit >= configuration.centroidRefresh { try refreshCentroids() }
+        return try LOCO.projection(batch: batch, clustering: clustering, configuration: configuration)
+    }
+
+    /// Refits k-means to the buffer now (kept nil while it holds fewer than K directions) and restarts the
+    /// refresh count, e.g. at the end of a warm-up so that training starts from the full buffer's centroids.
+    public mutating func refreshCentroids() throws {
+        guard buffer.count > 0 else { return }
+        clustering = try LOCO.clustering(directions: buffer.directions, configuration: configuration)
+        if clustering != nil { pushesSinceFit = 0 }
     }
 }

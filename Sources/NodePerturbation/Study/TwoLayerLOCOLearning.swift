@@ -1,30 +1,20 @@
 import Foundation
 import NumericalKit
 
-/// The nonlinear variant of loco.md section 7.1: a tanh student n -> hidden -> n_out learns a tanh teacher of the
-/// same shape on the clustered inputs of `ClusteredTask` (only its inputs are used; the teacher is the two-layer
-/// one below). NP perturbs the pre-activations of both layers; LOCO keeps one projector builder per layer, fed
-/// with that layer's clean presynaptic activity (layer 0: the inputs, layer 1: the hidden activity).
+/// The nonlinear variant of loco.md section 7.1: a tanh student n -> hidden -> n_out learns the tanh teacher
+/// `ClusteredTask.nonlinearTeacher` of the same shape on the clustered inputs of `ClusteredTask`. NP perturbs the
+/// pre-activations of both layers; LOCO keeps one projector builder per layer, fed with that layer's clean
+/// presynaptic activity (layer 0: the inputs, layer 1: the hidden activity).
 public enum TwoLayerLOCOLearning {
-    /// The teacher: layer 1 rows orthogonal to the common mode (the all-ones direction projected out), entries
-    /// scaled to 1.5/sqrt(n); layer 2 ~ N(0, 1/hidden). Drawn from `RandomStream(seed: seed, task: 20)`.
-    public static func teacher(inputs n: Int, hidden: Int, outputs: Int, seed: UInt64) throws -> MLP {
-        let stream = RandomStream(seed: seed, task: 20)
-        var first = Matrix(rows: hidden, columns: n, elements: stream.gaussians(hidden * n))
-        let scale = 1.5 / Double(n).squareRoot()
-        for i in 0..<hidden {
-            let mean = (0..<n).reduce(0.0) { $0 + first[i, $1] } / Double(n)
-            for j in 0..<n { first[i, j] = (first[i, j] - mean) * scale }
-        }
-        let second = Matrix(rows: outputs, columns: hidden, elements: stream.gaussians(outputs * hidden, sigma: 1 / Double(hidden).squareRoot()))
-        return try MLP(weights: [first, second], activations: [.tanh])
-    }
-
     /// Trains the student (small random start, scale `initialScale`, from `RandomStream(seed: seed, task: 21)`)
     /// with `method` at `learningRate`; same seeded streams, relative evaluation loss and divergence rule as
     /// `LOCOLearning.train`. `options.rank` is the input layer's projector rank, `hiddenRank` the hidden layer's.
+    /// Each layer's k-means centroids are refit at the end of the warm-up and then every `centroidRefresh` steps
+    /// (loco.md 7.1: "refreshed every 200 steps"); own cluster, P_owm and principal directions stay per batch.
+    /// `centroidRefresh` 1 refits every step, like `LOCOLearning`; below 1 is refused by `LOCOConfiguration`.
     public static func train(task: ClusteredTask, method: LearningMethod, learningRate: Double, options: LOCOLearningOptions,
-                             seed: UInt64, hidden: Int = 64, hiddenRank: Int = 10, initialScale: Double = 0.1) throws -> LOCOLearningCurve {
+                             seed: UInt64, hidden: Int = 64, hiddenRank: Int = 10, initialScale: Double = 0.1,
+                             centroidRefresh: Int = 200) throws -> LOCOLearningCurve {
         try options.validate()
         guard learningRate > 0, learningRate.isFinite else { throw PerturbationError.invalidArgument("the learning rate must be positive") }
         guard hidden >= 1, hiddenRank >= 1, hiddenRank <= hidden, hiddenRank <= options.batchSize, options.rank <= task.inputs else {
@@ -34,7 +24,7 @@ public enum TwoLayerLOCOLearning {
             throw PerturbationError.invalidArgument("cannot flip \(options.flippedInputs) of \(task.inputs) inputs")
         }
         guard initialScale >= 0, initialScale.isFinite else { throw PerturbationError.invalidArgument("initial scale must be finite and >= 0") }
-        let teacher = try teacher(inputs: task.inputs, hidden: hidden, outputs: task.outputs, seed: seed)
+        let teacher = try ClusteredTask.nonlinearTeacher(widths: [task.inputs, hidden, task.outputs], activations: [.tanh], seed: seed)
         let data = RandomStream(seed: seed, task: 10)
         let evaluation = Matrix((0..<task.clusters).flatMap { k in
             let x = task.sample(cluster: k, count: options.evaluationPerCluster, stream: data)
@@ -49,10 +39,14 @@ public enum TwoLayerLOCOLearning {
         var builders = try [task.inputs, hidden].enumerated().map { l, width in
             try LOCOProjectorBuilder(inputDimension: width, configuration: LOCOConfiguration(
                 clusters: task.clusters, rank: ranks[l], bufferCapacity: options.bufferCapacity, kMeansIterations: 20,
-                initialisation: .plusPlus(seed: seed &+ UInt64(l))))
+                initialisation: .plusPlus(seed: seed &+ UInt64(l)), centroidRefresh: centroidRefresh))
         }
         var labels: [Int] = []
-        var lastClustering: KMeansResult?
+        // The input layer's latest k-means fit and the cluster labels of the buffer it was fitted to (for purity).
+        var lastFit: (clustering: KMeansResult, labels: [Int])?
+        func recordFit() {
+            if let fit = builders[0].clustering { lastFit = (fit, Array(labels.suffix(fit.assignments.count))) }
+        }
         let usesBuilders = method == .owm || method == .loco
         if usesBuilders {
             // Input statistics only: the hidden builder sees the initial student's hidden activity.
@@ -65,6 +59,8 @@ public enum TwoLayerLOCOLearning {
                 labels.append(k)
                 if labels.count > options.bufferCapacity { labels.removeFirst() }
             }
+            for l in 0..<2 { try builders[l].refreshCentroids() }
+            recordFit()
         }
         let signs = try PresynapticSigns.flippingFirst(options.flippedInputs, of: task.inputs)
         var log = LossLog(every: options.logEvery, last: options.steps)
@@ -92,7 +88,7 @@ public enum TwoLayerLOCOLearning {
                     case .lowRank: presynaptic = try PrincipalSubspace.projector(batch: activity, rank: ranks[l]).apply(activity)
                     default:
                         let loco = try builders[l].projection(for: activity)
-                        if l == 0 { lastClustering = loco.clustering ?? lastClustering }
+                        if l == 0, builders[0].pushesSinceFit == 0 { recordFit() }
                         presynaptic = method == .loco ? loco.projector.apply(activity) : (loco.removed?.apply(activity) ?? activity)
                     }
                     updates.append(try estimate.weightGradient(layer: l, presynaptic: presynaptic))
@@ -105,16 +101,17 @@ public enum TwoLayerLOCOLearning {
             if try !log.record(step: step, { try network.loss(inputs: evaluation, targets: evaluationTargets) / initialLoss }) { break }
         }
         return LOCOLearningCurve(method: method, learningRate: learningRate, steps: log.steps, relativeLoss: log.losses, diverged: log.diverged,
-                                 purity: lastClustering.map { LOCOLearning.purity(assignments: $0.assignments, labels: Array(labels.suffix($0.assignments.count))) })
+                                 purity: lastFit.map { LOCOLearning.purity(assignments: $0.clustering.assignments, labels: $0.labels) })
     }
 
     /// Runs every (method, learning rate) pair on `threads` workers; curves[m][r].
     public static func sweep(task: ClusteredTask, methods: [LearningMethod], learningRates: [Double], options: LOCOLearningOptions,
-                             seed: UInt64, hidden: Int = 64, threads: Int = 2,
+                             seed: UInt64, hidden: Int = 64, centroidRefresh: Int = 200, threads: Int = 2,
                              progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> [[LOCOLearningCurve]] {
         let pairs = methods.flatMap { m in learningRates.map { (m, $0) } }
         let flat = try parallelMap(pairs.count, threads: threads, progress: progress) { i in
-            try train(task: task, method: pairs[i].0, learningRate: pairs[i].1, options: options, seed: seed, hidden: hidden)
+            try train(task: task, method: pairs[i].0, learningRate: pairs[i].1, options: options, seed: seed, hidden: hidden,
+                      centroidRefresh: centroidRefresh)
         }
         return methods.indices.map { m in Array(flat[(m * learningRates.count)..<((m + 1) * learningRates.count)]) }
     }
