@@ -33,7 +33,7 @@ struct LOCOLearnCommand: ParsableCommand {
     @Flag(help: "Mix clusters within a batch (LOCO's failure mode) instead of cluster-pure batches.") var mixedBatches = false
     @Option(parsing: .unconditional, help: "Seed of the task, the batches and the perturbations.") var seed: UInt64 = 0
     @Option(parsing: .unconditional, help: "Worker threads.") var threads = ProcessInfo.processInfo.activeProcessorCount
-    @Option(help: "Student and teacher: linear (10 x 100) or tanh (100 -> 64 -> 10, methods sgd, np, loco).") var network = "linear"
+    @Option(help: "Student and teacher: linear (10 x 100) or tanh (100 -> 64 -> 10).") var network = "linear"
     @Option(parsing: .unconditional, help: "Steps between refits of LOCO's k-means centroids, --network tanh only (default 200, loco.md 7.1; the linear network refits every step).")
     var centroidRefresh: Int?
     @Option(help: "Base name of the output files.") var name = "loco_learn"
@@ -45,7 +45,6 @@ struct LOCOLearnCommand: ParsableCommand {
             throw ValidationError("need 0 < --lr-min <= --lr-max, --lr-points >= 1, --steps >= 1, --batch-size >= 2, --sigma > 0, 1 <= --rank <= --batch-size, --target > 0")
         }
         guard network == "linear" || network == "tanh" else { throw ValidationError("--network must be linear or tanh") }
-        if network == "tanh", !methods.allSatisfy({ [LearningMethod.sgd, .np, .loco].contains($0) }) { throw ValidationError("--network tanh supports the methods sgd, np, loco") }
         guard !methods.isEmpty else { throw ValidationError("--methods needs at least one method") }
         if let centroidRefresh {
             guard network == "tanh" else { throw ValidationError("--centroid-refresh applies to --network tanh only (the linear network refits every step)") }

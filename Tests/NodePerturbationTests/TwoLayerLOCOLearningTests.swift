@@ -17,7 +17,7 @@ private func twoLayerOptions(steps: Int) -> LOCOLearningOptions {
     #expect(curve.finalLoss < 0.25)
 }
 
-@Test(arguments: [LearningMethod.np, .loco])
+@Test(arguments: [LearningMethod.np, .lowRank, .owm, .loco])
 func twoLayerPerturbationLearningReducesTheLossReproducibly(method: LearningMethod) throws {
     let task = try ClusteredTask(setting: .s1, seed: 0)
     let options = twoLayerOptions(steps: 300)
@@ -26,7 +26,7 @@ func twoLayerPerturbationLearningReducesTheLossReproducibly(method: LearningMeth
     #expect(a.isStable)
     #expect(a.finalLoss < 0.9)
     #expect(a.relativeLoss == b.relativeLoss)
-    if method == .loco { #expect((a.purity ?? 0) > 0.5) }
+    if method == .loco || method == .owm { #expect((a.purity ?? 0) > 0.5) } else { #expect(a.purity == nil) }
 }
 
 @Test func twoLayerHugeLearningRateIsReportedUnstable() throws {
