@@ -2,13 +2,13 @@
 # exponential of K's bottom mode A (1 - lr lambda_min)^t with A = |u_0 . v_min| (dashed; A = |u_0| when the
 # displacement is along v_min) and the linear theory |u_0 (I - lr K)^t| (last column, dotted).
 # Regenerate with:  curldyn np-curl --flip-hidden 15   (it calls this script)
-# Usage: gnuplot -c figures/np_curl.gp DATAFILE "METHOD1;METHOD2" A FACTOR "SUBTITLE" OUTPUT.png
+# Usage: gnuplot -e 'array TITLES[2] = ["gd", "np"]' -c figures/np_curl.gp DATAFILE A FACTOR "SUBTITLE" OUTPUT.png
+# (TITLES names the method columns 2..n+1 and is required.)
 datafile = ARG1
-titles = ARG2
-amplitude = ARG3 + 0.0
-factor = ARG4 + 0.0
-subtitle = ARG5
-output = ARG6
+amplitude = ARG2 + 0.0
+factor = ARG3 + 0.0
+subtitle = ARG4
+output = ARG5
 
 set terminal pngcairo size 900,600 enhanced font "Sans,11"
 set output output
@@ -19,14 +19,7 @@ set xlabel "step"
 set ylabel "|u| = |w_2 W_1 - w*^T|"
 set grid
 set key below
-array T[4]
-t = titles
-n = 0
-while (strlen(t) > 0 && n < 4) {
-    p = strstrt(t, ";")
-    n = n + 1
-    if (p == 0) { T[n] = t; t = "" } else { T[n] = t[1:p-1]; t = t[p+1:] }
-}
+n = |TITLES|
 stats datafile using 1 nooutput
 set xrange [0 : STATS_max]
 # The y range follows the measured curves, so the exponential cannot squash them.
@@ -39,6 +32,6 @@ do for [k=2:n+1] {
 if (hi > 0 && lo < hi) { set yrange [lo / 3 : hi * 3] }
 set samples 400
 array C[4] = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd"]
-plot for [k=1:n] datafile using 1:(column(k+1)) with lines lw 2 lc rgb C[k] title T[k], \
+plot for [k=1:n] datafile using 1:(column(k+1)) with lines lw 2 lc rgb C[k] title TITLES[k], \
      amplitude * factor**x with lines dt 2 lw 2 lc rgb "black" title sprintf("bottom mode |u_0 v_{min}| (1 - lr {/Symbol l}_{min})^t, factor %.5f", factor), \
      datafile using 1:(column(n+2)) with lines dt 3 lw 2 lc rgb "gray40" title "linear theory |u_0 (I - lr K)^t|"

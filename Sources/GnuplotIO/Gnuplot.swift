@@ -8,8 +8,9 @@ public enum Gnuplot {
         public let description: String
     }
 
-    /// Runs `script` with `arguments` followed by the output path.
-    public static func render(script: URL, arguments: [String], output: URL) throws {
+    /// Runs `script` with `arguments` followed by the output path. `titles`, when given, are defined before the
+    /// script runs as the gnuplot array TITLES (line titles may hold any characters, unlike words of an argument).
+    public static func render(script: URL, arguments: [String], titles: [String] = [], output: URL) throws {
         guard FileManager.default.fileExists(atPath: script.path) else {
             throw Failure(description: "figure script \(script.path) not found")
         }
@@ -19,7 +20,7 @@ public enum Gnuplot {
         let temporary = AtomicFile.temporaryURL(besides: output).appendingPathExtension(output.pathExtension)
         let process = Process()
         process.executableURL = executable
-        process.arguments = ["-c", script.path] + arguments + [temporary.path]
+        process.arguments = (titles.isEmpty ? [] : ["-e", titlesArray(titles)]) + ["-c", script.path] + arguments + [temporary.path]
         let errors = Pipe()
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice
@@ -32,6 +33,14 @@ public enum Gnuplot {
             throw Failure(description: "gnuplot failed on \(script.lastPathComponent): " + String(decoding: message, as: UTF8.self))
         }
         try AtomicFile.replace(output, with: temporary)
+    }
+
+    /// `array TITLES[n] = ["...", ...]` with each title as a gnuplot double-quoted string.
+    static func titlesArray(_ titles: [String]) -> String {
+        let quoted = titles.map { title in
+            "\"" + title.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        }
+        return "array TITLES[\(titles.count)] = [" + quoted.joined(separator: ", ") + "]"
     }
 
     static func locate(_ name: String) -> URL? {

@@ -114,9 +114,9 @@ struct Compare: ParsableCommand {
         var figureURL: URL?
         if let script {
             let png = outDir.appendingPathComponent("\(name).png")
-            try Gnuplot.render(script: script, arguments: [curvesURL.path, experiment.rules.map(\.name).joined(separator: ";"),
+            try Gnuplot.render(script: script, arguments: [curvesURL.path,
                                                            "\(seeds) seeds, M=\(network.inputs), N=\(network.hidden), \(network.activation.rawValue)"],
-                               output: png)
+                               titles: experiment.rules.map(\.name), output: png)
             figureURL = png
         }
 

@@ -95,8 +95,9 @@ struct Integrate: ParsableCommand {
             let titles = runs.map { r in
                 r.rule.name == "gd" ? "gradient descent" : "\(r.rule.name) (K1=\(r.signs.flippedInputs), K2=\(r.signs.flippedHidden))"
             }
-            try Gnuplot.render(script: script, arguments: [dataURL.path, titles.joined(separator: ";"),
-                                                           "M=\(network.inputs), N=\(network.hidden), \(network.activation.rawValue), seed \(seed)"], output: png)
+            try Gnuplot.render(script: script, arguments: [dataURL.path,
+                                                           "M=\(network.inputs), N=\(network.hidden), \(network.activation.rawValue), seed \(seed)"],
+                               titles: titles, output: png)
             figureURL = png
         }
         try report(runs, dataURL: dataURL, figureURL: figureURL)

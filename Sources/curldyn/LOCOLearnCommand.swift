@@ -114,7 +114,8 @@ struct LOCOLearnCommand: ParsableCommand {
         var figure: URL?
         if let script {
             figure = outDir.appendingPathComponent("\(name).png")
-            try Gnuplot.render(script: script, arguments: [curvesURL.path, methods.map(\.rawValue).joined(separator: ";"), "setting \(setting.rawValue), seed \(seed)"], output: figure!)
+            try Gnuplot.render(script: script, arguments: [curvesURL.path, "setting \(setting.rawValue), seed \(seed)"],
+                               titles: methods.map(\.rawValue), output: figure!)
         }
         if output.json {
             try printJSON(summaries)

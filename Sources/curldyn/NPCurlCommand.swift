@@ -151,10 +151,9 @@ struct NPCurlCommand: ParsableCommand {
         var figure: URL?
         if let script {
             figure = outDir.appendingPathComponent("\(name).png")
-            try Gnuplot.render(script: script, arguments: [dataURL.path, methods.map(\.rawValue).joined(separator: ";"),
-                                                           "\(start.bottomModeAmplitude)", "\(result.predictedGrowthFactor)",
+            try Gnuplot.render(script: script, arguments: [dataURL.path, "\(start.bottomModeAmplitude)", "\(result.predictedGrowthFactor)",
                                                            "M=\(inputs) N=\(hidden) K1=\(k1) K2=\(k2) lr=\(lr) B=\(batchSize), seed \(seed)"],
-                               output: figure!)
+                               titles: methods.map(\.rawValue), output: figure!)
         }
         if output.json {
             try printJSON(Summary(lambdaMin: start.lambdaMin, lambdaMax: start.lambdaMax, stabilityRank: start.stabilityRank, inputs: inputs,
