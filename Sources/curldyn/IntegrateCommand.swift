@@ -23,6 +23,8 @@ struct Integrate: ParsableCommand {
     @Option(parsing: .unconditional, help: "Seed of the teacher, the student start, the data and every other draw.") var seed: UInt64 = 1
     @Option(help: "Base name of the output files.") var name = "integrate"
     @Flag(help: "Save each rule's final weights to OUT/NAME_<rule>.state (load with --load-state).") var saveState = false
+    @Option(help: ArgumentHelp("File with an M x M input covariance Sigma (rows of numbers, # comments) for the linear population flow; replaces sigma_x^2 I.",
+                               valueName: "file")) var inputCovariance: String?
 
     /// The population flow applies to linear networks learning from the input distribution itself.
     var usesPopulationFlow: Bool {
@@ -38,6 +40,9 @@ struct Integrate: ParsableCommand {
             let shape = try network.shape
             for rule in rules.rules { _ = try rule.signs(for: shape) }
             if usesPopulationFlow { try populationOptions.validate(parameterCount: shape.parameterCount) }
+            if inputCovariance != nil, !usesPopulationFlow {
+                throw ValidationError("--input-covariance applies to the linear population flow only (linear network, no --train-size, continuous protocol, no norm constraint, --q-window or feedback alignment)")
+            }
             _ = try dynamics.integrator(trainCount: trainCount)
         }
     }
@@ -78,7 +83,8 @@ struct Integrate: ParsableCommand {
 
         let outDir = URL(fileURLWithPath: output.out)
         let dataURL = outDir.appendingPathComponent("\(name).dat")
-        let mode = usesPopulationFlow ? "linear M -> N -> 1 population flow, L = 1/2 u Sigma u^T, u = W2 W1 - w*"
+        let mode = usesPopulationFlow ? "linear M -> N -> 1 population flow, L = 1/2 u Sigma u^T, u = W2 W1 - w*, Sigma = "
+                                          + (inputCovariance.map { "the matrix in \($0)" } ?? "sigma_x^2 I")
                                       : "finite data (\(trainCount) train, \(network.testSize) test samples), \(dynamics.integration.rawValue) protocol"
         let file = DataFile(
             header: Provenance(tool: "curldyn", version: CurlDyn.version, command: commandLineString, parameters: parameters(runs), seed: seed,
@@ -110,8 +116,9 @@ struct Integrate: ParsableCommand {
             throw CommandFailure("the population flow needs a teacher as wide as the student; give --train-size for a wider or narrower teacher")
         }
         let start = loaded ?? pair.student
+        let covariance = try inputCovariance.map { try CovarianceFile.read(URL(fileURLWithPath: $0), size: shape.inputs) }
         return try rules.rules.map { rule in
-            let flow = try LinearFlow(teacher: pair.teacher, rule: rule, inputVariance: network.inputVariance, seed: seed)
+            let flow = try LinearFlow(teacher: pair.teacher, rule: rule, inputVariance: network.inputVariance, inputCovariance: covariance, seed: seed)
             let curve = try flow.learningCurve(from: start, options: populationOptions) { p in
                 progress.update("integrate [\(rule.name)] t = \(String(format: "%.3g", p.time)) / \(p.endTime)")
             }
@@ -146,6 +153,7 @@ struct Integrate: ParsableCommand {
     func parameters(_ runs: [Run]) -> [(String, String)] {
         let curl = runs.first { !$0.signs.isGradient }?.signs ?? runs[0].signs
         return network.parameters(trainCount: usesPopulationFlow ? nil : trainCount) + rules.parameters + dynamics.parameters
+            + (inputCovariance.map { [("input_covariance", $0)] } ?? [])
             + [("curl_flipped_inputs", "\(curl.flippedInputs)"), ("curl_flipped_hidden", "\(curl.flippedHidden)"),
                ("data", usesPopulationFlow ? "population" : "finite"), ("blas_threads", "\(BLASThreads.count)"), ("gsl", GSL.version)]
     }
@@ -164,7 +172,8 @@ struct Integrate: ParsableCommand {
         /// The order parameter q over the final window (with --q-window).
         let q: Double?
         /// Smallest eigenvalue of K = |w2|^2 D1 + W1^T D2 W1 at the start and end (linear networks); at a point
-        /// of the solution manifold, > 0 means stable under this rule (curl-descent.md section 3).
+        /// of the solution manifold, > 0 means stable under this rule (curl-descent.md section 3). With an input
+        /// covariance, du/dt = -u Sigma K and Sigma K has the eigenvalue signs of K (Sylvester), so the verdict stands.
         let initialLambdaMinK: Double?
         let finalLambdaMinK: Double?
         let statistics: ODEStatistics
