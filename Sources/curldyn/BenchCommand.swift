@@ -166,6 +166,15 @@ struct Bench: ParsableCommand {
         let configuration = LOCOConfiguration(clusters: 10, rank: 110)
         let build = best { _ = try? LOCO.projection(batch: x, directions: directions, configuration: configuration) }
         print(String(format: "LOCO projector build (784 inputs, 1000-direction buffer, K=10, B=32): %.1f ms", build * 1e3))
+        // The np-variance study: statistics as B x B quadratic forms in the node factors, 2000 draws, 5 variants.
+        let task = try ClusteredTask(setting: .s1, seed: 0)
+        for hidden in [[Int](), [64]] {
+            var c = ClusteredStudyConfiguration()
+            c.hidden = hidden
+            let study = best { _ = try? VarianceStudy.clustered(task: task, configuration: c, sigma: 0.01, draws: 2000, seed: 0, threads: 2) }
+            print(String(format: "np-variance study, %@, R=2000, 5 variants per layer, 2 threads: %.0f ms",
+                         ([100] + hidden + [10]).map(String.init).joined(separator: "-"), study * 1e3))
+        }
         BLASThreads.set(2)
     }
 
