@@ -35,3 +35,13 @@ func twoLayerPerturbationLearningReducesTheLossReproducibly(method: LearningMeth
     #expect(curve.diverged)
     #expect(!curve.isStable)
 }
+
+@Test func twoLayerTrainerHonoursMixedBatches() throws {
+    // --mixed-batches used to be ignored by the tanh trainer: the same seed must now give another trajectory.
+    let task = try ClusteredTask(setting: .s1, seed: 0)
+    var options = twoLayerOptions(steps: 100)
+    let pure = try TwoLayerLOCOLearning.train(task: task, method: .np, learningRate: 0.03, options: options, seed: 0)
+    options.mixedBatches = true
+    let mixed = try TwoLayerLOCOLearning.train(task: task, method: .np, learningRate: 0.03, options: options, seed: 0)
+    #expect(pure.relativeLoss != mixed.relativeLoss)
+}

@@ -103,9 +103,7 @@ public enum LOCOLearning {
         let signs = try PresynapticSigns.flippingFirst(options.flippedInputs, of: task.inputs)
         var log = LossLog(every: options.logEvery, last: options.steps)
         for step in 1...options.steps {
-            let cluster = batches.integer(below: task.clusters)
-            let x = options.mixedBatches ? task.sampleMixed(count: options.batchSize, stream: batches)
-                                         : task.sample(cluster: cluster, count: options.batchSize, stream: batches)
+            let (cluster, x) = task.trainingBatch(count: options.batchSize, mixed: options.mixedBatches, stream: batches)
             let t = task.targets(x)
             var update: Matrix
             switch method {

@@ -65,8 +65,7 @@ public enum TwoLayerLOCOLearning {
         let signs = try PresynapticSigns.flippingFirst(options.flippedInputs, of: task.inputs)
         var log = LossLog(every: options.logEvery, last: options.steps)
         for step in 1...options.steps {
-            let cluster = batches.integer(below: task.clusters)
-            let x = task.sample(cluster: cluster, count: options.batchSize, stream: batches)
+            let (cluster, x) = task.trainingBatch(count: options.batchSize, mixed: options.mixedBatches, stream: batches)
             let t = try teacher.outputs(x)
             var updates: [Matrix]
             switch method {

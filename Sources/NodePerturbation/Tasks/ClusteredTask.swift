@@ -91,6 +91,13 @@ public struct ClusteredTask: Sendable {
         Matrix((0..<count).map { _ in sample(cluster: stream.integer(below: clusters), count: 1, stream: stream).row(0) })
     }
 
+    /// A training batch of loco.md 7.2: a uniformly drawn cluster and `count` inputs from it, or, with `mixed`
+    /// (LOCO's failure mode), inputs from independently drawn clusters (the drawn cluster is then only a label).
+    public func trainingBatch(count: Int, mixed: Bool, stream: RandomStream) -> (cluster: Int, inputs: Matrix) {
+        let cluster = stream.integer(below: clusters)
+        return (cluster, mixed ? sampleMixed(count: count, stream: stream) : sample(cluster: cluster, count: count, stream: stream))
+    }
+
     /// The teacher's targets W* x for the rows of `x`.
     public func targets(_ x: Matrix) -> Matrix { x * teacher.transposed }
 
