@@ -20,7 +20,7 @@ struct NetworkOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Standard deviation of the Gaussian offset of every weight when starting at the teacher.") var perturbation = 1e-3
     @Option(help: "Start the student from weights saved with --save-state (overrides --start).") var loadState: String?
     @Option(parsing: .unconditional, help: "Input variance sigma_x^2.") var inputVariance = LinearFlow.defaultInputVariance
-    @Option(parsing: .unconditional, help: "Training-set size P (default: the population loss for linear networks, else 250).") var trainSize: Int?
+    @Option(parsing: .unconditional, help: "Training-set size P (default: the population loss for linear networks, else \(Self.defaultTrainCount)).") var trainSize: Int?
     @Option(parsing: .unconditional, help: "Test-set size.") var testSize = TaskData.defaultTestCount
 
     func validate() throws {
@@ -35,6 +35,10 @@ struct NetworkOptions: ParsableArguments {
             _ = try StudentTeacherPair(shape: NetworkShape(inputs: 1, hidden: 1), teacher: teacherInit, student: studentStart, seed: 0)
         }
     }
+
+    static let defaultTrainCount = 250
+    /// P of a finite-data run: --train-size, else the default.
+    var trainCount: Int { trainSize ?? Self.defaultTrainCount }
 
     var shape: NetworkShape { get throws { try NetworkShape(inputs: inputs, hidden: hidden) } }
     var networkActivation: NetworkActivation { NetworkActivation(hidden: activation, output: noOutputActivation ? .linear : activation) }
@@ -131,10 +135,7 @@ struct DynamicsOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Stop a run once the (train) loss falls below this value.") var stopLoss: Double?
     @Option(parsing: .unconditional, help: "Compute the order parameter q over this final time window (the reference: 999 epochs = 99.9 at lr 0.1).") var qWindow: Double?
 
-    func validate() throws {
-        try rethrowingAsValidation { _ = try integrator(trainCount: 250) }
-    }
-
+    /// The integrator for a training set of `trainCount` samples (the commands validate it with their own count).
     func integrator(trainCount: Int) throws -> Integrator {
         switch integration {
         case .continuous:

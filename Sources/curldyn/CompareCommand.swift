@@ -27,7 +27,7 @@ struct Compare: ParsableCommand {
     @Option(parsing: .unconditional, help: "Worker threads (default: all cores).") var threads = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: "Base name of the output files.") var name = "compare"
 
-    var trainCount: Int { network.trainSize ?? 250 }
+    var trainCount: Int { network.trainCount }
 
     func validate() throws {
         guard seeds >= 2 else { throw ValidationError("--seeds must be at least 2 for a paired comparison, got \(seeds)") }

@@ -32,7 +32,7 @@ struct Integrate: ParsableCommand {
             && dynamics.qWindow == nil && rules.rules.allSatisfy { $0.feedback == .backpropagation }
     }
 
-    var trainCount: Int { network.trainSize ?? 250 }
+    var trainCount: Int { network.trainCount }
 
     func validate() throws {
         guard !name.isEmpty, !name.contains("/") else { throw ValidationError("--name must be a plain file name") }

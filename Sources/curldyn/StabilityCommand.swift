@@ -130,7 +130,7 @@ struct StabilityCommand: ParsableCommand {
         }
         let dataURL = URL(fileURLWithPath: output.out).appendingPathComponent("\(name).dat")
         let file = DataFile(header: Provenance(tool: "curldyn", version: CurlDyn.version, command: commandLineString,
-                                               parameters: network.parameters(trainCount: nil) + rules.parameters
+                                               parameters: network.parameters(trainCount: usesFullBatchFlow ? network.trainCount : nil) + rules.parameters
                                                    + [("point", network.loadState.map { "file:\($0)" } ?? point.rawValue), ("normalized_teacher", "\(normalizedTeacher)"), ("full", "\(full)")],
                                                seed: seed, notes: ["eigenvalues of K = |w2|^2 D1 + W1^T D2 W1 and of the Jacobian, one index per rule and kind"]),
                             columns: ["k", "value", "value2"], dataSets: dataSets)
@@ -155,7 +155,7 @@ struct StabilityCommand: ParsableCommand {
     /// The full-batch flow's spectrum at `at` for every rule (nonlinear networks, finite data).
     func fullBatchReports(teacher: TwoLayerWeights, at: TwoLayerWeights) throws -> ([RuleReport], [DataFile.DataSet], Double) {
         let activation = network.networkActivation
-        let data = try TaskData(teacher: teacher, activation: activation, trainCount: network.trainSize ?? 250, testCount: network.testSize,
+        let data = try TaskData(teacher: teacher, activation: activation, trainCount: network.trainCount, testCount: network.testSize,
                                 inputVariance: network.inputVariance, seed: seed)
         var reports: [RuleReport] = []
         var sets: [DataFile.DataSet] = []

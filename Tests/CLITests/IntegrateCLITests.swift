@@ -330,3 +330,22 @@ struct IntegrateCLITests {
         }
     }
 }
+
+@Test("a minibatch larger than the default 250 samples is accepted when --train-size holds it")
+func batchSizeIsCheckedAgainstTheGivenTrainingSet() throws {
+    try withSandbox { box in
+        let result = try box.run(["integrate", "-M", "4", "-N", "3", "--train-size", "300", "--protocol", "discrete", "--batch-size", "260",
+                                  "--epochs", "3", "--no-plot", "--out", box.out.path])
+        #expect(result.status == 0, "\(result)")
+    }
+}
+
+@Test("stability on finite data records the training-set size, not the population")
+func stabilityHeaderRecordsTheTrainingSet() throws {
+    try withSandbox { box in
+        let result = try box.run(["stability", "-M", "4", "-N", "3", "--train-size", "30", "--out", box.out.path])
+        #expect(result.status == 0, "\(result)")
+        let data = try DataFileContents(contentsOf: box.out.appendingPathComponent("stability.dat"))
+        #expect(data.header.contains { $0.contains("train_size=30") }, "\(data.header)")
+    }
+}
