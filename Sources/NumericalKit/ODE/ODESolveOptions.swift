@@ -117,8 +117,9 @@ public struct ODESolveOptions {
 /// Where a running solve stands, for progress lines.
 public struct ODEProgress: Sendable {
     public let time: Double
+    public let startTime: Double
     public let endTime: Double
-    /// Output times reached so far (the start included) and in all.
-    public let outputsDone: Int
-    public let outputCount: Int
+
+    /// The share of [startTime, endTime] integrated so far.
+    public var fraction: Double { endTime > startTime ? (time - startTime) / (endTime - startTime) : 1 }
 }

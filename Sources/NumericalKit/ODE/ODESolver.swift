@@ -138,9 +138,10 @@ private final class ODEIntegration {
                 if status != Int32(GSL_SUCCESS) {
                     if context.producedNonFinite {
                         solution.status = .diverged(time: t, reason: "the vector field became non-finite")
-                    } else if status == Int32(GSL_FAILURE) {
+                    } else if status == Int32(GSL_FAILURE), options.fixedStep == nil {
                         // GSL's step control gives up when the step shrinks to round-off size: the signature
-                        // of a finite-time blow-up (or another singularity) just ahead.
+                        // of a finite-time blow-up (or another singularity) just ahead. A fixed step has no step
+                        // control, so there GSL_FAILURE is the stepper's own failure and is reported as such.
                         solution.status = .diverged(time: t, reason: "the step size collapsed to round-off near t = \(t) (finite-time blow-up or singularity)")
                     } else {
                         solution.status = .failed(time: t, error: GSLError(status: status, context: "\(stepper.name) step at t = \(t)"))
@@ -167,7 +168,7 @@ private final class ODEIntegration {
                 }
             }
             record(target, y, into: &solution)
-            options.progress?(ODEProgress(time: target, endTime: problem.endTime, outputsDone: solution.times.count, outputCount: grid.count))
+            options.progress?(ODEProgress(time: target, startTime: problem.startTime, endTime: problem.endTime))
         }
         switch solution.status {
         case .completed, .stopped, .maxStepsExceeded: return finish(solution, state: y, time: t)
