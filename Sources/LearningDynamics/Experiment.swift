@@ -6,14 +6,6 @@ public enum Integrator: Sendable {
     case continuous(ContinuousTrainingOptions)
     /// The reference's discrete minibatch protocol.
     case discrete(DiscreteTrainingOptions)
-
-    /// The time horizon in flow units (t = lr * epochs for the discrete protocol).
-    public var endTime: Double {
-        switch self {
-        case .continuous(let o): o.endTime
-        case .discrete(let o): o.learningRate * Double(o.epochs)
-        }
-    }
 }
 
 /// Everything that defines a paired student-teacher experiment except the seed: for each seed it draws a
@@ -63,7 +55,7 @@ public struct Experiment: Sendable {
     public func run(_ problem: TrainingProblem, progress: ((Double) -> Void)? = nil) throws -> TrainingCurve {
         switch integrator {
         case .continuous(let options):
-            return try FullBatchFlow(problem).trainingCurve(options: options) { progress?($0.time / $0.endTime) }
+            return try FullBatchFlow(problem).trainingCurve(options: options) { progress?($0.fraction) }
         case .discrete(let options):
             return try problem.trainDiscrete(options: options) { done, total in progress?(Double(done) / Double(total)) }
         }

@@ -38,11 +38,6 @@ public struct TrainingCurve: Sendable {
     public var finalTestLoss: Double { testLoss.last ?? .nan }
     /// The largest recorded train loss (the reference's max-error maps use it to see transient ascent).
     public var maxTrainLoss: Double { trainLoss.max() ?? .nan }
-
-    /// The first recorded time at which `loss` is below `threshold` (nil if never).
-    public func firstTime(below threshold: Double, of loss: KeyPath<TrainingCurve, [Double]>) -> Double? {
-        self[keyPath: loss].firstIndex { $0 < threshold }.map { times[$0] }
-    }
 }
 
 /// The continuous full-batch integration takes the same options as the population flow (its q window
@@ -61,7 +56,8 @@ extension FullBatchFlow {
         ode.absoluteTolerance = options.absoluteTolerance
         ode.maxSteps = options.maxSteps
         ode.divergenceBound = options.divergenceBound
-        var grid = try OutputTimes.logarithmic(count: options.observationCount, first: options.firstObservation).times(start: 0, end: options.endTime)
+        let logTimes = try OutputTimes.logarithmic(count: options.observationCount, first: options.firstObservation).times(start: 0, end: options.endTime)
+        var grid = logTimes
         var windowTimes: Set<Double> = []
         if let d = options.windowDuration {
             let t0 = options.endTime - d
@@ -84,7 +80,7 @@ extension FullBatchFlow {
         }
         let solution = try solve(odeProblem(endTime: options.endTime), stepper, options: ode)
         // Keep the log-spaced grid in the curve; the window samples only feed q.
-        let logGrid = Set(try OutputTimes.logarithmic(count: options.observationCount, first: options.firstObservation).times(start: 0, end: options.endTime))
+        let logGrid = Set(logTimes)
         let keep = solution.times.indices.filter { logGrid.contains(solution.times[$0]) || solution.times[$0] == solution.times.last }
         let window = solution.states.isEmpty ? [] : solution.times.indices.filter { windowTimes.contains(solution.times[$0]) }.map { solution.states[$0] }
         return TrainingCurve(
