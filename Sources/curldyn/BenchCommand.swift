@@ -28,12 +28,14 @@ struct Bench: ParsableCommand {
         let b = Matrix(rows: n, columns: n, elements: rng.gaussians(n * n))
         var c = Matrix(rows: n, columns: n)
         let threads = BLASThreads.count
+        var oneThreadGemmRate = 0.0
         for t in Set([threads, 1]).sorted(by: >) {
             BLASThreads.set(t)
             let gemm = best { Matrix.gemm(a, b, into: &c) }
+            if t == 1 { oneThreadGemmRate = 2 * pow(Double(n), 3) / gemm }
             print(String(format: "dgemm N=%d, %d BLAS thread(s): %.1f GFLOP/s (%.1f ms)", n, t, 2 * pow(Double(n), 3) / gemm / 1e9, gemm * 1e3))
         }
-        BLASThreads.preferSingleThreadForSmallWork()  // as `integrate` does
+        BLASThreads.useOneThreadUnlessEnvironmentSetsIt()  // as `integrate` does
         print("small-matrix work below runs on \(BLASThreads.count) BLAS thread(s), as in `curldyn integrate`")
 
         let shape = try NetworkShape(inputs: 20, hidden: 199)
@@ -58,14 +60,12 @@ struct Bench: ParsableCommand {
         print(String(format: "integrate curl flow M=20 N=199 to t=1000 (rk8pd, rtol %.0e, atol %.0e): %.1f ms",
                      options.relativeTolerance, options.absoluteTolerance, integrate * 1e3))
 
-        BLASThreads.set(threads)
-        var gemmRate = 0.0
         BLASThreads.set(1)
-        gemmRate = 2 * pow(Double(n), 3) / best { Matrix.gemm(a, b, into: &c) }
-        try benchPaperSize(dgemmRate: gemmRate)
+        try benchPaperSize(dgemmRate: oneThreadGemmRate)
 
         try benchPhaseDiagrams()
         try benchNodePerturbation()
+        BLASThreads.set(threads)
 
         let m = eigenSize
         let general = Matrix(rows: m, columns: m, elements: rng.gaussians(m * m))
@@ -175,7 +175,6 @@ struct Bench: ParsableCommand {
             print(String(format: "np-variance study, %@, R=2000, 5 variants per layer, 2 threads: %.0f ms",
                          ([100] + hidden + [10]).map(String.init).joined(separator: "-"), study * 1e3))
         }
-        BLASThreads.set(2)
     }
 
     /// Best wall-clock time in seconds of `repeats` runs.

@@ -69,7 +69,7 @@ struct Compare: ParsableCommand {
 
     func run() throws {
         let script = try output.figureScript("compare.gp")
-        if !BLASThreads.fixedByEnvironment { BLASThreads.set(1) }  // parallelism is over seeds
+        BLASThreads.useOneThreadUnlessEnvironmentSetsIt()  // parallelism is over seeds
         rules.warnIfCurlFlipsNothing(try network.shape)
         let experiment = Experiment(
             shape: try network.shape, teacherHidden: network.teacherHidden, activation: network.networkActivation,

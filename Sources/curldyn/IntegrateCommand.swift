@@ -69,7 +69,7 @@ struct Integrate: ParsableCommand {
     }
 
     func run() throws {
-        BLASThreads.preferSingleThreadForSmallWork()
+        BLASThreads.useOneThreadUnlessEnvironmentSetsIt()
         let script = try output.figureScript(usesPopulationFlow ? "learning_curves.gp" : "training_curves.gp")
         let shape = try network.shape
         rules.warnIfCurlFlipsNothing(shape)

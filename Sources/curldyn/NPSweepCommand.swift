@@ -76,7 +76,7 @@ struct NPSweepCommand: ParsableCommand {
 
     func run() throws {
         let script = try output.figureScript("np_sweep.gp")
-        if !BLASThreads.fixedByEnvironment { BLASThreads.set(1) }
+        BLASThreads.useOneThreadUnlessEnvironmentSetsIt()
         let points: [SweepPoint]
         do { points = try VarianceSweep.run(parameter: parameter, values: sweepValues, base: base) } catch let error as PerturbationError {
             throw ValidationError(error.description)

@@ -85,7 +85,7 @@ struct Critical: ParsableCommand {
 
     func run() throws {
         let script = try output.figureScript("critical.gp")
-        if !BLASThreads.fixedByEnvironment { BLASThreads.set(1) }
+        BLASThreads.useOneThreadUnlessEnvironmentSetsIt()
         let values = try ratios
         let theory = try values.map { try CriticalFraction.value(c: $0, layer: layer) }
         let progress = ProgressLine()
@@ -286,7 +286,7 @@ struct PhaseDiagramCommand: ParsableCommand {
 
     func run() throws {
         let script = shard == nil ? try output.figureScript("phase_diagram.gp") : nil
-        if !BLASThreads.fixedByEnvironment { BLASThreads.set(1) }
+        BLASThreads.useOneThreadUnlessEnvironmentSetsIt()
         let grid = try PhaseGrid(cMin: cMin, cMax: cMax, cPoints: cPoints, alphaPoints: alphaPoints)
         let rows = try shard.map { try grid.rows(shard: $0.index, of: $0.count) } ?? grid.ratios.indices
         let started = DispatchTime.now().uptimeNanoseconds

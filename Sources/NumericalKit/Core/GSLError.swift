@@ -48,11 +48,12 @@ public enum BLASThreads {
     public static func set(_ n: Int) { openblas_set_num_threads(Int32(max(1, n))) }
 
     /// Whether the user fixed the thread count with the OPENBLAS_NUM_THREADS environment variable.
-    public static var fixedByEnvironment: Bool { ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"] != nil }
+    static var fixedByEnvironment: Bool { ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"] != nil }
 
-    /// Uses one BLAS thread unless the user asked otherwise: matrix-vector work on matrices of a few
-    /// thousand entries loses to thread synchronisation (measured: the M=20, N=199 flow runs 1.5x faster).
-    public static func preferSingleThreadForSmallWork() {
+    /// Uses one BLAS thread unless the user asked otherwise (OPENBLAS_NUM_THREADS): matrix-vector work on
+    /// matrices of a few thousand entries loses to thread synchronisation (measured: the M=20, N=199 flow runs
+    /// 1.5x faster), and sweeps that run tasks on both cores must not oversubscribe them.
+    public static func useOneThreadUnlessEnvironmentSetsIt() {
         if !fixedByEnvironment { set(1) }
     }
 }
