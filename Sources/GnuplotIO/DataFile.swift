@@ -1,6 +1,15 @@
 /// A gnuplot data file: a `#` header (provenance and column names), then data sets separated by two blank
-/// lines so that gnuplot's `index i` selects set i. Each set starts with a `# <title>` comment.
+/// lines so that gnuplot's `index i` selects set i, or by one blank line when the sets are the scan lines of a
+/// grid (`pm3d`, `splot`). Each set starts with a `# <title>` comment.
 public struct DataFile: Sendable {
+    /// How data sets are separated.
+    public enum Layout: Sendable {
+        /// Two blank lines: each set is a gnuplot `index`.
+        case indexedSets
+        /// One blank line: the sets are the scan lines of one grid.
+        case gridScanLines
+    }
+
     public struct DataSet: Sendable {
         public var title: String
         public var rows: [[Double]]
@@ -14,11 +23,13 @@ public struct DataFile: Sendable {
     public var header: Provenance
     public var columns: [String]
     public var dataSets: [DataSet]
+    public var layout: Layout
 
-    public init(header: Provenance, columns: [String], dataSets: [DataSet]) {
+    public init(header: Provenance, columns: [String], dataSets: [DataSet], layout: Layout = .indexedSets) {
         self.header = header
         self.columns = columns
         self.dataSets = dataSets
+        self.layout = layout
     }
 
     /// The file's text. Values print in shortest round-trip form, so files can serve as test fixtures;
@@ -27,7 +38,7 @@ public struct DataFile: Sendable {
         var out = header.lines.map { "# \($0)" }.joined(separator: "\n") + "\n"
         out += "# columns: " + columns.enumerated().map { "\($0.offset + 1):\($0.element)" }.joined(separator: " ") + "\n"
         for (k, set) in dataSets.enumerated() {
-            if k > 0 { out += "\n\n" }
+            if k > 0 { out += layout == .indexedSets ? "\n\n" : "\n" }
             out += "# index \(k): \(set.title)\n"
             for row in set.rows {
                 precondition(row.count == columns.count, "row has \(row.count) values for \(columns.count) columns")

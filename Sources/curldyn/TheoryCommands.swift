@@ -317,10 +317,11 @@ struct PhaseDiagramCommand: ParsableCommand {
                                      dataSets: erows.enumerated().map { i, r in
                                          .init(title: "c = \(egrid.ratios[r])", rows: egrid.alphas.indices.map { a in
                                              [egrid.ratios[r], egrid.alphas[a], measured.cells[i][a].meanLambdaMin, measured.cells[i][a].unstableFraction] })
-                                     })
+                                     }, layout: .gridScanLines)
         }
         // Grid blocks are separated by one blank line (pm3d scans), not by gnuplot's two-line data-set break.
-        let gridText = renderGrid(DataFile(header: provenance("theory: 1 = unstable (alpha > alpha_c(c)), 0 = stable"), columns: ["c", "alpha", "unstable"], dataSets: cells))
+        let gridText = DataFile(header: provenance("theory: 1 = unstable (alpha > alpha_c(c)), 0 = stable"), columns: ["c", "alpha", "unstable"],
+                                dataSets: cells, layout: .gridScanLines).render()
         cells = []
         let boundary = DataFile(header: provenance("closed-form critical fraction alpha_c(c)"), columns: ["c", "alpha_c"],
                                 dataSets: [.init(title: "boundary", rows: rows.map { [grid.ratios[$0], theory.boundary[$0 - rows.lowerBound]] })])
@@ -329,7 +330,7 @@ struct PhaseDiagramCommand: ParsableCommand {
         let empiricalURL = outDir.appendingPathComponent("\(baseName)\(suffix)_empirical.dat")
         try AtomicFile.write(gridText, to: gridURL)
         try AtomicFile.write(boundary.render(), to: boundaryURL)
-        if let empiricalData { try AtomicFile.write(renderGrid(empiricalData), to: empiricalURL) }
+        if let empiricalData { try AtomicFile.write(empiricalData.render(), to: empiricalURL) }
         var figure: URL?
         if let script {
             figure = outDir.appendingPathComponent("\(baseName).png")
@@ -341,11 +342,6 @@ struct PhaseDiagramCommand: ParsableCommand {
         print("data: \(gridURL.path)\nboundary: \(boundaryURL.path)" + (empiricalData == nil ? "" : "\nempirical: \(empiricalURL.path)")
               + (figure.map { "\nfigure: \($0.path)" } ?? ""))
     }
-}
-
-/// A data file whose data sets are the scan lines of a gnuplot grid: one blank line between them.
-func renderGrid(_ file: DataFile) -> String {
-    file.render().replacingOccurrences(of: "\n\n\n# index", with: "\n\n# index")
 }
 
 /// `curldyn merge`: joins the shards of a sweep into one file.
