@@ -69,10 +69,4 @@ public struct DrawStatistics: Sendable {
         }
         return (Double(r) * Vector.dot(deviation, solved), d)
     }
-
-    /// Largest |M_j - E_j| / se_j.
-    public func maxStandardizedDeviation(from expected: [Double]) -> Double {
-        precondition(expected.count == mean.count)
-        return mean.indices.reduce(0) { standardErrors[$1] > 0 ? max($0, abs(mean[$1] - expected[$1]) / standardErrors[$1]) : $0 }
-    }
 }

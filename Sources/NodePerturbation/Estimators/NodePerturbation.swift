@@ -6,10 +6,17 @@ public enum PerturbedLayers: Sendable, Equatable {
     case all
     /// Only this layer.
     case layer(Int)
+    /// The first k layers (0..<k), as in a sweep over the number of perturbed layers.
+    case first(Int)
 
     func indices(layerCount: Int) throws -> [Int] {
         switch self {
         case .all: return Array(0..<layerCount)
+        case .first(let k):
+            guard k >= 1, k <= layerCount else {
+                throw PerturbationError.invalidArgument("cannot perturb the first \(k) of \(layerCount) layers")
+            }
+            return Array(0..<k)
         case .layer(let i):
             guard i >= 0, i < layerCount else {
                 throw PerturbationError.invalidArgument("perturbed layer \(i) out of range 0..<\(layerCount)")

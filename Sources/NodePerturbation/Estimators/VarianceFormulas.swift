@@ -11,24 +11,14 @@ import NumericalKit
 /// otherwise. "Node variance" v = E|g-hat - g|^2 is per sample; the minibatch weight-space variance with
 /// independent noise per sample is (1/B^2) sum_b v_b |P_b x_b|^2.
 public enum NPVariance {
-    /// Cov(g-hat) = |g|^2 I + g g^T for one perturbed layer (pre-activation noise, linearised).
-    public static func nodeCovariance(_ g: [Double]) -> Matrix {
-        let g2 = Vector.dot(g, g)
-        return Matrix(rows: g.count, columns: g.count) { i, j in g[i] * g[j] + (i == j ? g2 : 0) }
-    }
-
     /// E|g-hat - g|^2 = (n + 1)|g|^2: one layer of width n perturbed at the pre-activation, linearised.
     public static func singleLayerNodeVariance(_ g: [Double]) -> Double {
         Double(g.count + 1) * Vector.dot(g, g)
     }
 
-    /// E|G-hat - G|^2 = (n + 1)|g|^2 |x|^2 for one sample, one layer perturbed.
-    public static func singleLayerWeightVariance(g: [Double], x: [Double]) -> Double {
-        singleLayerNodeVariance(g) * Vector.dot(x, x)
-    }
-
     /// E|g-hat_l - g_l|^2 = n_l sum_m |g_m|^2 + |g_l|^2 when every layer is perturbed at the pre-activation
-    /// (`g[m]` is g_m of one sample, for all layers m).
+    /// (`g[m]` is g_m of one sample, for all perturbed layers m; one layer alone gives (n + 1)|g|^2, and with the
+    /// presynaptic factor E|G-hat - G|^2 = v |x|^2 per sample).
     public static func allLayersNodeVariance(layer l: Int, g: [[Double]]) -> Double {
         let total = g.reduce(0) { $0 + Vector.dot($1, $1) }
         return Double(g[l].count) * total + Vector.dot(g[l], g[l])
@@ -61,11 +51,8 @@ public enum NPVariance {
         if let sigma = oneSidedSigma, perturbed == [g.count - 1] {
             return (0..<g[l].rows).map { outputLayerNodeVariance(g[l].row($0), sigma: sigma) }
         }
-        return (0..<g[l].rows).map { b in
-            let total = perturbed.reduce(0.0) { s, m in let r = g[m].row(b); return s + Vector.dot(r, r) }
-            let gl = g[l].row(b)
-            return Double(gl.count) * total + Vector.dot(gl, gl)
-        }
+        let slot = perturbed.firstIndex(of: l)!
+        return (0..<g[l].rows).map { b in allLayersNodeVariance(layer: slot, g: perturbed.map { g[$0].row(b) }) }
     }
 
     /// tr Cov(G-hat) = (1/B^2) sum_b v_b |P_b x_b|^2 for the minibatch estimate with independent noise per

@@ -97,12 +97,6 @@ public struct MLP: Sendable, Equatable {
     @inline(__always)
     public func activation(ofLayer i: Int) -> LayerActivation { i < activations.count ? activations[i] : .linear }
 
-    func checkLayer(_ i: Int) throws {
-        guard i >= 0, i < layerCount else {
-            throw PerturbationError.invalidArgument("layer index \(i) out of range 0..<\(layerCount)")
-        }
-    }
-
     func checkBatch(_ inputs: Matrix, _ targets: Matrix? = nil) throws {
         guard inputs.rows > 0, inputs.columns == inputCount else {
             throw PerturbationError.invalidArgument("inputs must be B x \(inputCount) with B >= 1, got \(inputs.rows) x \(inputs.columns)")

@@ -62,11 +62,6 @@ public struct LOCOProjection: Sendable {
 
 /// LOCO's low-rank cluster-orthogonal projector (loco.md 4.2 steps 3-8 and 4.4).
 public enum LOCO {
-    /// [X, 1]: each input with a constant 1 appended for the bias, as the author code does before projecting.
-    public static func biasAugmented(_ x: Matrix) -> Matrix {
-        Matrix(rows: x.rows, columns: x.columns + 1) { i, j in j < x.columns ? x[i, j] : 1 }
-    }
-
     /// The batch mean x-bar of the rows of X.
     public static func batchMean(_ x: Matrix) -> [Double] {
         var mean = [Double](repeating: 0, count: x.columns)

@@ -128,28 +128,17 @@ public enum VarianceSweep {
 
         // Closed form (linearised): v_b = n_0 sum_{m<k} |g_m|^2 + |g_0|^2, tr Cov = (1/B^2) sum_b v_b |P x_b|^2.
         let backprop = try student.backpropagate(inputs: x, targets: targets)
-        let v: [Double]
-        if k == 1 || k == layerCount {
-            v = try NPVariance.nodeVariances(layer: 0, layers: k == 1 ? .layer(0) : .all, backprop: backprop)
-        } else {
-            let g = backprop.nodeGradients
-            v = (0..<c.batchSize).map { b in
-                let total = (0..<k).reduce(0.0) { s, m in let row = g[m].row(b); return s + Vector.dot(row, row) }
-                let g0 = g[0].row(b)
-                return Double(g0.count) * total + Vector.dot(g0, g0)
-            }
-        }
+        let v = try NPVariance.nodeVariances(layer: 0, layers: .first(k), backprop: backprop)
         let closedForm = NPVariance.weightTraceVariance(nodeVariances: v, presynaptic: x, projected: projected)
 
-        // Monte Carlo: all layers' noise drawn every time (common random numbers), layers >= k silenced.
-        let estimator = try NodePerturbationEstimator(sigma: c.sigma, layers: .all)
+        // Monte Carlo: all layers' noise drawn every time (common random numbers), only the first k applied.
+        let estimator = try NodePerturbationEstimator(sigma: c.sigma, layers: .first(k))
         let workspace = try NodePerturbationEstimator.Workspace(estimator: estimator, network: student, inputs: x, targets: targets)
         var noise = PerturbationNoise(network: student, batchSize: c.batchSize, sigma: c.sigma, seed: c.seed ^ drawSalt, task: 0)
         var draws = [[Double]]()
         draws.reserveCapacity(c.draws)
         for d in 0..<c.draws {
             noise.redraw(sigma: c.sigma, stream: RandomStream(seed: c.seed ^ drawSalt, task: UInt64(d)))
-            for m in k..<layerCount { noise.layers[m].elements = [Double](repeating: 0, count: noise.layers[m].elements.count) }
             let e = workspace.estimate(noise)
             if let projected {
                 draws.append(try e.weightGradient(layer: 0, presynaptic: projected).elements)

@@ -16,12 +16,6 @@ public enum BLAS {
                            _ a: UnsafeMutablePointer<Double>) {
         cblas_dger(CblasRowMajor, Int32(m), Int32(n), alpha, x, 1, y, 1, a, Int32(n))
     }
-
-    /// The full symmetric n x n matrix C = A A^T for an n x k row-major A (dsyrk, then the lower triangle mirrored).
-    public static func outerGram(rows n: Int, columns k: Int, _ a: UnsafePointer<Double>, into c: UnsafeMutablePointer<Double>) {
-        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, Int32(n), Int32(k), 1, a, Int32(k), 0, c, Int32(n))
-        for i in 0..<n { for j in 0..<i { c[i * n + j] = c[j * n + i] } }
-    }
 }
 
 extension BLAS {
