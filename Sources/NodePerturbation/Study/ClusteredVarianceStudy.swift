@@ -54,10 +54,7 @@ extension VarianceStudy {
                                        : try ClusteredTask.nonlinearTeacher(widths: widths, activations: activations, seed: seed)
         let stream = RandomStream(seed: seed, task: 1)
         let batch = task.sample(cluster: c.cluster, count: c.batchSize, stream: stream)
-        let evaluation = Matrix((0..<task.clusters).flatMap { k in
-            let x = task.sample(cluster: k, count: c.evaluationPerCluster, stream: stream)
-            return (0..<x.rows).map { x.row($0) }
-        })
+        let evaluation = task.evaluationSet(perCluster: c.evaluationPerCluster, stream: stream)
         let ranks = [c.inputRank] + c.hidden.map { _ in c.hiddenRank }
         let variants = try StudyVariants.make(task: task, network: student, batch: batch, batchSize: c.batchSize, ranks: ranks,
                                               warmupBatches: c.warmupBatches, stream: RandomStream(seed: seed, task: 2))

@@ -74,10 +74,7 @@ public enum LOCOLearning {
         try options.validate()
         guard learningRate > 0, learningRate.isFinite else { throw PerturbationError.invalidArgument("the learning rate must be positive") }
         let data = RandomStream(seed: seed, task: 10)
-        let evaluation = Matrix((0..<task.clusters).flatMap { k in
-            let x = task.sample(cluster: k, count: options.evaluationPerCluster, stream: data)
-            return (0..<x.rows).map { x.row($0) }
-        })
+        let evaluation = task.evaluationSet(perCluster: options.evaluationPerCluster, stream: data)
         let evaluationTargets = task.targets(evaluation)
         let batches = RandomStream(seed: seed, task: 11)
         let estimator = try NodePerturbationEstimator(sigma: options.sigma)

@@ -26,10 +26,7 @@ public enum TwoLayerLOCOLearning {
         guard initialScale >= 0, initialScale.isFinite else { throw PerturbationError.invalidArgument("initial scale must be finite and >= 0") }
         let teacher = try ClusteredTask.nonlinearTeacher(widths: [task.inputs, hidden, task.outputs], activations: [.tanh], seed: seed)
         let data = RandomStream(seed: seed, task: 10)
-        let evaluation = Matrix((0..<task.clusters).flatMap { k in
-            let x = task.sample(cluster: k, count: options.evaluationPerCluster, stream: data)
-            return (0..<x.rows).map { x.row($0) }
-        })
+        let evaluation = task.evaluationSet(perCluster: options.evaluationPerCluster, stream: data)
         let evaluationTargets = try teacher.outputs(evaluation)
         let batches = RandomStream(seed: seed, task: 11)
         let estimator = try NodePerturbationEstimator(sigma: options.sigma)

@@ -111,11 +111,9 @@ public enum VarianceSweep {
             throw PerturbationError.invalidArgument("projection rank must lie in 1...\(c.inputs), got \(r)")
         }
         let activations = Array(repeating: LayerActivation.tanh, count: c.depth)
-        let teacher = try MLP.random(widths: widths, activations: activations, seed: c.seed, task: NPSeedStream.teacher)
-        let student = try MLP.random(widths: widths, activations: activations, seed: c.seed, task: NPSeedStream.student)
-        let x = Matrix(rows: c.batchSize, columns: c.inputs,
-                       elements: RandomStream(seed: c.seed, task: NPSeedStream.inputs).gaussians(c.batchSize * c.inputs))
-        let targets = try teacher.outputs(x)
+        let setup = try StudentTeacher(teacherWidths: widths, teacherActivations: activations, studentWidths: widths,
+                                       studentActivations: activations, batchSize: c.batchSize, seed: c.seed)
+        let (student, x, targets) = (setup.student, setup.inputs, setup.targets)
 
         // Layer 0's presynaptic rows P x_b: a seeded random orthonormal basis of rank r.
         let projected: Matrix?

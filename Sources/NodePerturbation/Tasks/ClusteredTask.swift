@@ -91,6 +91,12 @@ public struct ClusteredTask: Sendable {
         Matrix((0..<count).map { _ in sample(cluster: stream.integer(below: clusters), count: 1, stream: stream).row(0) })
     }
 
+    /// The evaluation set of loco.md 7.1: `perCluster` inputs from each cluster in turn (125 each in the paper).
+    public func evaluationSet(perCluster: Int, stream: RandomStream) -> Matrix {
+        let blocks = (0..<clusters).map { sample(cluster: $0, count: perCluster, stream: stream).elements }
+        return Matrix(rows: clusters * perCluster, columns: inputs, elements: blocks.flatMap { $0 })
+    }
+
     /// A training batch of loco.md 7.2: a uniformly drawn cluster and `count` inputs from it, or, with `mixed`
     /// (LOCO's failure mode), inputs from independently drawn clusters (the drawn cluster is then only a label).
     public func trainingBatch(count: Int, mixed: Bool, stream: RandomStream) -> (cluster: Int, inputs: Matrix) {
