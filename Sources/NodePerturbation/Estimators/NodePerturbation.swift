@@ -65,8 +65,11 @@ public struct NodePerturbationEstimate: Sendable {
     /// nil for layers that were not perturbed.
     public var nodeGradients: [Matrix?]
     /// G-hat_l = (1/B) sum_b g-hat_{l,b} x_{l-1,b}^T with the clean presynaptic activity (n_l x n_{l-1}); nil
-    /// for layers that were not perturbed.
+    /// for layers that were not perturbed (and for all layers when the caller asked for node factors only).
     public var weightGradients: [Matrix?]
+    /// The clean pass's activities x_0 (the inputs), ..., x_L (the output), B rows each: the presynaptic
+    /// factors, so that callers need no second forward pass.
+    public let activities: [Matrix]
     /// mean_b g-hat_{l,b} for networks with biases (nil entries for unperturbed layers), else nil.
     public var biasGradients: [[Double]?]?
 
@@ -209,7 +212,9 @@ public struct NodePerturbationEstimator: Sendable {
             }
         }
 
-        func estimate(_ noise: PerturbationNoise) -> NodePerturbationEstimate {
+        /// One draw; `formingWeightGradients: false` leaves `weightGradients` nil for callers that only use the
+        /// node factors (the variance study) or their own presynaptic factors.
+        func estimate(_ noise: PerturbationNoise, formingWeightGradients: Bool = true) -> NodePerturbationEstimate {
             let b = inputs.rows
             let placement = estimator.placement
             var selected = [Matrix?](repeating: nil, count: network.layerCount)
@@ -238,16 +243,18 @@ public struct NodePerturbationEstimator: Sendable {
                     }
                     if let slope = slopes[l] { for k in p.indices { p[k] *= slope.elements[k] } }
                 }
-                var gw = Matrix(rows: n, columns: network.widths[l])
-                Matrix.gemm(g, transposeA: true, clean.activities[l], alpha: 1 / Double(b), into: &gw)
+                if formingWeightGradients {
+                    var gw = Matrix(rows: n, columns: network.widths[l])
+                    Matrix.gemm(g, transposeA: true, clean.activities[l], alpha: 1 / Double(b), into: &gw)
+                    weightGradients[l] = gw
+                }
                 if biasGradients != nil {
                     biasGradients![l] = (0..<n).map { j in (0..<b).reduce(0.0) { $0 + g.elements[$1 * n + j] } / Double(b) }
                 }
                 nodeGradients[l] = g
-                weightGradients[l] = gw
             }
             return NodePerturbationEstimate(perturbedLayers: perturbed, lossDifferences: delta, nodeGradients: nodeGradients,
-                                            weightGradients: weightGradients, biasGradients: biasGradients)
+                                            weightGradients: weightGradients, activities: clean.activities, biasGradients: biasGradients)
         }
     }
 }

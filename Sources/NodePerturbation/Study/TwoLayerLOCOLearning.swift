@@ -70,14 +70,13 @@ public enum TwoLayerLOCOLearning {
                 updates = try network.backpropagate(inputs: x, targets: t).weightGradients
             default:
                 let estimate = try estimator.estimate(network: network, inputs: x, targets: t, seed: seed, task: UInt64(step))
-                let pass = try network.forward(x)
                 if usesBuilders {
                     labels.append(cluster)
                     if labels.count > options.bufferCapacity { labels.removeFirst() }
                 }
                 updates = []
                 for l in 0..<2 {
-                    let activity = pass.activities[l]
+                    let activity = estimate.activities[l]
                     let presynaptic: Matrix
                     switch method {
                     case .np: presynaptic = activity

@@ -92,7 +92,7 @@ public struct VarianceStudy: Sendable {
             var block = BlockSums(forms: forms)
             for k in Self.drawRange(block: b, draws: draws) {
                 noise.redraw(sigma: sigma, stream: RandomStream(seed: seed, task: UInt64(k)))
-                let estimate = workspace.estimate(noise)
+                let estimate = workspace.estimate(noise, formingWeightGradients: false)
                 block.add(forms.map { estimate.nodeGradients[$0.layer]! }, forms: forms)
             }
             return block
@@ -158,6 +158,11 @@ struct LayerForms: Sendable {
     /// <a, F b> / B^2 for B x n matrices a, b and a B x B form F.
     static func quadratic(_ a: Matrix, _ form: Matrix, _ b: Matrix) -> Double {
         var fb = Matrix(rows: b.rows, columns: b.columns)
+        return quadratic(a, form, b, scratch: &fb)
+    }
+
+    /// The same with caller-owned B x n storage for F b (the per-draw loop allocates nothing).
+    static func quadratic(_ a: Matrix, _ form: Matrix, _ b: Matrix, scratch fb: inout Matrix) -> Double {
         Matrix.gemm(form, b, into: &fb)
         return Vector.dot(a.elements, fb.elements) / Double(a.rows * a.rows)
     }
@@ -249,6 +254,8 @@ struct LayerSums: Sendable {
 /// The sums of one block of draws, for every studied layer.
 struct BlockSums: Sendable {
     var layers: [LayerSums]
+    /// Storage for F g-hat, per layer.
+    var scratch: [Matrix]
 
     init(forms: [LayerForms]) {
         layers = forms.map { f in
@@ -256,6 +263,7 @@ struct BlockSums: Sendable {
                       squares: Array(repeating: 0, count: f.variants.count),
                       functionSquares: Array(repeating: 0, count: f.variants.count))
         }
+        scratch = forms.map { Matrix(rows: $0.batch.rows, columns: $0.nodeWidth) }
     }
 
     mutating func add(_ nodeGradients: [Matrix], forms: [LayerForms]) {
@@ -263,8 +271,8 @@ struct BlockSums: Sendable {
             layers[slot].count += 1
             for k in g.elements.indices { layers[slot].nodeSum.elements[k] += g.elements[k] }
             for (i, form) in forms[slot].variants.enumerated() {
-                layers[slot].squares[i] += LayerForms.quadratic(g, form.gamma, g)
-                layers[slot].functionSquares[i] += LayerForms.quadratic(g, form.kernel, g)
+                layers[slot].squares[i] += LayerForms.quadratic(g, form.gamma, g, scratch: &scratch[slot])
+                layers[slot].functionSquares[i] += LayerForms.quadratic(g, form.kernel, g, scratch: &scratch[slot])
             }
         }
     }
