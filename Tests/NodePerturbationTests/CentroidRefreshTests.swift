@@ -125,3 +125,22 @@ private func batches(_ count: Int, seed: UInt64, cyclic: Bool = false) throws ->
         #expect((a.purity ?? 0) > 0.5, "period \(period): purity \(a.purity ?? .nan)")
     }
 }
+
+@Test func recordingAWarmUpGivesTheSameNextProjectionAsBuildingEveryWarmUpProjector() throws {
+    // The warm-ups only fill the buffer: pushing directions without building projectors must not change the
+    // first projection that follows (k-means refits the same buffer either way).
+    let task = try ClusteredTask(setting: .s1, seed: 2)
+    let configuration = LOCOConfiguration(clusters: task.clusters, rank: 6, kMeansIterations: 20, initialisation: .plusPlus(seed: 3))
+    var built = try LOCOProjectorBuilder(inputDimension: task.inputs, configuration: configuration)
+    var recorded = built
+    let stream = RandomStream(seed: 4)
+    for k in 0..<30 {
+        let x = task.sample(cluster: k % task.clusters, count: 16, stream: stream)
+        _ = try built.projection(for: x)
+        try recorded.record(x)
+    }
+    let next = task.sample(cluster: 3, count: 16, stream: stream)
+    let a = try built.projection(for: next), b = try recorded.projection(for: next)
+    #expect(a.ownCluster == b.ownCluster)
+    #expect(a.projector.basis == b.projector.basis)
+}

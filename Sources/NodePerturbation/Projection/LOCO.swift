@@ -161,14 +161,20 @@ public struct LOCOProjectorBuilder: Sendable {
     /// `centroidRefresh` pushes have passed since the last fit, then builds the projector for this batch
     /// (own cluster, P_owm and principal directions are always this batch's).
     public mutating func projection(for batch: Matrix) throws -> LOCOProjection {
+        try record(batch)
+        if clustering == nil || pushesSinceFit >= configuration.centroidRefresh { try refreshCentroids() }
+        return try LOCO.projection(batch: batch, clustering: clustering, configuration: configuration)
+    }
+
+    /// Step 2 alone: pushes the batch's mean direction into the buffer (a warm-up needs no projector; the next
+    /// `projection(for:)` or `refreshCentroids()` fits the buffer as it then stands).
+    public mutating func record(_ batch: Matrix) throws {
         guard batch.columns == buffer.dimension else {
             throw ProjectionError.dimensionMismatch(what: "batch", expected: buffer.dimension, got: batch.columns)
         }
         guard batch.rows > 0 else { throw ProjectionError.emptyInput("batch") }
         try buffer.push(LOCO.batchMean(batch))
         pushesSinceFit += 1
-        if clustering == nil || pushesSinceFit >= configuration.centroidRefresh { try refreshCentroids() }
-        return try LOCO.projection(batch: batch, clustering: clustering, configuration: configuration)
     }
 
     /// Refits k-means to the buffer now (kept nil while it holds fewer than K directions) and restarts the

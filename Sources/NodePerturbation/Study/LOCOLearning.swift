@@ -89,7 +89,7 @@ public enum LOCOLearning {
             let warmup = RandomStream(seed: seed, task: 12)
             for _ in 0..<options.warmupBatches {
                 let k = warmup.integer(below: task.clusters)
-                _ = try builder.projection(for: task.sample(cluster: k, count: options.batchSize, stream: warmup))
+                try builder.record(task.sample(cluster: k, count: options.batchSize, stream: warmup))
                 labels.append(k)
                 if labels.count > options.bufferCapacity { labels.removeFirst() }
             }

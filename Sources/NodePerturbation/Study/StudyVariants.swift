@@ -20,7 +20,7 @@ public enum StudyVariants {
         for _ in 0..<warmupBatches {
             let x = task.sample(cluster: stream.integer(below: task.clusters), count: batchSize, stream: stream)
             let activities = try network.forward(x).activities
-            for l in builders.indices { _ = try builders[l].projection(for: activities[l]) }
+            for l in builders.indices { try builders[l].record(activities[l]) }
         }
         let activities = try network.forward(batch).activities
         return try builders.indices.map { l in

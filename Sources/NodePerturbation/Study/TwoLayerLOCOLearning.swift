@@ -52,7 +52,7 @@ public enum TwoLayerLOCOLearning {
                 let k = warmup.integer(below: task.clusters)
                 let x = task.sample(cluster: k, count: options.batchSize, stream: warmup)
                 let pass = try network.forward(x)
-                for l in 0..<2 { _ = try builders[l].projection(for: pass.activities[l]) }
+                for l in 0..<2 { try builders[l].record(pass.activities[l]) }
                 labels.append(k)
                 if labels.count > options.bufferCapacity { labels.removeFirst() }
             }
