@@ -15,16 +15,10 @@ public extension Eigen {
     /// Eigenvalues (ascending) and orthonormal eigenvectors of a real symmetric matrix, by LAPACK dsyevd
     /// (divide and conquer). Only the lower triangle is read.
     static func symmetricEigensystem(_ a: Matrix) throws -> SymmetricEigensystem {
-        guard a.isSquare else { throw NumericalError.invalidArgument("eigenvectors need a square matrix, got \(a.rows)x\(a.columns)") }
-        guard a.elements.allSatisfy(\.isFinite) else { throw NumericalError.nonFiniteInput("matrix") }
-        let n = a.rows
-        if n == 0 { return SymmetricEigensystem(values: [], vectors: a) }
+        try validateSquareFinite(a)
+        if a.rows == 0 { return SymmetricEigensystem(values: [], vectors: a) }
         var work = a
-        var values = [Double](repeating: 0, count: n)
-        // Row-major 'L' is column-major 'U' of the transpose, i.e. the lower triangle we promise to read.
-        let info = LAPACKE_dsyevd(LAPACK_ROW_MAJOR, Int8(UInt8(ascii: "V")), Int8(UInt8(ascii: "L")),
-                                  Int32(n), &work.elements, Int32(n), &values)
-        if info != 0 { throw NumericalError.lapackFailure(routine: "dsyevd", info: info) }
+        let values = try dsyevd(&work, vectors: true)
         return SymmetricEigensystem(values: values, vectors: work)
     }
 }

@@ -36,10 +36,7 @@ public enum Eigen {
             try GSL.check(status, "gsl_eigen_symm (n = \(n))")
             for i in 0..<n { values[i] = gsl_vector_get(eval, i) }
         default:
-            // Row-major 'L' is LAPACK's column-major 'U' of the transpose: the same lower triangle we promise to read.
-            let info = LAPACKE_dsyevd(LAPACK_ROW_MAJOR, Int8(UInt8(ascii: "N")), Int8(UInt8(ascii: "L")),
-                                      Int32(n), &work.elements, Int32(n), &values)
-            if info != 0 { throw NumericalError.lapackFailure(routine: "dsyevd", info: info) }
+            values = try dsyevd(&work, vectors: false)
         }
         values.sort()
         return values
@@ -79,7 +76,19 @@ public enum Eigen {
         return values
     }
 
-    private static func validateSquareFinite(_ a: Matrix) throws {
+    /// LAPACK dsyevd on the lower triangle of the square matrix `a`: the eigenvalues (ascending), and with
+    /// `vectors` the eigenvectors as columns of `a`.
+    static func dsyevd(_ a: inout Matrix, vectors: Bool) throws -> [Double] {
+        let n = a.rows
+        var values = [Double](repeating: 0, count: n)
+        // Row-major 'L' is LAPACK's column-major 'U' of the transpose: the same lower triangle we promise to read.
+        let info = LAPACKE_dsyevd(LAPACK_ROW_MAJOR, Int8(UInt8(ascii: vectors ? "V" : "N")), Int8(UInt8(ascii: "L")),
+                                  Int32(n), &a.elements, Int32(n), &values)
+        if info != 0 { throw NumericalError.lapackFailure(routine: "dsyevd", info: info) }
+        return values
+    }
+
+    static func validateSquareFinite(_ a: Matrix) throws {
         guard a.isSquare else { throw NumericalError.invalidArgument("eigenvalues need a square matrix, got \(a.rows)x\(a.columns)") }
         guard a.elements.allSatisfy(\.isFinite) else { throw NumericalError.nonFiniteInput("matrix") }
     }

@@ -61,12 +61,7 @@ public struct PairedTTest: Sendable {
         let differences = zip(a, b).map { $0 - $1 }
         let summary = try SampleSummary(differences)
         let mean = summary.mean
-        let t: Double
-        if summary.standardError == 0 {
-            t = mean == 0 ? .nan : (mean > 0 ? .infinity : -.infinity)
-        } else {
-            t = mean / summary.standardError
-        }
+        let t = mean / summary.standardError  // a zero spread gives +-inf, or NaN for a zero mean (IEEE), as scipy
         let df = a.count - 1
         return PairedTTest(t: t, degreesOfFreedom: df, pValue: StudentT.twoSidedPValue(t: t, degreesOfFreedom: Double(df)),
                            meanDifference: mean)
