@@ -47,6 +47,28 @@ public struct LearningSolveOptions: Sendable {
             }
         }
     }
+
+    /// The named GSL stepper; implicit ones get the flow's analytic Jacobian from `jacobian`.
+    func makeStepper(jacobian: () -> JacobianFunction) throws -> Stepper {
+        try Stepper.named(stepper, jacobian: Stepper.implicitNames.contains(stepper) ? jacobian() : nil)
+    }
+
+    /// The solver options these settings fix (tolerances, step budget, divergence bound, progress); the caller
+    /// adds its output grid and observables.
+    func odeOptions(progress: ((ODEProgress) -> Void)?) -> ODESolveOptions {
+        var ode = ODESolveOptions()
+        ode.relativeTolerance = relativeTolerance
+        ode.absoluteTolerance = absoluteTolerance
+        ode.maxSteps = maxSteps
+        ode.divergenceBound = divergenceBound
+        ode.progress = progress
+        return ode
+    }
+
+    /// The two weight-norm observables |W1|_F and |W2| of a flattened state (W1 first, `w1Count` entries).
+    static func weightNorms(w1Count nm: Int) -> [StateFunction] {
+        [{ _, y in Vector.norm(Array(y[0..<nm])) }, { _, y in Vector.norm(Array(y[nm...])) }]
+    }
 }
 
 /// The observables of one learning run on its time grid, with how the integration ended and what it cost.
@@ -80,17 +102,11 @@ extension LinearFlow {
     public func learningCurve(from start: TwoLayerWeights, options: LearningSolveOptions,
                               progress: ((ODEProgress) -> Void)? = nil) throws -> LearningCurve {
         try options.validate(parameterCount: dimension)
-        let stepper = try Stepper.named(options.stepper, jacobian: Stepper.implicitNames.contains(options.stepper) ? makeJacobian() : nil)
-        let (m, n) = (shape.inputs, shape.hidden)
-        let nm = n * m
-        var ode = ODESolveOptions()
-        ode.relativeTolerance = options.relativeTolerance
-        ode.absoluteTolerance = options.absoluteTolerance
-        ode.maxSteps = options.maxSteps
-        ode.divergenceBound = options.divergenceBound
+        let stepper = try options.makeStepper(jacobian: makeJacobian)
+        let m = shape.inputs
+        var ode = options.odeOptions(progress: progress)
         ode.output = .logarithmic(count: options.observationCount, first: options.firstObservation)
         ode.saveStates = false
-        ode.progress = progress
         let errorOf = { (y: UnsafeBufferPointer<Double>) -> [Double] in
             var u = [Double](repeating: 0, count: m)
             u.withUnsafeMutableBufferPointer { self.computeError(y, into: $0) }
@@ -100,13 +116,9 @@ extension LinearFlow {
             let u = errorOf(y)
             return 0.5 * Vector.dot(u, self.weighted(u))
         }
-        ode.observables = [
-            lossOf,
-            { _, y in Vector.norm(errorOf(y)) },
-            { _, y in Vector.norm(Array(y[0..<nm])) },
-            { _, y in Vector.norm(Array(y[nm...])) },
-            { _, y in self.manifoldDistance(Array(y)) },
-        ]
+        ode.observables = [lossOf, { _, y in Vector.norm(errorOf(y)) }]
+            + LearningSolveOptions.weightNorms(w1Count: shape.hidden * m)
+            + [{ _, y in self.manifoldDistance(Array(y)) }]
         if let threshold = options.stopLoss {
             ode.stopCondition = StopCondition(threshold: threshold, direction: .falling, observable: lossOf)
         }

@@ -86,11 +86,10 @@ public struct LinearFlow: Sendable {
         inputCovariance.map { $0 * u } ?? u.map { inputVariance * $0 }
     }
 
-    /// The gradient of the loss (what gradient descent follows, with a minus sign).
+    /// The gradient of the loss (what gradient descent follows, with a minus sign): the velocity is -S g with
+    /// S = diag(mask) of +-1 entries, so g = -S velocity.
     public func lossGradient(_ theta: [Double]) throws -> [Double] {
-        let gd = try LinearFlow(shape: shape, target: target, signs: .identity(shape), inputVariance: inputVariance,
-                                inputCovariance: inputCovariance)
-        return gd.velocity(theta).map { -$0 }
+        zip(velocity(theta), signs.mask(shape)).map { -$0 * $1 }
     }
 
     /// dtheta/dt at theta.

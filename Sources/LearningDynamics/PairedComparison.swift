@@ -50,11 +50,12 @@ public struct PairedComparison: Sendable {
         var results: [RuleResult] = []
         for (r, rule) in experiment.rules.enumerated() {
             let runs = curves.map { $0[r] }
-            let crossings = runs.map { Thresholds.firstIndexBelow(threshold: threshold, in: $0[keyPath: loss.keyPath]) }
-            let times = zip(runs, crossings).map { curve, index in index.map { curve.times[$0] } ?? curve.times.last! }
-            let epochs = zip(runs, crossings).compactMap { curve, index in curve.loggedEpochs.isEmpty ? nil : curve.loggedEpochs[index ?? curve.loggedEpochs.count - 1] }
+            // Every curve holds at least its t = 0 entry, so a crossing (or the last entry) always exists.
+            let crossings = runs.map { Thresholds.crossing(threshold: threshold, in: $0[keyPath: loss.keyPath])! }
+            let times = zip(runs, crossings).map { curve, c in curve.times[c.index] }
+            let epochs = zip(runs, crossings).compactMap { curve, c in curve.loggedEpochs.isEmpty ? nil : curve.loggedEpochs[c.index] }
             results.append(RuleResult(
-                rule: rule.name, timesToThreshold: times, epochsToThreshold: epochs, reached: crossings.count { $0 != nil },
+                rule: rule.name, timesToThreshold: times, epochsToThreshold: epochs, reached: crossings.count { $0.reached },
                 time: try SampleSummary(times), finalTestLoss: try SampleSummary(runs.map(\.finalTestLoss)),
                 maxTrainLoss: try SampleSummary(runs.map(\.maxTrainLoss)),
                 versusBaseline: r == 0 || seeds.count < 2 ? nil : try PairedTTest.compute(results[0].timesToThreshold, times)))

@@ -48,14 +48,9 @@ extension FullBatchFlow {
     /// Integrates the flow with GSL from the problem's start and records the training curve.
     public func trainingCurve(options: ContinuousTrainingOptions, progress: ((ODEProgress) -> Void)? = nil) throws -> TrainingCurve {
         try options.validate(parameterCount: dimension)
-        let stepper = try Stepper.named(options.stepper, jacobian: Stepper.implicitNames.contains(options.stepper) ? makeJacobian() : nil)
+        let stepper = try options.makeStepper(jacobian: makeJacobian)
         let p = problem
-        let nm = shape.hidden * shape.inputs
-        var ode = ODESolveOptions()
-        ode.relativeTolerance = options.relativeTolerance
-        ode.absoluteTolerance = options.absoluteTolerance
-        ode.maxSteps = options.maxSteps
-        ode.divergenceBound = options.divergenceBound
+        var ode = options.odeOptions(progress: progress)
         let logTimes = try OutputTimes.logarithmic(count: options.observationCount, first: options.firstObservation).times(start: 0, end: options.endTime)
         var grid = logTimes
         var windowTimes: Set<Double> = []
@@ -67,14 +62,9 @@ extension FullBatchFlow {
         }
         ode.output = .explicit(Array(grid.dropFirst()))
         ode.saveStates = options.windowDuration != nil
-        ode.progress = progress
         let weights = { (y: UnsafeBufferPointer<Double>) in TwoLayerWeights(shape: self.shape, flattened: Array(y)) }
-        ode.observables = [
-            { _, y in p.trainLoss(weights(y)) },
-            { _, y in p.testLoss(weights(y)) },
-            { _, y in Vector.norm(Array(y[0..<nm])) },
-            { _, y in Vector.norm(Array(y[nm...])) },
-        ]
+        ode.observables = [{ _, y in p.trainLoss(weights(y)) }, { _, y in p.testLoss(weights(y)) }]
+            + LearningSolveOptions.weightNorms(w1Count: shape.hidden * shape.inputs)
         if let threshold = options.stopLoss {
             ode.stopCondition = StopCondition(threshold: threshold, direction: .falling) { _, y in p.trainLoss(weights(y)) }
         }

@@ -14,6 +14,13 @@ public enum Thresholds {
         return values.firstIndex { flooredLog10($0) < limit }
     }
 
+    /// The index at which `values` first falls below `threshold`, or, by the reference's convention, the last
+    /// index when it never does (`reached` false); nil for an empty curve.
+    public static func crossing(threshold: Double, in values: [Double]) -> (index: Int, reached: Bool)? {
+        guard !values.isEmpty else { return nil }
+        return firstIndexBelow(threshold: threshold, in: values).map { ($0, true) } ?? (values.count - 1, false)
+    }
+
     /// The logged epoch at which `losses` (one per entry of `loggedEpochs`) first falls below `threshold`.
     ///
     /// Reference convention: a curve that never gets there is counted at its last logged epoch (the reference's
@@ -23,10 +30,8 @@ public enum Thresholds {
             throw LearningDynamicsError.invalidParameter(
                 "need one logged epoch per loss and at least one, got \(losses.count) losses and \(loggedEpochs.count) epochs")
         }
-        if let index = firstIndexBelow(threshold: threshold, in: losses) {
-            return ThresholdCrossing(epoch: loggedEpochs[index], reached: true)
-        }
-        return ThresholdCrossing(epoch: loggedEpochs[loggedEpochs.count - 1], reached: false)
+        let c = crossing(threshold: threshold, in: losses)!
+        return ThresholdCrossing(epoch: loggedEpochs[c.index], reached: c.reached)
     }
 }
 
