@@ -210,11 +210,6 @@ extension Activation: ExpressibleByArgument {}
 extension FlipConvention: ExpressibleByArgument {}
 extension FlipSelection: ExpressibleByArgument {}
 
-/// Runs `body`, turning the science layer's parameter errors into argument-validation errors (exit 64).
-func rethrowingAsValidation(_ body: () throws -> Void) throws {
-    do { try body() } catch let error as LearningDynamicsError { throw ValidationError(error.description) }
-}
-
 extension RuleOptions {
     /// Warns on stderr when a curl rule ends up flipping no neuron (e.g. alpha_r = 0.5 of the single output
     /// row in the row convention): it then is the same as its unflipped rule.

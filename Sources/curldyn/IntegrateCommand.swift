@@ -39,7 +39,15 @@ struct Integrate: ParsableCommand {
         try rethrowingAsValidation {
             let shape = try network.shape
             for rule in rules.rules { _ = try rule.signs(for: shape) }
-            if usesPopulationFlow { try populationOptions.validate(parameterCount: shape.parameterCount) }
+            if usesPopulationFlow {
+                try populationOptions.validate(parameterCount: shape.parameterCount)
+                guard rules.convention == .column else {
+                    throw ValidationError("the linear population flow takes column-convention flips; give --train-size for --convention row")
+                }
+                guard (network.teacherHidden ?? network.hidden) == network.hidden else {
+                    throw ValidationError("the population flow needs a teacher as wide as the student; give --train-size for a wider or narrower teacher")
+                }
+            }
             if inputCovariance != nil, !usesPopulationFlow {
                 throw ValidationError("--input-covariance applies to the linear population flow only (linear network, no --train-size, continuous protocol, no norm constraint, --q-window or feedback alignment)")
             }
@@ -112,9 +120,6 @@ struct Integrate: ParsableCommand {
     func populationRuns(_ shape: NetworkShape, _ loaded: TwoLayerWeights?, _ progress: ProgressLine) throws -> [Run] {
         let pair = try StudentTeacherPair(shape: shape, teacherHidden: network.teacherHidden, teacher: network.teacherInit,
                                           student: network.studentStart, seed: seed)
-        guard pair.teacher.shape == shape else {
-            throw CommandFailure("the population flow needs a teacher as wide as the student; give --train-size for a wider or narrower teacher")
-        }
         let start = loaded ?? pair.student
         let covariance = try inputCovariance.map { try CovarianceFile.read(URL(fileURLWithPath: $0), size: shape.inputs) }
         return try rules.rules.map { rule in

@@ -87,7 +87,7 @@ struct NPCurlCommand: ParsableCommand {
         guard logEvery >= 1 else { throw ValidationError("--log-every must be at least 1, got \(logEvery)") }
         guard displacement > 0, displacement.isFinite else { throw ValidationError("--displacement must be positive and finite, got \(displacement)") }
         guard replicates >= 1, threads >= 1 else { throw ValidationError("--replicates and --threads must be at least 1") }
-        do { try problem.validate() } catch let error as PerturbationError { throw ValidationError(error.description) }
+        try rethrowingAsValidation { try problem.validate() }
     }
 
     struct MethodSummary: Encodable {

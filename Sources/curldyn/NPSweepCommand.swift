@@ -77,10 +77,7 @@ struct NPSweepCommand: ParsableCommand {
     func run() throws {
         let script = try output.figureScript("np_sweep.gp")
         BLASThreads.useOneThreadUnlessEnvironmentSetsIt()
-        let points: [SweepPoint]
-        do { points = try VarianceSweep.run(parameter: parameter, values: sweepValues, base: base) } catch let error as PerturbationError {
-            throw ValidationError(error.description)
-        }
+        let points = try rethrowingAsValidation { try VarianceSweep.run(parameter: parameter, values: sweepValues, base: base) }
         let outDir = URL(fileURLWithPath: output.out)
         let dataURL = outDir.appendingPathComponent("\(name).dat")
         let file = DataFile(header: Provenance(tool: "curldyn", version: CurlDyn.version, command: commandLineString,

@@ -1,10 +1,25 @@
+import ArgumentParser
+import CurlTheory
 import Foundation
 import GnuplotIO
+import LearningDynamics
+import NodePerturbation
 
 /// A command-line failure with a message for the user (exit status 1).
 struct CommandFailure: Error, CustomStringConvertible {
     let description: String
     init(_ message: String) { description = message }
+}
+
+/// Runs `body`, turning the science modules' parameter errors into argument-validation errors (exit 64).
+func rethrowingAsValidation<T>(_ body: () throws -> T) throws -> T {
+    do { return try body() } catch let error as LearningDynamicsError {
+        throw ValidationError(error.description)
+    } catch let error as CurlTheoryError {
+        throw ValidationError(error.description)
+    } catch let error as PerturbationError {
+        throw ValidationError(error.description)
+    }
 }
 
 /// The command line as typed, for provenance headers.

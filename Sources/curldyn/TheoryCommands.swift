@@ -6,11 +6,6 @@ import NumericalKit
 
 extension FlipLayer: ExpressibleByArgument {}
 
-/// Runs `body`, turning the theory layer's parameter errors into argument-validation errors (exit 64).
-func rethrowingTheoryErrorsAsValidation(_ body: () throws -> Void) throws {
-    do { try body() } catch let error as CurlTheoryError { throw ValidationError(error.description) }
-}
-
 /// `--shard k/n`: which part of a sweep this process computes.
 struct Shard: ExpressibleByArgument, CustomStringConvertible {
     let index: Int
@@ -56,7 +51,7 @@ struct Critical: ParsableCommand {
         guard !name.isEmpty, !name.contains("/") else { throw ValidationError("--name must be a plain file name") }
         guard draws >= 1, threads >= 1 else { throw ValidationError("--draws and --threads must be positive") }
         guard sizes.allSatisfy({ $0 >= 1 }) else { throw ValidationError("--sizes must be positive") }
-        try rethrowingTheoryErrorsAsValidation { for value in try ratios { _ = try CriticalFraction.value(c: value, layer: layer) } }
+        try rethrowingAsValidation { for value in try ratios { _ = try CriticalFraction.value(c: value, layer: layer) } }
         for n in sizes {
             for value in try ratios where Int((value * Double(n)).rounded()) < 1 {
                 throw ValidationError("c = \(value) at N = \(n) leaves M = round(c N) = 0 inputs; use a larger N")
@@ -155,7 +150,7 @@ struct Spectrum: ParsableCommand {
         guard !name.isEmpty, !name.contains("/") else { throw ValidationError("--name must be a plain file name") }
         guard points >= 10, bins >= 1, draws >= 1 else { throw ValidationError("--points >= 10, --bins and --draws >= 1") }
         if let n = sampleHidden, n < 1 { throw ValidationError("--sample-hidden must be positive") }
-        try rethrowingTheoryErrorsAsValidation { _ = try edgesAndDensity() }
+        try rethrowingAsValidation { _ = try edgesAndDensity() }
     }
 
     /// Edges, atoms (location, mass) and the density of the chosen spectrum.
@@ -272,7 +267,7 @@ struct PhaseDiagramCommand: ParsableCommand {
         guard !baseName.isEmpty, !baseName.contains("/") else { throw ValidationError("--name must be a plain file name") }
         guard threads >= 1, draws >= 1 else { throw ValidationError("--threads and --draws must be positive") }
         if let e = empirical, e < 2 { throw ValidationError("--empirical SIZE must be at least 2") }
-        try rethrowingTheoryErrorsAsValidation {
+        try rethrowingAsValidation {
             let grid = try PhaseGrid(cMin: cMin, cMax: cMax, cPoints: cPoints, alphaPoints: alphaPoints)
             if empirical != nil { _ = try PhaseGrid(cMin: cMin, cMax: cMax, cPoints: empiricalCPoints, alphaPoints: empiricalAlphaPoints) }
             if let shard {

@@ -54,6 +54,7 @@ struct BadInput: Sendable, CustomTestStringConvertible {
         BadInput(arguments: small + ["--init-scale=-1"], message: "scale must be positive"),
         BadInput(arguments: small + ["--rule", "xyz"], message: "'xyz' is invalid for '--rule"),
         BadInput(arguments: small + ["--name", "a/b"], message: "--name must be a plain file name"),
+        BadInput(arguments: small + ["--convention", "row", "--flip-hidden", "1"], message: "the linear population flow takes column-convention flips"),
         // Failures found only while running: a missing figure script, and curl descent blowing up
         // (all neurons flipped) after the gradient-descent run has succeeded.
         BadInput(arguments: small + ["--figures", "/nonexistent/figures"], message: "not found"),

@@ -84,7 +84,7 @@ struct TrainingBadInput: Sendable, CustomTestStringConvertible {
         TrainingBadInput(arguments: integrate + ["--feedback-scale", "0"], message: "--feedback-scale must be positive"),
         TrainingBadInput(arguments: integrate + ["--rule", "dfa", "--feedback-scale=-1"], message: "--feedback-scale must be positive"),
         TrainingBadInput(arguments: integrate + ["--load-state", "/nonexistent"], message: "cannot read the state file /nonexistent"),
-        // A teacher of another width needs finite data: the population flow refuses it when it runs.
+        // A teacher of another width needs finite data: the population flow refuses it up front.
         TrainingBadInput(arguments: ["integrate", "-M", "6", "-N", "4", "--teacher-hidden", "8", "--t-final", "20"],
                          message: "the population flow needs a teacher as wide as the student"),
         TrainingBadInput(arguments: compare + ["--seeds", "1"],
