@@ -40,7 +40,7 @@ struct Integrate: ParsableCommand {
             let shape = try network.shape
             for rule in rules.rules { _ = try rule.signs(for: shape) }
             if usesPopulationFlow {
-                try populationOptions.validate(parameterCount: shape.parameterCount)
+                try dynamics.continuousOptions.validate(parameterCount: shape.parameterCount)
                 guard rules.convention == .column else {
                     throw ValidationError("the linear population flow takes column-convention flips; give --train-size for --convention row")
                 }
@@ -55,8 +55,6 @@ struct Integrate: ParsableCommand {
         }
     }
 
-    /// The population flow takes the continuous options (its usage excludes --q-window).
-    var populationOptions: LearningSolveOptions { dynamics.continuousOptions }
 
     /// What one rule's run produced, in a form both paths share.
     struct Run {
@@ -65,7 +63,6 @@ struct Integrate: ParsableCommand {
         let status: ODEStatus
         let statistics: ODEStatistics
         let rows: [[Double]]
-        let start: TwoLayerWeights
         let final: TwoLayerWeights
         let initialLoss: Double
         let finalLoss: Double
@@ -124,13 +121,13 @@ struct Integrate: ParsableCommand {
         let covariance = try inputCovariance.map { try CovarianceFile.read(URL(fileURLWithPath: $0), size: shape.inputs) }
         return try rules.rules.map { rule in
             let flow = try LinearFlow(teacher: pair.teacher, rule: rule, inputVariance: network.inputVariance, inputCovariance: covariance, seed: seed)
-            let curve = try flow.learningCurve(from: start, options: populationOptions) { p in
+            let curve = try flow.learningCurve(from: start, options: dynamics.continuousOptions) { p in
                 progress.update("integrate [\(rule.name)] t = \(String(format: "%.3g", p.time)) / \(p.endTime)")
             }
-            let lambda = { (w: TwoLayerWeights) in try Eigen.symmetricEigenvalues(flow.stabilityMatrix(w.flattened)).first ?? .nan }
-            return Run(rule: rule, signs: flow.signs, status: curve.status, statistics: curve.statistics, rows: curve.rows, start: start,
+            return Run(rule: rule, signs: flow.signs, status: curve.status, statistics: curve.statistics, rows: curve.rows,
                        final: curve.finalWeights, initialLoss: curve.loss.first ?? .nan, finalLoss: curve.finalLoss, finalTestLoss: nil,
-                       maxLoss: curve.loss.max() ?? .nan, q: nil, lambdaMin: (try lambda(start), try lambda(curve.finalWeights)))
+                       maxLoss: curve.loss.max() ?? .nan, q: nil,
+                       lambdaMin: (Self.lambdaMin(start, flow.signs), Self.lambdaMin(curve.finalWeights, flow.signs)))
         }
     }
 
@@ -144,15 +141,17 @@ struct Integrate: ParsableCommand {
                 progress.update("integrate [\(problem.rule.name)] \(String(format: "%.0f", 100 * fraction))%")
             }
             let linearColumns = network.networkActivation.isLinear && problem.signs.convention == .column
-            let lambda = { (w: TwoLayerWeights) in
-                (try? Eigen.symmetricEigenvalues(LinearFlow.stabilityMatrix(w, signs: problem.signs)).first) ?? .nan
-            }
             return Run(rule: problem.rule, signs: problem.signs, status: curve.status, statistics: curve.statistics, rows: curve.rows,
-                       start: problem.start, final: curve.finalWeights, initialLoss: curve.trainLoss.first ?? .nan,
+                       final: curve.finalWeights, initialLoss: curve.trainLoss.first ?? .nan,
                        finalLoss: curve.finalTrainLoss, finalTestLoss: curve.finalTestLoss, maxLoss: curve.maxTrainLoss,
                        q: curve.window.isEmpty ? nil : try OrderParameter.q(window: curve.window),
-                       lambdaMin: linearColumns ? (lambda(problem.start), lambda(curve.finalWeights)) : nil)
+                       lambdaMin: linearColumns ? (Self.lambdaMin(problem.start, problem.signs), Self.lambdaMin(curve.finalWeights, problem.signs)) : nil)
         }
+    }
+
+    /// lambda_min(K) of K = |w2|^2 D1 + W1^T D2 W1 at `w` (column convention); NaN if the eigensolver fails.
+    static func lambdaMin(_ w: TwoLayerWeights, _ signs: SignMatrices) -> Double {
+        (try? Eigen.symmetricEigenvalues(LinearFlow.stabilityMatrix(w, signs: signs)).first) ?? .nan
     }
 
     func parameters(_ runs: [Run]) -> [(String, String)] {
