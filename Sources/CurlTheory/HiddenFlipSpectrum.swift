@@ -10,7 +10,7 @@ import NumericalKit
 /// Free addition gives x(G) = 1/(c(1 - G)) + G_D^{-1}(G) with G_D(z) = (z + Delta)/(z^2 - 1); clearing denominators
 /// turns it into a cubic in G (`selfConsistentCubic`), whose discriminant in G is c^2 Q(x) with Q the quartic
 /// `edgePolynomial`. Edges are the real roots of Q across which the density switches on or off.
-public struct HiddenFlipSpectrum: Sendable {
+public struct HiddenFlipSpectrum: LimitingSpectrum {
     public let c: Double
     public let alpha: Double
     /// Sorted band edges [a1, b1, a2, b2, ...] of the continuous part (one or two bands).
@@ -33,20 +33,9 @@ public struct HiddenFlipSpectrum: Sendable {
             .filter { $0.mass > 0 }
     }
 
-    /// The bands of the continuous part, (edges[0], edges[1]), (edges[2], edges[3]), ...
-    public var bands: [ClosedRange<Double>] { SpectralSupport.bands(edges) }
-
-    /// The lowest edge of the continuous part. The manifold is unstable when it is below 0 (section 4.1).
-    public var lowerEdge: Double { edges[0] }
-
-    /// The mass of the continuous part, 1 minus the atoms: what `density` integrates to.
-    public var continuousMass: Double { 1 - atoms.reduce(0) { $0 + $1.mass } }
-
-    /// The lowest point of the whole spectrum (atoms included): the limit of lambda_min(K).
+    /// The lowest point of the whole spectrum of X (atoms included): the limit of lambda_min(K). The manifold is
+    /// unstable when it is below 0 (section 4.1).
     public var smallestEigenvalue: Double { min(lowerEdge, atoms.map(\.location).min() ?? .infinity) }
-
-    /// Whether the solution manifold is stable: the whole spectrum of X lies above 0.
-    public var isStable: Bool { smallestEigenvalue > 0 }
 
     /// The continuous density rho(x): Im G / pi for the root G of the cubic with Im G > 0, and 0 outside the bands.
     public func density(at x: Double) throws -> Double {

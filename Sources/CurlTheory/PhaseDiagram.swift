@@ -84,7 +84,7 @@ public struct EmpiricalPhaseDiagram: Sendable {
                 let task = UInt64(rows.lowerBound + r) * UInt64(draws) + UInt64(d)
                 let sample = try SampledStabilityMatrix(layer: layer, inputs: inputs, hidden: hidden, seed: seed, task: task)
                 for (a, alpha) in grid.alphas.enumerated() {
-                    let k = min(sample.flippableCount, Int((alpha * Double(sample.flippableCount) + 1e-9).rounded(.down)))
+                    let k = sample.flipCount(fraction: alpha)
                     let lambda = try sample.smallestEigenvalue(flipped: k)
                     sums[a] += lambda
                     if lambda < 0 { unstable[a] += 1 }

@@ -11,7 +11,7 @@ import NumericalKit
 /// (`selfConsistentCubic`, the notebook's cubic with G = -g); its discriminant in g is the quartic `edgePolynomial`,
 /// the notebook's sextic eta^2 - 4 zeta^3 without its spurious factor z^2. Everything scales as s^2: the work is
 /// done at s = 1 and rescaled.
-public struct ReadoutFlipSpectrum: Sendable {
+public struct ReadoutFlipSpectrum: LimitingSpectrum {
     public let c: Double
     public let alpha: Double
     public let s: Double
@@ -36,20 +36,9 @@ public struct ReadoutFlipSpectrum: Sendable {
         atoms = c > 1 ? [SpectralAtom(location: 0, mass: 1 - 1 / c)] : []
     }
 
-    /// The bands of the continuous part, (edges[0], edges[1]), (edges[2], edges[3]), ...
-    public var bands: [ClosedRange<Double>] { SpectralSupport.bands(edges) }
-
-    /// The lowest edge of the continuous part of Bm. The manifold is unstable when it is below -s^2 (section 4.1).
-    public var lowerEdge: Double { edges[0] }
-
-    /// The mass of the continuous part, 1 minus the atom at 0: what `density` integrates to.
-    public var continuousMass: Double { 1 - atoms.reduce(0) { $0 + $1.mass } }
-
-    /// The limit of lambda_min(K) = s^2 + the lowest point of the spectrum of Bm (the atom at 0 included).
+    /// The limit of lambda_min(K) = s^2 + the lowest point of the spectrum of Bm (the atom at 0 included): the
+    /// manifold is unstable when Bm's lower edge is below -s^2 (section 4.1).
     public var smallestEigenvalue: Double { s * s + min(lowerEdge, atoms.map(\.location).min() ?? .infinity) }
-
-    /// Whether the solution manifold is stable: the spectrum of K = s^2 I + Bm lies above 0.
-    public var isStable: Bool { smallestEigenvalue > 0 }
 
     /// The continuous density of Bm at x: |Im g| / pi for the complex roots of the cubic, and 0 outside the bands.
     /// At x = 0 the cubic drops to a quadratic, which the root finder handles by trimming the zero leading coefficient.

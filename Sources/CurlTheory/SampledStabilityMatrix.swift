@@ -36,6 +36,11 @@ public struct SampledStabilityMatrix: Sendable {
     /// How many neurons can be flipped: M for hidden flips, N for readout flips.
     public var flippableCount: Int { layer == .hidden ? inputs : hidden }
 
+    /// The flip count for a fraction alpha of the flippable neurons: floor(alpha n), guarded against round-off.
+    public func flipCount(fraction alpha: Double) -> Int {
+        min(flippableCount, Int((alpha * Double(flippableCount) + 1e-9).rounded(.down)))
+    }
+
     /// K with the first `flipped` neurons of the layer flipped.
     public func stabilityMatrix(flipped k: Int) throws -> Matrix {
         guard (0...flippableCount).contains(k) else {

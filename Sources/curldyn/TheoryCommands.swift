@@ -150,19 +150,7 @@ struct Spectrum: ParsableCommand {
         guard !name.isEmpty, !name.contains("/") else { throw ValidationError("--name must be a plain file name") }
         guard points >= 10, bins >= 1, draws >= 1 else { throw ValidationError("--points >= 10, --bins and --draws >= 1") }
         if let n = sampleHidden, n < 1 { throw ValidationError("--sample-hidden must be positive") }
-        try rethrowingAsValidation { _ = try edgesAndDensity() }
-    }
-
-    /// Edges, atoms (location, mass) and the density of the chosen spectrum.
-    func edgesAndDensity() throws -> (edges: [Double], atoms: [(Double, Double)], mass: Double, density: (Double) throws -> Double) {
-        switch layer {
-        case .hidden:
-            let s = try HiddenFlipSpectrum(c: c, alpha: alpha)
-            return (s.edges, s.atoms.map { ($0.location, $0.mass) }, s.continuousMass, s.density(at:))
-        case .readout:
-            let s = try ReadoutFlipSpectrum(c: c, alpha: alpha)
-            return (s.edges, s.atoms.map { ($0.location, $0.mass) }, s.continuousMass, s.density(at:))
-        }
+        try rethrowingAsValidation { _ = try layer.spectrum(c: c, alpha: alpha) }
     }
 
     struct Summary: Encodable {
@@ -180,7 +168,7 @@ struct Spectrum: ParsableCommand {
 
     func run() throws {
         let script = try output.figureScript("spectrum.gp")
-        let theory = try edgesAndDensity()
+        let theory = try layer.spectrum(c: c, alpha: alpha)
         let (lo, hi) = (theory.edges.first ?? -1, theory.edges.last ?? 1)
         let pad = 0.1 * max(hi - lo, 1e-3)
         var eigenvalues: [Double] = []
@@ -188,7 +176,7 @@ struct Spectrum: ParsableCommand {
             let m = max(1, Int((c * Double(n)).rounded()))
             for d in 0..<draws {
                 let sample = try SampledStabilityMatrix(layer: layer, inputs: m, hidden: n, seed: seed, task: UInt64(d))
-                let k = min(sample.flippableCount, Int((alpha * Double(sample.flippableCount) + 1e-9).rounded(.down)))
+                let k = sample.flipCount(fraction: alpha)
                 eigenvalues += try Eigen.symmetricEigenvalues(sample.stabilityMatrix(flipped: k)).map { layer == .readout ? $0 - 1 : $0 }
             }
         }
@@ -196,7 +184,7 @@ struct Spectrum: ParsableCommand {
         let xMax = max(hi + pad, eigenvalues.max() ?? -.infinity)
         let curve = try (0..<points).map { i -> [Double] in
             let x = xMin + (xMax - xMin) * Double(i) / Double(points - 1)
-            return [x, try theory.density(x), 0]
+            return [x, try theory.density(at: x), 0]
         }
         var sets: [DataFile.DataSet] = [.init(title: "density", rows: curve), .init(title: "edges", rows: theory.edges.map { [$0, 0, 0] })]
         if !eigenvalues.isEmpty {
@@ -210,23 +198,23 @@ struct Spectrum: ParsableCommand {
         let file = DataFile(header: Provenance(tool: "curldyn", version: CurlDyn.version, command: commandLineString,
                                                parameters: [("layer", layer.rawValue), ("c", "\(c)"), ("alpha", "\(alpha)"), ("sample_hidden", sampleHidden.map(String.init) ?? "none"),
                                                             ("draws", "\(draws)"), ("bins", "\(bins)")],
-                                               seed: seed, notes: ["continuous mass \(theory.mass); atoms " + theory.atoms.map { "\($0.1) at \($0.0)" }.joined(separator: ", ")]),
+                                               seed: seed, notes: ["continuous mass \(theory.continuousMass); atoms " + theory.atoms.map { "\($0.mass) at \($0.location)" }.joined(separator: ", ")]),
                             columns: ["x", "density", "count"], dataSets: sets)
         try AtomicFile.write(file.render(), to: dataURL)
         if let script {
             let png = URL(fileURLWithPath: output.out).appendingPathComponent("\(name).png")
             try Gnuplot.render(script: script, arguments: [dataURL.path, "\(layer.rawValue) flips, c = \(c), alpha = \(alpha)", eigenvalues.isEmpty ? "0" : "1"], output: png)
         }
-        let threshold = layer == .hidden ? 0.0 : -1.0
-        let summary = Summary(layer: layer.rawValue, c: c, alpha: alpha, edges: theory.edges, atoms: theory.atoms.map { [$0.0, $0.1] },
-                              continuousMass: theory.mass, lowerEdge: lo, stable: min(lo, theory.atoms.map(\.0).min() ?? .infinity) > threshold,
+        let threshold = layer == .hidden ? 0.0 : -1.0  // the manifold is unstable below it (readout: -s^2 at s = 1)
+        let summary = Summary(layer: layer.rawValue, c: c, alpha: alpha, edges: theory.edges, atoms: theory.atoms.map { [$0.location, $0.mass] },
+                              continuousMass: theory.continuousMass, lowerEdge: lo, stable: theory.isStable,
                               sampledEigenvalueRange: eigenvalues.isEmpty ? nil : [eigenvalues.min()!, eigenvalues.max()!], dataFile: dataURL.path)
         if output.json {
             try printJSON(summary)
             return
         }
-        print("edges: " + theory.edges.map { String(format: "%.6f", $0) }.joined(separator: " ") + String(format: "   continuous mass %.4f", theory.mass))
-        if !theory.atoms.isEmpty { print("atoms: " + theory.atoms.map { String(format: "%.4f at %g", $0.1, $0.0) }.joined(separator: ", ")) }
+        print("edges: " + theory.edges.map { String(format: "%.6f", $0) }.joined(separator: " ") + String(format: "   continuous mass %.4f", theory.continuousMass))
+        if !theory.atoms.isEmpty { print("atoms: " + theory.atoms.map { String(format: "%.4f at %g", $0.mass, $0.location) }.joined(separator: ", ")) }
         print("manifold \(summary.stable ? "stable" : "unstable") (lower edge \(String(format: "%.6f", lo)) vs \(threshold))")
         if let range = summary.sampledEigenvalueRange { print(String(format: "sampled eigenvalues in [%.4f, %.4f]", range[0], range[1])) }
         print("data: \(dataURL.path)")
