@@ -9,9 +9,7 @@ public enum PrincipalSubspace {
     public static func directions(batch x: Matrix, rank r: Int) throws -> Matrix {
         try validate(batch: x, rank: r)
         let (b, n) = (x.rows, x.columns)
-        var mean = [Double](repeating: 0, count: n)
-        for i in 0..<b { for j in 0..<n { mean[j] += x[i, j] } }
-        for j in 0..<n { mean[j] /= Double(b) }
+        let mean = LOCO.batchMean(x)
         var centred = x
         for i in 0..<b { for j in 0..<n { centred[i, j] -= mean[j] } }
 
