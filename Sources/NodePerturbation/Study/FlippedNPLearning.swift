@@ -89,6 +89,8 @@ public struct FlippedNPStart: Sendable {
     public let stabilityRank: Int
     /// u_0 = w2 W1 - w*^T of the displaced student.
     public let initialError: [Double]
+    /// c_k = u_0 . v_k, the components of u_0 on K's eigenvectors (ascending eigenvalues).
+    public let modeAmplitudes: [Double]
 
     public var lambdaMin: Double { eigenvalues[0] }
     public var lambdaMax: Double { eigenvalues[eigenvalues.count - 1] }
@@ -96,11 +98,6 @@ public struct FlippedNPStart: Sendable {
     /// The per-step factor 1 - eta lambda_min of the bottom mode: near the manifold E[u_{t+1}] = E[u_t] (I - eta K),
     /// so the error grows when lambda_min < 0 and decays when lambda_min > 0 (and eta lambda_max < 2 - eta lambda_min).
     public func predictedGrowthFactor(learningRate eta: Double) -> Double { 1 - eta * lambdaMin }
-
-    /// c_k = u_0 . v_k, the components of u_0 on K's eigenvectors (ascending eigenvalues).
-    public var modeAmplitudes: [Double] {
-        eigenvalues.indices.map { k in initialError.indices.reduce(0.0) { $0 + initialError[$1] * eigenvectors[$1, k] } }
-    }
 
     /// |c_0|, the component on K's bottom eigenvector: the linear theory tends to |c_0| (1 - eta lambda_min)^t as that
     /// mode takes over (|c_0| = |u_0| for the bottom-eigenvector displacement).
@@ -251,7 +248,8 @@ extension FlippedNPProblem {
         var u0 = [Double](repeating: 0, count: inputs)
         Self.error(of: student, teacher: teacher, into: &u0)
         return FlippedNPStart(manifoldPoint: onManifold, student: student, teacher: teacher, signs: signs, stabilityMatrix: k,
-                              eigenvalues: system.values, eigenvectors: system.vectors, stabilityRank: try updateRank(k), initialError: u0)
+                              eigenvalues: system.values, eigenvectors: system.vectors, stabilityRank: try updateRank(k), initialError: u0,
+                              modeAmplitudes: system.values.indices.map { k in u0.indices.reduce(0.0) { $0 + u0[$1] * system.vectors[$1, k] } })
     }
 
     /// The signed updates of step 1 of replicate 0 and their ranks.
