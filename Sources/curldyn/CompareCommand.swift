@@ -90,8 +90,7 @@ struct Compare: ParsableCommand {
         progress.finish()
 
         let outDir = URL(fileURLWithPath: output.out)
-        let provenance = Provenance(tool: "curldyn", version: CurlDyn.version, command: commandLineString,
-                                    parameters: network.parameters(trainCount: trainCount) + rules.parameters + dynamics.parameters
+        let provenance = Provenance.thisRun(parameters: network.parameters(trainCount: trainCount) + rules.parameters + dynamics.parameters
                                         + [("seeds", "\(seeds)"), ("threshold", "\(threshold)"), ("on", on.rawValue)],
                                     seed: seed, notes: ["paired protocol: every rule from the same teacher, start and data for each seed \(seedList.first!)..\(seedList.last!)"])
         let curvesURL = outDir.appendingPathComponent("\(name)_curves.dat")

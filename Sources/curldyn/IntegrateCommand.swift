@@ -92,7 +92,7 @@ struct Integrate: ParsableCommand {
                                           + (inputCovariance.map { "the matrix in \($0)" } ?? "sigma_x^2 I")
                                       : "finite data (\(trainCount) train, \(network.testSize) test samples), \(dynamics.integration.rawValue) protocol"
         let file = DataFile(
-            header: Provenance(tool: "curldyn", version: CurlDyn.version, command: commandLineString, parameters: parameters(runs), seed: seed,
+            header: Provenance.thisRun(parameters: parameters(runs), seed: seed,
                                notes: [mode]),
             columns: usesPopulationFlow ? LearningCurve.columns : TrainingCurve.columns,
             dataSets: runs.map { .init(title: "\($0.rule.name) flipped_inputs=\($0.signs.flippedInputs) flipped_hidden=\($0.signs.flippedHidden) status=\($0.status.summary)", rows: $0.rows) })

@@ -94,8 +94,7 @@ struct LOCOLearnCommand: ParsableCommand {
                     stepsToTarget: pair.1?.steps(toReach: target), finalLoss: pair.1?.finalLoss, purity: pair.0.compactMap(\.purity).first)
         }
         let outDir = URL(fileURLWithPath: output.out)
-        let provenance = Provenance(tool: "curldyn", version: CurlDyn.version, command: commandLineString,
-                                    parameters: [("setting", setting.rawValue), ("methods", methods.map(\.rawValue).joined(separator: ",")),
+        let provenance = Provenance.thisRun(parameters: [("setting", setting.rawValue), ("methods", methods.map(\.rawValue).joined(separator: ",")),
                                                  ("lr_min", "\(lrMin)"), ("lr_max", "\(lrMax)"), ("lr_points", "\(lrPoints)"), ("steps", "\(steps)"),
                                                  ("batch_size", "\(batchSize)"), ("sigma", "\(sigma)"), ("rank", "\(rank)"), ("target", "\(target)"),
                                                  ("flip_inputs", "\(flipInputs)"), ("mixed_batches", "\(mixedBatches)"), ("network", network),

@@ -134,9 +134,7 @@ struct NPCurlCommand: ParsableCommand {
         let rows = longest.enumerated().map { k, t in
             [Double(t)] + curves.map { k < $0.errorNorms.count ? $0.errorNorms[k] : .nan } + [theory.errorNorms[k]]
         }
-        let file = DataFile(header: Provenance(
-            tool: "curldyn", version: CurlDyn.version, command: commandLineString,
-            parameters: [("M", "\(inputs)"), ("N", "\(hidden)"), ("flip_inputs", "\(k1)"), ("flip_hidden", "\(k2)"), ("method", method.rawValue),
+        let file = DataFile(header: Provenance.thisRun(parameters: [("M", "\(inputs)"), ("N", "\(hidden)"), ("flip_inputs", "\(k1)"), ("flip_hidden", "\(k2)"), ("method", method.rawValue),
                          ("lr", "\(lr)"), ("sigma", "\(sigma)"), ("batch_size", "\(batchSize)"), ("steps", "\(steps)"), ("log_every", "\(logEvery)"),
                          ("displacement", "\(displacement)"), ("direction", direction.rawValue), ("replicates", "\(replicates)")],
             seed: seed,

@@ -80,8 +80,7 @@ struct NPSweepCommand: ParsableCommand {
         let points = try rethrowingAsValidation { try VarianceSweep.run(parameter: parameter, values: sweepValues, base: base) }
         let outDir = URL(fileURLWithPath: output.out)
         let dataURL = outDir.appendingPathComponent("\(name).dat")
-        let file = DataFile(header: Provenance(tool: "curldyn", version: CurlDyn.version, command: commandLineString,
-                                               parameters: [("parameter", parameter.rawValue), ("values", sweepValues.map { "\($0)" }.joined(separator: ",")),
+        let file = DataFile(header: Provenance.thisRun(parameters: [("parameter", parameter.rawValue), ("values", sweepValues.map { "\($0)" }.joined(separator: ",")),
                                                             ("draws", "\(draws)"), ("sigma", "\(sigma)"), ("inputs", "\(inputs)"), ("hidden", "\(hidden)"),
                                                             ("outputs", "\(outputs)"), ("depth", "\(depth)"), ("batch_size", "\(batchSize)")],
                                                seed: seed,

@@ -107,8 +107,7 @@ struct NPVarianceCommand: ParsableCommand {
         }
         let widths = ([task.inputs] + hidden + [task.outputs]).map(String.init).joined(separator: "-")
         let dataURL = URL(fileURLWithPath: output.out).appendingPathComponent("\(name).dat")
-        let file = DataFile(header: Provenance(tool: "curldyn", version: CurlDyn.version, command: commandLineString,
-                                               parameters: [("setting", setting.rawValue), ("widths", widths),
+        let file = DataFile(header: Provenance.thisRun(parameters: [("setting", setting.rawValue), ("widths", widths),
                                                             ("activation", hidden.isEmpty ? "none" : activation.rawValue),
                                                             ("student_scale", "\(studentScale ?? (hidden.isEmpty ? 0 : 1))"), ("layers", layers),
                                                             ("cluster", "\(cluster)"), ("batch_size", "\(batchSize)"),

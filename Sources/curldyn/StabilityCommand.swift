@@ -129,8 +129,7 @@ struct StabilityCommand: ParsableCommand {
             throw CommandFailure("the point is not on the solution manifold (\(usesFullBatchFlow ? "train loss" : "|W2 W1 - w*|") = \(errorNorm)); the verdict needs a zero-error point")
         }
         let dataURL = URL(fileURLWithPath: output.out).appendingPathComponent("\(name).dat")
-        let file = DataFile(header: Provenance(tool: "curldyn", version: CurlDyn.version, command: commandLineString,
-                                               parameters: network.parameters(trainCount: usesFullBatchFlow ? network.trainCount : nil) + rules.parameters
+        let file = DataFile(header: Provenance.thisRun(parameters: network.parameters(trainCount: usesFullBatchFlow ? network.trainCount : nil) + rules.parameters
                                                    + [("point", network.loadState.map { "file:\($0)" } ?? point.rawValue), ("normalized_teacher", "\(normalizedTeacher)"), ("full", "\(full)")],
                                                seed: seed, notes: ["eigenvalues of K = |w2|^2 D1 + W1^T D2 W1 and of the Jacobian, one index per rule and kind"]),
                             columns: ["k", "value", "value2"], dataSets: dataSets)

@@ -22,6 +22,13 @@ func rethrowingAsValidation<T>(_ body: () throws -> T) throws -> T {
     }
 }
 
+extension Provenance {
+    /// The header of a file this run writes: curldyn, its version and the command line as typed.
+    static func thisRun(parameters: [(String, String)], seed: UInt64?, notes: [String] = []) -> Provenance {
+        Provenance(tool: "curldyn", version: CurlDyn.version, command: commandLineString, parameters: parameters, seed: seed, notes: notes)
+    }
+}
+
 /// The command line as typed, for provenance headers.
 var commandLineString: String {
     CommandLine.arguments.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")

@@ -99,8 +99,7 @@ struct Critical: ParsableCommand {
             let slice = measured[(s * values.count)..<((s + 1) * values.count)]
             sets.append(.init(title: "measured at N = \(n), \(draws) draws", rows: zip(values, slice).map { [$0, $1.mean, $1.standardDeviation, $1.standardError] }))
         }
-        let file = DataFile(header: Provenance(tool: "curldyn", version: CurlDyn.version, command: commandLineString,
-                                               parameters: [("layer", layer.rawValue), ("points", "\(values.count)"), ("sizes", sizes.isEmpty ? "none" : sizes.map(String.init).joined(separator: ",")),
+        let file = DataFile(header: Provenance.thisRun(parameters: [("layer", layer.rawValue), ("points", "\(values.count)"), ("sizes", sizes.isEmpty ? "none" : sizes.map(String.init).joined(separator: ",")),
                                                             ("draws", "\(draws)")],
                                                seed: seed, notes: ["critical fraction of rule-flipped neurons (\(layer.rawValue) layer) against c = M/N"]),
                             columns: ["c", "alpha_c", "sd", "se"], dataSets: sets)
@@ -195,8 +194,7 @@ struct Spectrum: ParsableCommand {
                               rows: counts.enumerated().map { [xMin + (Double($0.offset) + 0.5) * width, Double($0.element) / (Double(eigenvalues.count) * width), Double($0.element)] }))
         }
         let dataURL = URL(fileURLWithPath: output.out).appendingPathComponent("\(name).dat")
-        let file = DataFile(header: Provenance(tool: "curldyn", version: CurlDyn.version, command: commandLineString,
-                                               parameters: [("layer", layer.rawValue), ("c", "\(c)"), ("alpha", "\(alpha)"), ("sample_hidden", sampleHidden.map(String.init) ?? "none"),
+        let file = DataFile(header: Provenance.thisRun(parameters: [("layer", layer.rawValue), ("c", "\(c)"), ("alpha", "\(alpha)"), ("sample_hidden", sampleHidden.map(String.init) ?? "none"),
                                                             ("draws", "\(draws)"), ("bins", "\(bins)")],
                                                seed: seed, notes: ["continuous mass \(theory.continuousMass); atoms " + theory.atoms.map { "\($0.mass) at \($0.location)" }.joined(separator: ", ")]),
                             columns: ["x", "density", "count"], dataSets: sets)
@@ -281,8 +279,7 @@ struct PhaseDiagramCommand: ParsableCommand {
         let suffix = shard?.suffix ?? ""
         let outDir = URL(fileURLWithPath: output.out)
         let provenance = { (note: String) in
-            Provenance(tool: "curldyn", version: CurlDyn.version, command: commandLineString,
-                       parameters: [("layer", layer.rawValue), ("c_min", "\(cMin)"), ("c_max", "\(cMax)"), ("c_points", "\(cPoints)"),
+            Provenance.thisRun(parameters: [("layer", layer.rawValue), ("c_min", "\(cMin)"), ("c_max", "\(cMax)"), ("c_points", "\(cPoints)"),
                                     ("alpha_points", "\(alphaPoints)"), ("shard", shard?.description ?? "all")], seed: seed, notes: [note])
         }
         var empiricalData: DataFile?
