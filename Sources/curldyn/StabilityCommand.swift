@@ -100,14 +100,17 @@ struct StabilityCommand: ParsableCommand {
         }
         var reports: [RuleReport] = []
         var dataSets: [DataFile.DataSet] = []
-        var errorNorm = 0.0
+        let errorNorm: Double
         if usesFullBatchFlow {
             (reports, dataSets, errorNorm) = try fullBatchReports(teacher: teacher, at: at)
+        } else {
+            // Checked before any (possibly dense, O(P^3)) spectrum is computed.
+            let flow = try LinearFlow(teacher: teacher, rule: rules.rules[0], inputVariance: network.inputVariance, seed: seed)
+            errorNorm = try requireZeroError(Vector.norm(flow.error(at.flattened)), teacher: teacher)  // |u| is the same for every rule
         }
         for rule in rules.rules where !usesFullBatchFlow {
             let flow = try LinearFlow(teacher: teacher, rule: rule, inputVariance: network.inputVariance, seed: seed)
             let report = try Stability.analyse(flow, at: at, fullJacobian: full)
-            errorNorm = report.errorNorm
             dataSets.append(.init(title: "\(rule.name) reduced: k eig(K) predicted_jacobian_eigenvalue",
                                   rows: zip(report.stabilityMatrixEigenvalues, report.predictedJacobianEigenvalues.reversed()).enumerated().map { [Double($0.offset), $0.element.0, $0.element.1] }))
             var check: Double?
@@ -124,9 +127,6 @@ struct StabilityCommand: ParsableCommand {
                                       lambdaMinK: report.stabilityMatrixEigenvalues.first ?? .nan, verdict: report.verdict(),
                                       largestJacobianEigenvalue: report.predictedJacobianEigenvalues.last ?? .nan, fullJacobianCheck: check,
                                       finiteDifferenceCheck: fdCheck, origin: Stability.originKind(flow)))
-        }
-        guard errorNorm < 1e-8 * max(1, Vector.norm(teacher.endToEnd)) else {
-            throw CommandFailure("the point is not on the solution manifold (\(usesFullBatchFlow ? "train loss" : "|W2 W1 - w*|") = \(errorNorm)); the verdict needs a zero-error point")
         }
         let dataURL = URL(fileURLWithPath: output.out).appendingPathComponent("\(name).dat")
         let file = DataFile(header: Provenance.thisRun(parameters: network.parameters(trainCount: usesFullBatchFlow ? network.trainCount : nil) + rules.parameters
@@ -151,6 +151,16 @@ struct StabilityCommand: ParsableCommand {
         print("data: \(dataURL.path)")
     }
 
+    /// Refuses a point off the solution manifold (|W2 W1 - w*|, or the train loss for finite data): a verdict
+    /// needs a zero-error point.
+    @discardableResult
+    func requireZeroError(_ error: Double, teacher: TwoLayerWeights) throws -> Double {
+        guard error < 1e-8 * max(1, Vector.norm(teacher.endToEnd)) else {
+            throw CommandFailure("the point is not on the solution manifold (\(usesFullBatchFlow ? "train loss" : "|W2 W1 - w*|") = \(error)); the verdict needs a zero-error point")
+        }
+        return error
+    }
+
     /// The full-batch flow's spectrum at `at` for every rule (nonlinear networks, finite data).
     func fullBatchReports(teacher: TwoLayerWeights, at: TwoLayerWeights) throws -> ([RuleReport], [DataFile.DataSet], Double) {
         let activation = network.networkActivation
@@ -161,7 +171,7 @@ struct StabilityCommand: ParsableCommand {
         var loss = 0.0
         for rule in rules.rules {
             let problem = try TrainingProblem(start: at, activation: activation, rule: rule, data: data, normConstraint: false, seed: seed)
-            loss = problem.trainLoss(at)
+            loss = try requireZeroError(problem.trainLoss(at), teacher: teacher)  // the same for every rule: fails at the first
             let flow = FullBatchFlow(problem)
             let jacobian = flow.jacobian(at.flattened)
             let spectrum = try Eigen.eigenvalues(jacobian)
