@@ -17,28 +17,37 @@ public final class BatchGradient {
     private let hidden: UnsafeMutablePointer<Double>  // a1, then h = phi(a1)
     private let slope: UnsafeMutablePointer<Double>   // phi'(a1), then delta1
     private let error: UnsafeMutablePointer<Double>   // a2, then e
+    /// B of feedback alignment (N values), fixed for the kernel's life; nil: backpropagation through W2.
+    private let feedback: UnsafeMutablePointer<Double>?
 
-    public init(shape: NetworkShape, activation: NetworkActivation, capacity: Int) {
+    public init(shape: NetworkShape, activation: NetworkActivation, capacity: Int, feedback: [Double]? = nil) {
         precondition(capacity > 0)
+        precondition(feedback.map { $0.count == shape.hidden } ?? true, "the feedback vector needs N entries")
         self.shape = shape
         self.activation = activation
         self.capacity = capacity
         hidden = .allocate(capacity: capacity * shape.hidden)
         slope = .allocate(capacity: capacity * shape.hidden)
         error = .allocate(capacity: capacity)
+        self.feedback = feedback.map { f in
+            let buffer = UnsafeMutablePointer<Double>.allocate(capacity: f.count)
+            buffer.initialize(from: f, count: f.count)
+            return buffer
+        }
     }
 
     deinit {
         hidden.deallocate()
         slope.deallocate()
         error.deallocate()
+        feedback?.deallocate()
     }
 
     /// Writes g = [vec(g1), g2] (NM + N values) for the `count` samples at `inputs` (count x M, row-major)
-    /// and returns their loss 1/2 mean e^2. `feedback` nil means backpropagation through W2.
+    /// and returns their loss 1/2 mean e^2.
     @discardableResult
     public func evaluate(theta: UnsafePointer<Double>, inputs: UnsafePointer<Double>, targets: UnsafePointer<Double>, count: Int,
-                         feedback: UnsafePointer<Double>?, into gradient: UnsafeMutablePointer<Double>) -> Double {
+                         into gradient: UnsafeMutablePointer<Double>) -> Double {
         precondition(count > 0 && count <= capacity)
         let (m, n) = (shape.inputs, shape.hidden)
         let w1 = theta
@@ -60,7 +69,7 @@ public final class BatchGradient {
         }
         let scale = 1 / Double(count)
         BLAS.gemv(transpose: true, rows: count, columns: n, alpha: scale, hidden, error, beta: 0, gradient + n * m)
-        let f = feedback ?? w2
+        let f = UnsafePointer(feedback) ?? w2
         for p in 0..<count {
             let row = slope + p * n
             let e = error[p]

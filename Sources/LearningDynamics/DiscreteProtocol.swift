@@ -109,15 +109,9 @@ extension TrainingProblem {
         let shuffledInputs = UnsafeMutablePointer<Double>.allocate(capacity: p * m)
         let shuffledTargets = UnsafeMutablePointer<Double>.allocate(capacity: p)
         let order = UnsafeMutablePointer<Int>.allocate(capacity: p)
-        let feedbackBuffer: UnsafeMutablePointer<Double>? = feedback.map { f in
-            let buffer = UnsafeMutablePointer<Double>.allocate(capacity: f.count)
-            buffer.initialize(from: f, count: f.count)
-            return buffer
-        }
         defer {
             for buffer in [theta, gradient, step, inputs, targets, shuffledInputs, shuffledTargets] { buffer.deallocate() }
             order.deallocate()
-            feedbackBuffer?.deallocate()
         }
         let startTheta = start.flattened
         theta.initialize(from: startTheta, count: dimension)
@@ -125,7 +119,7 @@ extension TrainingProblem {
         inputs.initialize(from: train.inputs.elements, count: p * m)
         targets.initialize(from: train.targets, count: p)
 
-        let kernel = BatchGradient(shape: shape, activation: activation, capacity: b)
+        let kernel = BatchGradient(shape: shape, activation: activation, capacity: b, feedback: feedback)
         let stream = RandomStream(seed: seed, task: SeedStream.shuffle)
         let norm1 = start.w1.frobeniusNorm, norm2 = Vector.norm(start.w2)
 
@@ -171,8 +165,7 @@ extension TrainingProblem {
             var offset = 0
             while offset < p {
                 let count = min(b, p - offset)
-                kernel.evaluate(theta: theta, inputs: shuffledInputs + offset * m, targets: shuffledTargets + offset, count: count,
-                                feedback: feedbackBuffer, into: gradient)
+                kernel.evaluate(theta: theta, inputs: shuffledInputs + offset * m, targets: shuffledTargets + offset, count: count, into: gradient)
                 statistics.functionEvaluations += 1
                 offset += count
                 var squares1 = descend(theta, step: step, gradient: gradient, count: nm)

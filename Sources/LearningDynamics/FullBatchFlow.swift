@@ -15,9 +15,14 @@ public struct FullBatchFlow: Sendable {
     public var shape: NetworkShape { problem.shape }
     public var dimension: Int { shape.parameterCount }
 
+    /// A gradient kernel for the whole training set, with the rule's feedback vector.
+    func makeKernel() -> BatchGradient {
+        BatchGradient(shape: shape, activation: problem.activation, capacity: problem.data.train.count, feedback: problem.feedback)
+    }
+
     /// The vector field as an allocation-free closure (it owns its gradient buffers).
     public func makeVectorField() -> VectorField {
-        let kernel = BatchGradient(shape: shape, activation: problem.activation, capacity: problem.data.train.count)
+        let kernel = makeKernel()
         let flow = self
         return { _, y, dydt in flow.evaluate(y.baseAddress!, into: dydt.baseAddress!, kernel: kernel) }
     }
@@ -25,7 +30,7 @@ public struct FullBatchFlow: Sendable {
     /// dtheta/dt at theta.
     public func velocity(_ theta: [Double]) -> [Double] {
         precondition(theta.count == dimension)
-        let kernel = BatchGradient(shape: shape, activation: problem.activation, capacity: problem.data.train.count)
+        let kernel = makeKernel()
         var out = [Double](repeating: 0, count: dimension)
         theta.withUnsafeBufferPointer { t in out.withUnsafeMutableBufferPointer { evaluate(t.baseAddress!, into: $0.baseAddress!, kernel: kernel) } }
         return out
@@ -33,7 +38,7 @@ public struct FullBatchFlow: Sendable {
 
     /// The rule's (pseudo-)gradient g on the training set, before signs and projection.
     public func pseudoGradient(_ theta: [Double]) -> [Double] {
-        let kernel = BatchGradient(shape: shape, activation: problem.activation, capacity: problem.data.train.count)
+        let kernel = makeKernel()
         var g = [Double](repeating: 0, count: dimension)
         theta.withUnsafeBufferPointer { t in
             g.withUnsafeMutableBufferPointer { gradient(t.baseAddress!, into: $0.baseAddress!, kernel: kernel) }
@@ -62,11 +67,7 @@ public struct FullBatchFlow: Sendable {
         let train = problem.data.train
         train.inputs.elements.withUnsafeBufferPointer { x in
             train.targets.withUnsafeBufferPointer { y in
-                if let b = problem.feedback {
-                    b.withUnsafeBufferPointer { _ = kernel.evaluate(theta: theta, inputs: x.baseAddress!, targets: y.baseAddress!, count: train.count, feedback: $0.baseAddress!, into: g) }
-                } else {
-                    kernel.evaluate(theta: theta, inputs: x.baseAddress!, targets: y.baseAddress!, count: train.count, feedback: nil, into: g)
-                }
+                kernel.evaluate(theta: theta, inputs: x.baseAddress!, targets: y.baseAddress!, count: train.count, into: g)
             }
         }
     }

@@ -71,21 +71,13 @@ private func finiteDifferenceJacobian(_ flow: FullBatchFlow, at theta: [Double],
 /// BatchGradient on the whole training set with an explicit feedback vector (nil: backpropagation).
 private func batchGradient(_ problem: TrainingProblem, _ theta: [Double], feedback: [Double]?) -> (gradient: [Double], loss: Double) {
     let train = problem.data.train
-    let kernel = BatchGradient(shape: problem.shape, activation: problem.activation, capacity: train.count)
+    let kernel = BatchGradient(shape: problem.shape, activation: problem.activation, capacity: train.count, feedback: feedback)
     var g = [Double](repeating: 0, count: theta.count)
     let loss = theta.withUnsafeBufferPointer { t in
         train.inputs.elements.withUnsafeBufferPointer { x in
             train.targets.withUnsafeBufferPointer { y in
                 g.withUnsafeMutableBufferPointer { out in
-                    if let feedback {
-                        feedback.withUnsafeBufferPointer {
-                            kernel.evaluate(theta: t.baseAddress!, inputs: x.baseAddress!, targets: y.baseAddress!, count: train.count,
-                                            feedback: $0.baseAddress!, into: out.baseAddress!)
-                        }
-                    } else {
-                        kernel.evaluate(theta: t.baseAddress!, inputs: x.baseAddress!, targets: y.baseAddress!, count: train.count,
-                                        feedback: nil, into: out.baseAddress!)
-                    }
+                    kernel.evaluate(theta: t.baseAddress!, inputs: x.baseAddress!, targets: y.baseAddress!, count: train.count, into: out.baseAddress!)
                 }
             }
         }
