@@ -36,10 +36,12 @@ public struct DataFile: Sendable {
     /// non-finite values print as gnuplot's `NaN`.
     public func render() -> String {
         var out = header.lines.map { "# \($0)" }.joined(separator: "\n") + "\n"
-        out += "# columns: " + columns.enumerated().map { "\($0.offset + 1):\($0.element)" }.joined(separator: " ") + "\n"
+        out += "# layout: \(layout == .indexedSets ? Self.indexedSetsLayout : Self.gridScanLinesLayout)\n"
+        out += "# rows: \(dataSets.reduce(0) { $0 + $1.rows.count }) in \(dataSets.count) sets\n"
+        out += "# columns: " + columns.enumerated().map { "\($0.offset + 1):\(Provenance.escaped($0.element, spaces: true))" }.joined(separator: " ") + "\n"
         for (k, set) in dataSets.enumerated() {
             if k > 0 { out += layout == .indexedSets ? "\n\n" : "\n" }
-            out += "# index \(k): \(set.title)\n"
+            out += "# index \(k): \(Provenance.escaped(set.title))\n"
             for row in set.rows {
                 precondition(row.count == columns.count, "row has \(row.count) values for \(columns.count) columns")
                 out += row.map(Self.format).joined(separator: " ") + "\n"
@@ -48,31 +50,9 @@ public struct DataFile: Sendable {
         return out
     }
 
+    /// The `# layout:` header values, which `merge` reads to join shards with the right separator.
+    public static let indexedSetsLayout = "indexed sets (two blank lines between sets)"
+    public static let gridScanLinesLayout = "grid scan lines (one blank line between scan lines)"
+
     static func format(_ x: Double) -> String { x.isFinite ? "\(x)" : "NaN" }
-}
-
-/// Who made a data file and how: the command line, the parameters, the seed and the toolkit version.
-public struct Provenance: Sendable {
-    public var tool: String
-    public var version: String
-    public var command: String
-    public var parameters: [(String, String)]
-    public var seed: UInt64?
-    public var notes: [String]
-
-    public init(tool: String, version: String, command: String, parameters: [(String, String)], seed: UInt64?, notes: [String] = []) {
-        self.tool = tool
-        self.version = version
-        self.command = command
-        self.parameters = parameters
-        self.seed = seed
-        self.notes = notes
-    }
-
-    public var lines: [String] {
-        var lines = ["\(tool) \(version)", "command: \(command)"]
-        if let seed { lines.append("seed: \(seed)") }
-        lines.append("parameters: " + parameters.map { "\($0.0)=\($0.1)" }.joined(separator: " "))
-        return lines + notes
-    }
 }

@@ -20,10 +20,14 @@ public struct PairedComparison: Sendable {
         /// The same in epochs for the discrete protocol (the reference's logged epoch index), else empty.
         public let epochsToThreshold: [Int]
         public let reached: Int
-        public let time: SampleSummary
-        public let finalTestLoss: SampleSummary
-        public let maxTrainLoss: SampleSummary
-        /// Paired t-test of this rule's times against the first rule's (nil for the first rule).
+        /// Seeds whose run of this rule diverged (or failed): kept out of every statistic and mean curve.
+        public let divergedSeeds: [UInt64]
+        /// Over the finished runs; nil when none finished.
+        public let time: SampleSummary?
+        public let finalTestLoss: SampleSummary?
+        public let maxTrainLoss: SampleSummary?
+        /// Paired t-test of this rule's times against the first rule's, over the seeds where both finished (nil
+        /// for the first rule, or with fewer than 2 such pairs).
         public let versusBaseline: PairedTTest?
     }
 
@@ -35,6 +39,7 @@ public struct PairedComparison: Sendable {
     public let results: [RuleResult]
 
     /// Runs every rule on every seed, spreading seeds over `threads` workers (results do not depend on it).
+    /// A run that diverges is kept out of its rule's statistics and listed in `divergedSeeds`; the other runs stand.
     public static func run(_ experiment: Experiment, seeds: [UInt64], threshold: Double, on loss: LossKind = .test, threads: Int = 2,
                            progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> PairedComparison {
         guard !seeds.isEmpty else { throw LearningDynamicsError.invalidParameter("the paired protocol needs at least one seed") }
@@ -42,30 +47,32 @@ public struct PairedComparison: Sendable {
         let curves = try parallelMap(seeds.count, threads: threads, progress: progress) { s in
             try experiment.problems(seed: seeds[s]).map { try experiment.run($0) }
         }
-        for (s, runs) in curves.enumerated() {
-            for (r, curve) in runs.enumerated() where !curve.status.isSuccess {
-                throw LearningDynamicsError.invalidParameter("seed \(seeds[s]), rule \(experiment.rules[r].name): \(curve.status.summary)")
-            }
-        }
         var results: [RuleResult] = []
+        var baselineTimes: [Double?] = []
         for (r, rule) in experiment.rules.enumerated() {
-            let runs = curves.map { $0[r] }
+            let finished = curves.indices.filter { curves[$0][r].status.isSuccess }
+            let runs = finished.map { curves[$0][r] }
             // Every curve holds at least its t = 0 entry, so a crossing (or the last entry) always exists.
             let crossings = runs.map { Thresholds.crossing(threshold: threshold, in: $0[keyPath: loss.keyPath])! }
             let times = zip(runs, crossings).map { curve, c in curve.times[c.index] }
             let epochs = zip(runs, crossings).compactMap { curve, c in curve.loggedEpochs.isEmpty ? nil : curve.loggedEpochs[c.index] }
+            var timeBySeed = [Double?](repeating: nil, count: seeds.count)
+            for (k, s) in finished.enumerated() { timeBySeed[s] = times[k] }
+            if r == 0 { baselineTimes = timeBySeed }
+            let pairs = zip(baselineTimes, timeBySeed).compactMap { a, b in a.flatMap { a in b.map { (a, $0) } } }
             results.append(RuleResult(
                 rule: rule.name, timesToThreshold: times, epochsToThreshold: epochs, reached: crossings.count { $0.reached },
-                time: try SampleSummary(times), finalTestLoss: try SampleSummary(runs.map(\.finalTestLoss)),
-                maxTrainLoss: try SampleSummary(runs.map(\.maxTrainLoss)),
-                versusBaseline: r == 0 || seeds.count < 2 ? nil : try PairedTTest.compute(results[0].timesToThreshold, times)))
+                divergedSeeds: curves.indices.filter { !curves[$0][r].status.isSuccess }.map { seeds[$0] },
+                time: try? SampleSummary(times), finalTestLoss: try? SampleSummary(runs.map(\.finalTestLoss)),
+                maxTrainLoss: try? SampleSummary(runs.map(\.maxTrainLoss)),
+                versusBaseline: r == 0 || pairs.count < 2 ? nil : try PairedTTest.compute(pairs.map(\.0), pairs.map(\.1))))
         }
         return PairedComparison(seeds: seeds, threshold: threshold, loss: loss, curves: curves, results: results)
     }
 
-    /// Mean and standard error over seeds of one rule's loss at each recorded time (runs share the grid).
+    /// Mean and standard error over the finished seeds of one rule's loss at each recorded time (runs share the grid).
     public func meanCurve(rule r: Int, loss kind: LossKind) -> [(time: Double, mean: Double, standardError: Double)] {
-        let runs = curves.map { $0[r] }
+        let runs = curves.map { $0[r] }.filter(\.status.isSuccess)
         let length = runs.map(\.times.count).min() ?? 0
         return (0..<length).map { k in
             let values = runs.map { $0[keyPath: kind.keyPath][k] }

@@ -17,6 +17,7 @@ struct Bench: ParsableCommand {
 
     func validate() throws {
         guard gemmSize > 0, eigenSize > 0, repeats > 0, runTime > 0 else { throw ValidationError("sizes, repeats and --run-time must be positive") }
+        try requireMemory(numbers: memoryNumbers, for: "curldyn bench with these sizes")
     }
 
     func run() throws {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GnuplotIO
 import LearningDynamics
 import NumericalKit
 
@@ -191,18 +192,40 @@ struct DynamicsOptions: ParsableArguments {
 /// Where and how results are written.
 struct OutputOptions: ParsableArguments {
     @Option(help: "Output directory.") var out = "out"
-    @Option(help: "Directory of the gnuplot figure scripts (default: ./figures).") var figures: String?
+    @Option(help: "Directory of the gnuplot figure scripts (default: ./figures, or the one beside this build).") var figures: String?
     @Flag(help: "Write the data files but render no figure.") var noPlot = false
-    @Flag(help: "Print a machine-readable summary on stdout.") var json = false
+    @Flag(help: "Print one JSON object (version, command, parameters, files, results) on stdout instead of the summary.") var json = false
 
-    /// The figure script `name`, located before anything is written, so that a bad --figures leaves OUT untouched.
-    func figureScript(_ name: String) throws -> URL? {
-        if noPlot { return nil }
-        let script = try figuresDirectory(figures).appendingPathComponent(name)
-        guard FileManager.default.fileExists(atPath: script.path) else {
-            throw CommandFailure("figure script \(script.path) not found; pass --figures DIR or --no-plot")
+    /// Refuses, before any computation, an output directory that cannot be written and a --figures that is no directory.
+    func validate() throws {
+        do { _ = try OutputDirectory(checking: out) } catch { throw ValidationError("--out: \(error)") }
+        if let figures, !noPlot {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: figures, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw ValidationError("--figures \(figures) is not a directory")
+            }
         }
-        return script
+    }
+
+    var directory: OutputDirectory { get throws { try OutputDirectory(checking: out) } }
+
+    /// The figure `name` rendered by the script `script` (nil with --no-plot). `arguments` receives a function
+    /// from a file name of the run to its path. A script that cannot be found makes the figure fail, not the run.
+    func figure(_ script: String, name: String, arguments: ((String) -> String) throws -> [String],
+                titles: () -> [String] = { [] }) throws -> RunOutput.Figure? {
+        if noPlot { return nil }
+        let directory = try directory
+        let scripts = (try? figuresDirectory(figures)) ?? URL(fileURLWithPath: figures ?? "figures")
+        return RunOutput.Figure(script: scripts.appendingPathComponent(script), arguments: try arguments { directory.file($0).path },
+                                titles: titles(), name: name)
+    }
+
+    /// Delivers the run's output; a figure that could not be rendered ends the process with status 3 after the
+    /// data and summary are out.
+    func deliver(_ output: RunOutput) throws {
+        if case .figureFailed = try output.deliver(to: try directory, json: json) {
+            throw ExitCode(CurlDyn.figureNotRendered)
+        }
     }
 }
 

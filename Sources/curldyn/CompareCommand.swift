@@ -13,7 +13,8 @@ struct Compare: ParsableCommand {
         Writes OUT/NAME_curves.dat (per rule: mean and standard error over seeds of the train and test loss), \
         OUT/NAME_stats.dat (per rule: time to threshold, mean, standard error, how many seeds reached it, and a \
         paired t-test against the first rule) and OUT/NAME.png. A threshold never reached counts as the run's end \
-        time, as in the reference. Seeds run in parallel on all cores; results do not depend on the thread count.
+        time, as in the reference. A run that diverges is left out of its rule's statistics and curves, and named in \
+        the summary (the t-test pairs the seeds where both rules finished). Seeds run in parallel on all cores; results do not depend on the thread count.
         """)
 
     @OptionGroup(title: "Networks and data") var network: NetworkOptions
@@ -34,6 +35,7 @@ struct Compare: ParsableCommand {
         guard threshold > 0, threshold.isFinite else { throw ValidationError("--threshold must be positive, got \(threshold)") }
         guard threads >= 1 else { throw ValidationError("--threads must be positive") }
         guard !name.isEmpty, !name.contains("/") else { throw ValidationError("--name must be a plain file name") }
+        try requireMemory(numbers: memoryNumbers, for: "curldyn compare with these sizes")
         if network.loadState != nil { throw ValidationError("--load-state gives one start; compare draws a start per seed (use integrate)") }
         try rethrowingAsValidation {
             let shape = try network.shape
@@ -45,30 +47,26 @@ struct Compare: ParsableCommand {
     struct RuleSummary: Encodable {
         let rule: String
         let reached: Int
-        let meanTime: Double
-        let standardErrorTime: Double
+        /// Seeds whose run of this rule diverged: left out of this rule's statistics and curves.
+        let divergedSeeds: [UInt64]
+        let meanTime: Double?
+        let standardErrorTime: Double?
         let meanEpochs: Double?
-        let meanFinalTestLoss: Double
-        let meanMaxTrainLoss: Double
+        let meanFinalTestLoss: Double?
+        let meanMaxTrainLoss: Double?
         let t: Double?
         let degreesOfFreedom: Int?
         let pValue: Double?
     }
 
     struct Summary: Encodable {
-        let command = "compare"
-        let version = CurlDyn.version
         let seeds: [UInt64]
         let threshold: Double
         let on: String
         let rules: [RuleSummary]
-        let curvesFile: String
-        let statsFile: String
-        let figure: String?
     }
 
     func run() throws {
-        let script = try output.figureScript("compare.gp")
         BLASThreads.useOneThreadUnlessEnvironmentSetsIt()  // parallelism is over seeds
         rules.warnIfCurlFlipsNothing(try network.shape)
         let experiment = Experiment(
@@ -89,54 +87,47 @@ struct Compare: ParsableCommand {
         }
         progress.finish()
 
-        let outDir = URL(fileURLWithPath: output.out)
         let provenance = Provenance.thisRun(parameters: network.parameters(trainCount: trainCount) + rules.parameters + dynamics.parameters
                                         + [("seeds", "\(seeds)"), ("threshold", "\(threshold)"), ("on", on.rawValue)],
-                                    seed: seed, notes: ["paired protocol: every rule from the same teacher, start and data for each seed \(seedList.first!)..\(seedList.last!)"])
-        let curvesURL = outDir.appendingPathComponent("\(name)_curves.dat")
+                                    seed: seed, notes: ["paired protocol: every rule from the same teacher, start and data for each seed \(seedList.first!)..\(seedList.last!)",
+                                                        "NaN marks a value that does not exist (no t-test of the first rule against itself)"])
         let curves = DataFile(header: provenance, columns: ["t", "train_mean", "train_se", "test_mean", "test_se"],
                               dataSets: experiment.rules.indices.map { r in
                                   let train = comparison.meanCurve(rule: r, loss: .train)
                                   let test = comparison.meanCurve(rule: r, loss: .test)
                                   return .init(title: experiment.rules[r].name, rows: zip(train, test).map { [$0.time, $0.mean, $0.standardError, $1.mean, $1.standardError] })
                               })
-        let statsURL = outDir.appendingPathComponent("\(name)_stats.dat")
-        let stats = DataFile(header: provenance, columns: ["rule_index", "mean_time", "se_time", "reached", "seeds", "t_vs_first", "df", "p_value"],
+        let stats = DataFile(header: provenance, columns: ["rule_index", "mean_time", "se_time", "reached", "seeds", "diverged", "t_vs_first", "df", "p_value"],
                              dataSets: comparison.results.enumerated().map { r, result in
-                                 .init(title: result.rule, rows: [[Double(r), result.time.mean, result.time.standardError, Double(result.reached),
-                                                                   Double(seeds), result.versusBaseline?.t ?? .nan,
+                                 .init(title: result.rule, rows: [[Double(r), result.time?.mean ?? .nan, result.time?.standardError ?? .nan, Double(result.reached),
+                                                                   Double(seeds), Double(result.divergedSeeds.count), result.versusBaseline?.t ?? .nan,
                                                                    result.versusBaseline.map { Double($0.degreesOfFreedom) } ?? .nan,
                                                                    result.versusBaseline?.pValue ?? .nan]])
                              })
-        try AtomicFile.write(curves.render(), to: curvesURL)
-        try AtomicFile.write(stats.render(), to: statsURL)
-        var figureURL: URL?
-        if let script {
-            let png = outDir.appendingPathComponent("\(name).png")
-            try Gnuplot.render(script: script, arguments: [curvesURL.path,
-                                                           "\(seeds) seeds, M=\(network.inputs), N=\(network.hidden), \(network.activation.rawValue)"],
-                               titles: experiment.rules.map(\.name), output: png)
-            figureURL = png
-        }
+        let figure = try output.figure("compare.gp", name: "\(name).png") { path in
+            [path("\(name)_curves.dat"), "\(seeds) seeds, M=\(network.inputs), N=\(network.hidden), \(network.activation.rawValue)"]
+        } titles: { experiment.rules.map(\.name) }
 
         let summaries = comparison.results.map { r in
-            RuleSummary(rule: r.rule, reached: r.reached, meanTime: r.time.mean, standardErrorTime: r.time.standardError,
+            RuleSummary(rule: r.rule, reached: r.reached, divergedSeeds: r.divergedSeeds, meanTime: r.time?.mean, standardErrorTime: r.time?.standardError,
                         meanEpochs: r.epochsToThreshold.isEmpty ? nil : Double(r.epochsToThreshold.reduce(0, +)) / Double(r.epochsToThreshold.count),
-                        meanFinalTestLoss: r.finalTestLoss.mean, meanMaxTrainLoss: r.maxTrainLoss.mean, t: r.versusBaseline?.t,
+                        meanFinalTestLoss: r.finalTestLoss?.mean, meanMaxTrainLoss: r.maxTrainLoss?.mean, t: r.versusBaseline?.t,
                         degreesOfFreedom: r.versusBaseline?.degreesOfFreedom, pValue: r.versusBaseline?.pValue)
         }
-        if output.json {
-            try printJSON(Summary(seeds: seedList, threshold: threshold, on: on.rawValue, rules: summaries, curvesFile: curvesURL.path,
-                                  statsFile: statsURL.path, figure: figureURL?.path))
-            return
-        }
-        for s in summaries {
-            var line = String(format: "%@: time to %@ loss < %g: %.4g +- %.2g (%d/%d seeds reached)", s.rule, on.rawValue, threshold, s.meanTime,
-                              s.standardErrorTime, s.reached, seeds)
+        let lines = summaries.map { s in
+            var line = String(format: "%@: time to %@ loss < %g: %.4g +- %.2g (%d/%d seeds reached)", s.rule, on.rawValue, threshold, s.meanTime ?? .nan,
+                              s.standardErrorTime ?? .nan, s.reached, seeds)
+            if !s.divergedSeeds.isEmpty { line += "; \(s.divergedSeeds.count) seed(s) diverged and are left out: \(s.divergedSeeds.map(String.init).joined(separator: " "))" }
             if let t = s.t, let p = s.pValue { line += String(format: "; paired t vs %@ = %.3f, p = %.3g", summaries[0].rule, t, p) }
-            print(line)
+            return line
         }
-        print("data: \(curvesURL.path)\nstats: \(statsURL.path)" + (figureURL.map { "\nfigure: \($0.path)" } ?? ""))
+        let diverged = comparison.results.filter { !$0.divergedSeeds.isEmpty }.map { "rule \($0.rule): \($0.divergedSeeds.count) of \(seeds) seeds diverged; they are left out of its statistics and curves" }
+        try output.deliver(RunOutput(command: "compare", provenance: provenance,
+                                     files: [.init(label: "data", name: "\(name)_curves.dat", table: curves),
+                                             .init(label: "stats", name: "\(name)_stats.dat", table: stats)],
+                                     figure: figure, summary: lines,
+                                     results: try JSONTreeEncoder.encode(Summary(seeds: seedList, threshold: threshold, on: on.rawValue, rules: summaries)),
+                                     warnings: diverged))
     }
 }
 

@@ -4,10 +4,17 @@ import ArgumentParser
 @main
 struct CurlDyn: ParsableCommand {
     static let version = "0.1.0"
+    /// Exit status of a run whose data and summary were delivered but whose figure could not be rendered.
+    static let figureNotRendered: Int32 = 3
 
     static let configuration = CommandConfiguration(
         commandName: "curldyn",
         abstract: "Learning dynamics of student-teacher networks: curl descent, stability, node perturbation.",
+        discussion: """
+        Exit status: 0 success (a run that diverged is a result: kept, marked in the data header and the \
+        summary); 1 a failure, nothing written; 3 data and summary written but the figure could not be rendered \
+        (the warning on stderr says why); 64 bad input, nothing written. Files of one run are written as a set.
+        """,
         version: version,
         subcommands: [Integrate.self, Compare.self, StabilityCommand.self, Critical.self, Spectrum.self, PhaseDiagramCommand.self, Merge.self, NPVarianceCommand.self, LOCOLearnCommand.self, NPSweepCommand.self, NPCurlCommand.self, Bench.self]
     )

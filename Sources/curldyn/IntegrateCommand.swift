@@ -36,6 +36,7 @@ struct Integrate: ParsableCommand {
 
     func validate() throws {
         guard !name.isEmpty, !name.contains("/") else { throw ValidationError("--name must be a plain file name") }
+        try requireMemory(numbers: memoryNumbers, for: "curldyn integrate with these sizes")
         try rethrowingAsValidation {
             let shape = try network.shape
             for rule in rules.rules { _ = try rule.signs(for: shape) }
@@ -75,43 +76,63 @@ struct Integrate: ParsableCommand {
 
     func run() throws {
         BLASThreads.useOneThreadUnlessEnvironmentSetsIt()
-        let script = try output.figureScript(usesPopulationFlow ? "learning_curves.gp" : "training_curves.gp")
         let shape = try network.shape
         rules.warnIfCurlFlipsNothing(shape)
         let loaded = try network.loadState.map { try StateFile.read(URL(fileURLWithPath: $0), shape: shape) }
         let progress = ProgressLine()
         let runs = try usesPopulationFlow ? populationRuns(shape, loaded, progress) : finiteDataRuns(shape, loaded, progress)
         progress.finish()
-        if let failed = runs.first(where: { !$0.status.isSuccess }) {
-            throw CommandFailure("rule \(failed.rule.name): integration \(failed.status.summary); no output written")
-        }
+        try output.deliver(runOutput(runs))
+    }
 
-        let outDir = URL(fileURLWithPath: output.out)
-        let dataURL = outDir.appendingPathComponent("\(name).dat")
+    /// The data file (one set per rule; a diverged run's rows up to its blow-up), the saved states, the figure
+    /// and the summary. A run that diverged is kept beside the others, marked in its set title and the summary.
+    func runOutput(_ runs: [Run]) throws -> RunOutput {
         let mode = usesPopulationFlow ? "linear M -> N -> 1 population flow, L = 1/2 u Sigma u^T, u = W2 W1 - w*, Sigma = "
                                           + (inputCovariance.map { "the matrix in \($0)" } ?? "sigma_x^2 I")
                                       : "finite data (\(trainCount) train, \(network.testSize) test samples), \(dynamics.integration.rawValue) protocol"
-        let file = DataFile(
-            header: Provenance.thisRun(parameters: parameters(runs), seed: seed,
-                               notes: [mode]),
+        let provenance = Provenance.thisRun(parameters: parameters(runs), seed: seed, notes: [mode])
+        let table = DataFile(
+            header: provenance,
             columns: usesPopulationFlow ? LearningCurve.columns : TrainingCurve.columns,
-            dataSets: runs.map { .init(title: "\($0.rule.name) flipped_inputs=\($0.signs.flippedInputs) flipped_hidden=\($0.signs.flippedHidden) status=\($0.status.summary)", rows: $0.rows) })
-        try AtomicFile.write(file.render(), to: dataURL)
+            dataSets: runs.map { .init(title: "\($0.rule.name) flipped_inputs=\($0.signs.flippedInputs) flipped_hidden=\($0.signs.flippedHidden) status=\($0.status.summary)",
+                                       rows: $0.rows.filter { $0.allSatisfy(\.isFinite) }) })
+        var files = [RunOutput.File(label: "data", name: "\(name).dat", table: table)]
         if saveState {
-            for r in runs { try StateFile.write(r.final, to: outDir.appendingPathComponent("\(name)_\(r.rule.name).state"), command: commandLineString, seed: seed) }
-        }
-        var figureURL: URL?
-        if let script {
-            let png = outDir.appendingPathComponent("\(name).png")
-            let titles = runs.map { r in
-                r.rule.name == "gd" ? "gradient descent" : "\(r.rule.name) (K1=\(r.signs.flippedInputs), K2=\(r.signs.flippedHidden))"
+            for r in runs where r.status.isSuccess {
+                files.append(.init(label: "state \(r.rule.name)", name: "\(name)_\(r.rule.name).state",
+                                   contents: StateFile.render(r.final, command: commandLineString, seed: seed)))
             }
-            try Gnuplot.render(script: script, arguments: [dataURL.path,
-                                                           "M=\(network.inputs), N=\(network.hidden), \(network.activation.rawValue), seed \(seed)"],
-                               titles: titles, output: png)
-            figureURL = png
         }
-        try report(runs, dataURL: dataURL, figureURL: figureURL)
+        let figure = try output.figure(usesPopulationFlow ? "learning_curves.gp" : "training_curves.gp", name: "\(name).png") { paths in
+            [paths("\(name).dat"), "M=\(network.inputs), N=\(network.hidden), \(network.activation.rawValue), seed \(seed)"]
+        } titles: {
+            runs.map { r in r.rule.name == "gd" ? "gradient descent" : "\(r.rule.name) (K1=\(r.signs.flippedInputs), K2=\(r.signs.flippedHidden))" }
+        }
+        let summaries = runs.map { r in
+            RunSummary(rule: r.rule.name, flippedInputs: r.signs.flippedInputs, flippedHidden: r.signs.flippedHidden, status: r.status.summary,
+                       diverged: !r.status.isSuccess, finalTime: r.rows.last { $0.allSatisfy(\.isFinite) }?.first ?? 0, initialLoss: r.initialLoss,
+                       finalLoss: r.status.isSuccess ? r.finalLoss : nil, finalTestLoss: r.status.isSuccess ? r.finalTestLoss : nil,
+                       maxLoss: r.status.isSuccess ? r.maxLoss : nil, q: r.q, initialLambdaMinK: r.lambdaMin?.start,
+                       finalLambdaMinK: r.status.isSuccess ? r.lambdaMin?.end : nil, statistics: r.statistics)
+        }
+        var lines: [String] = []
+        for r in summaries {
+            var line = "\(r.rule): K1=\(r.flippedInputs) K2=\(r.flippedHidden)  loss \(String(format: "%.3e", r.initialLoss)) -> "
+                + (r.finalLoss.map { String(format: "%.3e", $0) } ?? "diverged") + " at t=\(r.finalTime)"
+            if let test = r.finalTestLoss { line += String(format: "  test %.3e", test) }
+            if let a = r.initialLambdaMinK, let b = r.finalLambdaMinK { line += "  lambda_min(K) \(String(format: "%.3g", a)) -> \(String(format: "%.3g", b))" }
+            if let q = r.q { line += String(format: "  q %.3g", q) }
+            line += "  [\(r.status); \(r.statistics.functionEvaluations) evaluations, \(r.statistics.steps) steps]"
+            lines.append(line)
+        }
+        let results = Summary(inputs: network.inputs, hidden: network.hidden, ratio: Double(network.inputs) / Double(network.hidden),
+                              activation: network.activation.rawValue, data: usesPopulationFlow ? "population" : "finite",
+                              integrator: dynamics.integration.rawValue, stepper: dynamics.integration == .continuous ? dynamics.stepper : nil,
+                              runs: summaries)
+        return RunOutput(command: "integrate", provenance: provenance, files: files, figure: figure, summary: lines,
+                         results: try JSONTreeEncoder.encode(results),
+                         warnings: runs.filter { !$0.status.isSuccess }.map { "rule \($0.rule.name): \($0.status.summary); its data stop there\(saveState ? " and no state is saved" : "")" })
     }
 
     func populationRuns(_ shape: NetworkShape, _ loaded: TwoLayerWeights?, _ progress: ProgressLine) throws -> [Run] {
@@ -167,12 +188,14 @@ struct Integrate: ParsableCommand {
         let flippedInputs: Int
         let flippedHidden: Int
         let status: String
+        let diverged: Bool
+        /// The last time with finite data.
         let finalTime: Double
-        /// Loss at t = 0 and at the end: the population loss, or the train loss with finite data.
+        /// Loss at t = 0 and at the end: the population loss, or the train loss with finite data (null if diverged).
         let initialLoss: Double
-        let finalLoss: Double
+        let finalLoss: Double?
         let finalTestLoss: Double?
-        let maxLoss: Double
+        let maxLoss: Double?
         /// The order parameter q over the final window (with --q-window).
         let q: Double?
         /// Smallest eigenvalue of K = |w2|^2 D1 + W1^T D2 W1 at the start and end (linear networks); at a point
@@ -184,42 +207,13 @@ struct Integrate: ParsableCommand {
     }
 
     struct Summary: Encodable {
-        let command = "integrate"
-        let version = CurlDyn.version
-        let seed: UInt64
         let inputs: Int
         let hidden: Int
         let ratio: Double
         let activation: String
         let data: String
         let integrator: String
-        let stepper: String
+        let stepper: String?
         let runs: [RunSummary]
-        let dataFile: String
-        let figure: String?
-    }
-
-    func report(_ runs: [Run], dataURL: URL, figureURL: URL?) throws {
-        let summaries = runs.map { r in
-            RunSummary(rule: r.rule.name, flippedInputs: r.signs.flippedInputs, flippedHidden: r.signs.flippedHidden, status: r.status.summary,
-                       finalTime: r.rows.last?.first ?? 0, initialLoss: r.initialLoss, finalLoss: r.finalLoss, finalTestLoss: r.finalTestLoss,
-                       maxLoss: r.maxLoss, q: r.q, initialLambdaMinK: r.lambdaMin?.start, finalLambdaMinK: r.lambdaMin?.end, statistics: r.statistics)
-        }
-        if output.json {
-            try printJSON(Summary(seed: seed, inputs: network.inputs, hidden: network.hidden, ratio: Double(network.inputs) / Double(network.hidden),
-                                  activation: network.activation.rawValue, data: usesPopulationFlow ? "population" : "finite",
-                                  integrator: dynamics.integration.rawValue, stepper: dynamics.stepper, runs: summaries,
-                                  dataFile: dataURL.path, figure: figureURL?.path))
-            return
-        }
-        for r in summaries {
-            var line = "\(r.rule): K1=\(r.flippedInputs) K2=\(r.flippedHidden)  loss \(String(format: "%.3e", r.initialLoss)) -> \(String(format: "%.3e", r.finalLoss)) at t=\(r.finalTime)"
-            if let test = r.finalTestLoss { line += String(format: "  test %.3e", test) }
-            if let a = r.initialLambdaMinK, let b = r.finalLambdaMinK { line += "  lambda_min(K) \(String(format: "%.3g", a)) -> \(String(format: "%.3g", b))" }
-            if let q = r.q { line += String(format: "  q %.3g", q) }
-            line += "  [\(r.status); \(r.statistics.functionEvaluations) evaluations, \(r.statistics.steps) steps]"
-            print(line)
-        }
-        print("data: \(dataURL.path)" + (figureURL.map { "\nfigure: \($0.path)" } ?? ""))
     }
 }

@@ -41,6 +41,7 @@ struct LOCOLearnCommand: ParsableCommand {
 
     func validate() throws {
         guard !name.isEmpty, !name.contains("/") else { throw ValidationError("--name must be a plain file name") }
+        try requireMemory(numbers: memoryNumbers, for: "curldyn loco-learn with these sizes")
         guard lrMin > 0, lrMax >= lrMin, lrPoints >= 1, steps >= 1, batchSize >= 2, sigma > 0, rank >= 1, rank <= batchSize, target > 0, threads >= 1 else {
             throw ValidationError("need 0 < --lr-min <= --lr-max, --lr-points >= 1, --steps >= 1, --batch-size >= 2, --sigma > 0, 1 <= --rank <= --batch-size, --target > 0")
         }
@@ -70,7 +71,6 @@ struct LOCOLearnCommand: ParsableCommand {
     }
 
     func run() throws {
-        let script = try output.figureScript("loco_learn.gp")
         BLASThreads.useOneThreadUnlessEnvironmentSetsIt()
         let task = try ClusteredTask(setting: setting, seed: seed)
         var options = LOCOLearningOptions()
@@ -93,39 +93,34 @@ struct LOCOLearnCommand: ParsableCommand {
             Summary(method: method.rawValue, largestStableRate: pair.0.filter(\.isStable).map(\.learningRate).max(), bestRate: pair.1?.learningRate,
                     stepsToTarget: pair.1?.steps(toReach: target), finalLoss: pair.1?.finalLoss, purity: pair.0.compactMap(\.purity).first)
         }
-        let outDir = URL(fileURLWithPath: output.out)
         let provenance = Provenance.thisRun(parameters: [("setting", setting.rawValue), ("methods", methods.map(\.rawValue).joined(separator: ",")),
                                                  ("lr_min", "\(lrMin)"), ("lr_max", "\(lrMax)"), ("lr_points", "\(lrPoints)"), ("steps", "\(steps)"),
                                                  ("batch_size", "\(batchSize)"), ("sigma", "\(sigma)"), ("rank", "\(rank)"), ("target", "\(target)"),
                                                  ("flip_inputs", "\(flipInputs)"), ("mixed_batches", "\(mixedBatches)"), ("network", network),
                                                  ("centroid_refresh", "\(refreshPeriod)")],
                                     seed: seed, notes: [(network == "tanh" ? "tanh student 100 -> 64 -> 10 (small random start) learning a tanh teacher" : "linear student W (10 x 100) from 0") + ", cluster-pure minibatches, relative evaluation loss"])
-        let curvesURL = outDir.appendingPathComponent("\(name)_curves.dat")
-        let summaryURL = outDir.appendingPathComponent("\(name)_summary.dat")
-        try AtomicFile.write(DataFile(header: provenance, columns: ["step", "relative_loss"], dataSets: zip(methods, best).map { m, run in
+        let bestCurves = DataFile(header: provenance, columns: ["step", "relative_loss"], dataSets: zip(methods, best).map { m, run in
             .init(title: "\(m.rawValue) lr=\(run?.learningRate ?? .nan)", rows: run.map { r in zip(r.steps, r.relativeLoss).map { [Double($0), $1] } } ?? [])
-        }).render(), to: curvesURL)
-        try AtomicFile.write(DataFile(header: provenance, columns: ["method_index", "largest_stable_lr", "best_lr", "steps_to_target", "final_loss", "purity"],
-                                      dataSets: summaries.enumerated().map { i, s in
-                                          .init(title: s.method, rows: [[Double(i), s.largestStableRate ?? .nan, s.bestRate ?? .nan,
-                                                                         s.stepsToTarget.map(Double.init) ?? .nan, s.finalLoss ?? .nan, s.purity ?? .nan]])
-                                      }).render(), to: summaryURL)
-        var figure: URL?
-        if let script {
-            figure = outDir.appendingPathComponent("\(name).png")
-            try Gnuplot.render(script: script, arguments: [curvesURL.path, "setting \(setting.rawValue), seed \(seed)"],
-                               titles: methods.map(\.rawValue), output: figure!)
-        }
-        if output.json {
-            try printJSON(summaries)
-            return
-        }
-        print("method     largest stable lr   best lr   steps to \(target)   final loss   purity")
+        })
+        let table = DataFile(header: provenance, columns: ["method_index", "largest_stable_lr", "best_lr", "steps_to_target", "final_loss", "purity"],
+                             dataSets: summaries.enumerated().map { i, s in
+                                 .init(title: s.method, rows: [[Double(i), s.largestStableRate ?? .nan, s.bestRate ?? .nan,
+                                                                s.stepsToTarget.map(Double.init) ?? .nan, s.finalLoss ?? .nan, s.purity ?? .nan]])
+                             })
+        let figure = try output.figure("loco_learn.gp", name: "\(name).png") { path in
+            [path("\(name)_curves.dat"), "setting \(setting.rawValue), seed \(seed)"]
+        } titles: { methods.map(\.rawValue) }
+        var lines = ["method     largest stable lr   best lr   steps to \(target)   final loss   purity"]
         for s in summaries {
             let cells = [s.method, fmt(s.largestStableRate), fmt(s.bestRate), s.stepsToTarget.map { "\($0)" } ?? "never", fmt(s.finalLoss), fmt(s.purity)]
-            print(zip(cells, [11, 20, 10, 16, 13, 0]).map { $0.padding(toLength: max($1, $0.count), withPad: " ", startingAt: 0) }.joined())
+            lines.append(zip(cells, [11, 20, 10, 16, 13, 0]).map { $0.padding(toLength: max($1, $0.count), withPad: " ", startingAt: 0) }.joined())
         }
-        print("curves: \(curvesURL.path)\nsummary: \(summaryURL.path)" + (figure.map { "\nfigure: \($0.path)" } ?? ""))
+        let unstable = summaries.filter { $0.bestRate == nil }.map { "method \($0.method): no learning rate of the grid was stable; its curve is empty" }
+        try output.deliver(RunOutput(command: "loco-learn", provenance: provenance,
+                                     files: [.init(label: "curves", name: "\(name)_curves.dat", table: bestCurves),
+                                             .init(label: "summary", name: "\(name)_summary.dat", table: table)],
+                                     figure: figure, summary: lines, results: .object(["methods": try JSONTreeEncoder.encode(summaries)]),
+                                     warnings: unstable))
     }
 
     private func fmt(_ x: Double?) -> String { x.map { String(format: "%.3g", $0) } ?? "-" }

@@ -77,6 +77,7 @@ struct NPCurlCommand: ParsableCommand {
 
     func validate() throws {
         guard !name.isEmpty, !name.contains("/") else { throw ValidationError("--name must be a plain file name") }
+        try requireMemory(numbers: memoryNumbers, for: "curldyn np-curl with these sizes")
         guard inputs >= 1, hidden >= 1 else { throw ValidationError("--inputs and --hidden must be positive, got \(inputs), \(hidden)") }
         if let k = flipInputs, !(0...inputs).contains(k) { throw ValidationError("--flip-inputs must lie in 0...\(inputs) (the inputs M), got \(k)") }
         if let k = flipHidden, !(0...hidden).contains(k) { throw ValidationError("--flip-hidden must lie in 0...\(hidden) (the hidden neurons N), got \(k)") }
@@ -111,7 +112,6 @@ struct NPCurlCommand: ParsableCommand {
     }
 
     func run() throws {
-        let script = try output.figureScript("np_curl.gp")
         BLASThreads.useOneThreadUnlessEnvironmentSetsIt()
         let methods = method.methods
         let result = try problem.solve(methods: methods, replicates: replicates, threads: threads)
@@ -129,11 +129,10 @@ struct NPCurlCommand: ParsableCommand {
                                  secondsPerStep: runs.reduce(0) { $0 + $1.seconds / Double(max(1, $1.curve.steps.last!)) } / Double(runs.count))
         }
         let (k1, k2) = flips
-        let outDir = URL(fileURLWithPath: output.out)
-        let dataURL = outDir.appendingPathComponent("\(name).dat")
-        let rows = longest.enumerated().map { k, t in
-            [Double(t)] + curves.map { k < $0.errorNorms.count ? $0.errorNorms[k] : .nan } + [theory.errorNorms[k]]
-        }
+        // One data set per method (a diverged run's set stops at its last finite |u|), then the linear theory.
+        let sets: [DataFile.DataSet] = zip(methods, curves).map { method, curve in
+            .init(title: "\(method.rawValue) |u| = |w2 W1 - w*^T|", rows: zip(curve.steps, curve.errorNorms).filter { $0.1.isFinite }.map { [Double($0), $1] })
+        } + [.init(title: "linear theory |u_0 (I - lr K)^t|", rows: zip(theory.steps, theory.errorNorms).filter { $0.1.isFinite }.map { [Double($0), $1] })]
         let file = DataFile(header: Provenance.thisRun(parameters: [("M", "\(inputs)"), ("N", "\(hidden)"), ("flip_inputs", "\(k1)"), ("flip_hidden", "\(k2)"), ("method", method.rawValue),
                          ("lr", "\(lr)"), ("sigma", "\(sigma)"), ("batch_size", "\(batchSize)"), ("steps", "\(steps)"), ("log_every", "\(logEvery)"),
                          ("displacement", "\(displacement)"), ("direction", direction.rawValue), ("replicates", "\(replicates)")],
@@ -143,37 +142,31 @@ struct NPCurlCommand: ParsableCommand {
                     "predicted per-step factor 1 - lr lambda_min = \(result.predictedGrowthFactor); |u| is the geometric mean over replicates",
                     "runs: " + summaries.map { "\($0.method) \($0.diverged.filter { $0 }.count)/\($0.diverged.count) diverged (|u| > 1e4 |w*|; the data stop there)" }
                         .joined(separator: ", ")]),
-            columns: ["step"] + methods.map { "u_\($0.rawValue)" } + ["u_linear_theory"],
-            dataSets: [.init(title: "np-curl |u| = |w2 W1 - w*^T|", rows: rows)])
-        try AtomicFile.write(file.render(), to: dataURL)
-        var figure: URL?
-        if let script {
-            figure = outDir.appendingPathComponent("\(name).png")
-            try Gnuplot.render(script: script, arguments: [dataURL.path, "\(start.bottomModeAmplitude)", "\(result.predictedGrowthFactor)",
-                                                           "M=\(inputs) N=\(hidden) K1=\(k1) K2=\(k2) lr=\(lr) B=\(batchSize), seed \(seed)"],
-                               titles: methods.map(\.rawValue), output: figure!)
-        }
-        if output.json {
-            try printJSON(Summary(lambdaMin: start.lambdaMin, lambdaMax: start.lambdaMax, stabilityRank: start.stabilityRank, inputs: inputs,
-                                  npUpdateRanks: result.ranks.nodePerturbation, gradientUpdateRanks: result.ranks.gradient,
-                                  rankBounds: result.ranks.bounds, predictedGrowthFactor: result.predictedGrowthFactor, methods: summaries))
-            return
-        }
-        print(String(format: "K = |w2|^2 D1 + W1^T D2 W1 (M = %d, N = %d, %d input and %d hidden neurons flipped): lambda_min %.4g, lambda_max %.4g, rank %d of %d",
-                     inputs, hidden, k1, k2, start.lambdaMin, start.lambdaMax, start.stabilityRank, inputs))
-        print("update ranks at step 1 (W1, w2): np \(result.ranks.nodePerturbation) (min(B, n_l, n_l-1) = \(result.ranks.bounds)), exact gradient \(result.ranks.gradient)")
-        print(String(format: "predicted per-step factor 1 - lr lambda_min = %.6f", result.predictedGrowthFactor))
+            columns: ["step", "u"], dataSets: sets)
+        let figure = try output.figure("np_curl.gp", name: "\(name).png") { path in
+            [path("\(name).dat"), "\(start.bottomModeAmplitude)", "\(result.predictedGrowthFactor)",
+             "M=\(inputs) N=\(hidden) K1=\(k1) K2=\(k2) lr=\(lr) B=\(batchSize), seed \(seed)"]
+        } titles: { methods.map(\.rawValue) }
+        var lines = [String(format: "K = |w2|^2 D1 + W1^T D2 W1 (M = %d, N = %d, %d input and %d hidden neurons flipped): lambda_min %.4g, lambda_max %.4g, rank %d of %d",
+                            inputs, hidden, k1, k2, start.lambdaMin, start.lambdaMax, start.stabilityRank, inputs),
+                     "update ranks at step 1 (W1, w2): np \(result.ranks.nodePerturbation) (min(B, n_l, n_l-1) = \(result.ranks.bounds)), exact gradient \(result.ranks.gradient)",
+                     String(format: "predicted per-step factor 1 - lr lambda_min = %.6f", result.predictedGrowthFactor)]
         if abs(1 - lr * start.lambdaMax) > result.predictedGrowthFactor {
-            print(String(format: "note: |1 - lr lambda_max| = %.4g exceeds it: lr is too large for the top mode", abs(1 - lr * start.lambdaMax)))
+            lines.append(String(format: "note: |1 - lr lambda_max| = %.4g exceeds it: lr is too large for the top mode", abs(1 - lr * start.lambdaMax)))
         }
         for s in summaries {
             let window = s.fitWindow.map { "steps \($0[0])-\($0[1])" } ?? "-"
             let status = s.diverged.contains(true) ? "diverged \(s.diverged.filter { $0 }.count)/\(s.diverged.count)" : "completed"
-            print("  \(s.method): measured \(fmt(s.measuredGrowthFactor)) (linear theory \(fmt(s.theoryGrowthFactor))) over \(window); "
-                  + String(format: "|u| %.3g -> %.3g at step %d", s.initialError, s.finalError, s.finalStep)
-                  + " [\(status)] " + String(format: "%.1f us/step", s.secondsPerStep * 1e6))
+            lines.append("  \(s.method): measured \(fmt(s.measuredGrowthFactor)) (linear theory \(fmt(s.theoryGrowthFactor))) over \(window); "
+                         + String(format: "|u| %.3g -> %.3g at step %d", s.initialError, s.finalError, s.finalStep)
+                         + " [\(status)] " + String(format: "%.1f us/step", s.secondsPerStep * 1e6))
         }
-        print("data: \(dataURL.path)" + (figure.map { "\nfigure: \($0.path)" } ?? ""))
+        let summary = Summary(lambdaMin: start.lambdaMin, lambdaMax: start.lambdaMax, stabilityRank: start.stabilityRank, inputs: inputs,
+                              npUpdateRanks: result.ranks.nodePerturbation, gradientUpdateRanks: result.ranks.gradient,
+                              rankBounds: result.ranks.bounds, predictedGrowthFactor: result.predictedGrowthFactor, methods: summaries)
+        try output.deliver(RunOutput(command: "np-curl", provenance: file.header, files: [.init(label: "data", name: "\(name).dat", table: file)],
+                                     figure: figure, summary: lines, results: try JSONTreeEncoder.encode(summary),
+                                     warnings: summaries.filter { $0.diverged.contains(true) }.map { "method \($0.method): \($0.diverged.filter { $0 }.count) of \($0.diverged.count) runs diverged; the data stop there" }))
     }
 
     private func fmt(_ x: Double?) -> String { x.map { String(format: "%.6f", $0) } ?? "-" }

@@ -51,6 +51,7 @@ struct NPSweepCommand: ParsableCommand {
 
     func validate() throws {
         guard !name.isEmpty, !name.contains("/") else { throw ValidationError("--name must be a plain file name") }
+        try requireMemory(numbers: memoryNumbers, for: "curldyn np-sweep with these sizes")
         guard draws >= 2 else { throw ValidationError("--draws must be at least 2, got \(draws)") }
         guard sigma > 0, sigma.isFinite else { throw ValidationError("--sigma must be positive and finite") }
         guard inputs >= 1, hidden >= 1, outputs >= 1, depth >= 0, batchSize >= 1 else {
@@ -75,11 +76,8 @@ struct NPSweepCommand: ParsableCommand {
     }
 
     func run() throws {
-        let script = try output.figureScript("np_sweep.gp")
         BLASThreads.useOneThreadUnlessEnvironmentSetsIt()
         let points = try rethrowingAsValidation { try VarianceSweep.run(parameter: parameter, values: sweepValues, base: base) }
-        let outDir = URL(fileURLWithPath: output.out)
-        let dataURL = outDir.appendingPathComponent("\(name).dat")
         let file = DataFile(header: Provenance.thisRun(parameters: [("parameter", parameter.rawValue), ("values", sweepValues.map { "\($0)" }.joined(separator: ",")),
                                                             ("draws", "\(draws)"), ("sigma", "\(sigma)"), ("inputs", "\(inputs)"), ("hidden", "\(hidden)"),
                                                             ("outputs", "\(outputs)"), ("depth", "\(depth)"), ("batch_size", "\(batchSize)")],
@@ -89,22 +87,14 @@ struct NPSweepCommand: ParsableCommand {
                             columns: ["value", "mc_variance", "se", "closed_form"],
                             dataSets: [.init(title: "np sweep over \(parameter.rawValue)",
                                              rows: points.map { [$0.value, $0.monteCarlo, $0.standardError, $0.closedForm] })])
-        try AtomicFile.write(file.render(), to: dataURL)
-        var figure: URL?
-        if let script {
-            figure = outDir.appendingPathComponent("\(name).png")
-            try Gnuplot.render(script: script, arguments: [dataURL.path, parameter.rawValue, parameter.isLogarithmic ? "1" : "0",
-                                                           "R = \(draws), seed \(seed)"], output: figure!)
+        let figure = try output.figure("np_sweep.gp", name: "\(name).png") { path in
+            [path("\(name).dat"), parameter.rawValue, parameter.isLogarithmic ? "1" : "0", "R = \(draws), seed \(seed)"]
         }
-        if output.json {
-            struct Row: Encodable { let value, mcVariance, se, closedForm: Double }
-            try printJSON(points.map { Row(value: $0.value, mcVariance: $0.monteCarlo, se: $0.standardError, closedForm: $0.closedForm) })
-            return
-        }
-        print("\(parameter.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0))  MC variance (se)           closed form   z")
-        for p in points {
-            print(String(format: "%-10g  %.5g (%.2g)      %.5g     %.2f", p.value, p.monteCarlo, p.standardError, p.closedForm, p.standardizedDeviation))
-        }
-        print("data: \(dataURL.path)" + (figure.map { "\nfigure: \($0.path)" } ?? ""))
+        struct Row: Encodable { let value, mcVariance, se, closedForm: Double }
+        let lines = ["\(parameter.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0))  MC variance (se)           closed form   z"]
+            + points.map { p in String(format: "%-10g  %.5g (%.2g)      %.5g     %.2f", p.value, p.monteCarlo, p.standardError, p.closedForm, p.standardizedDeviation) }
+        try output.deliver(RunOutput(command: "np-sweep", provenance: file.header, files: [.init(label: "data", name: "\(name).dat", table: file)],
+                                     figure: figure, summary: lines,
+                                     results: .object(["rows": try JSONTreeEncoder.encode(points.map { Row(value: $0.value, mcVariance: $0.monteCarlo, se: $0.standardError, closedForm: $0.closedForm) })])))
     }
 }

@@ -65,6 +65,7 @@ struct NPVarianceCommand: ParsableCommand {
 
     func validate() throws {
         guard !name.isEmpty, !name.contains("/") else { throw ValidationError("--name must be a plain file name") }
+        try requireMemory(numbers: memoryNumbers, for: "curldyn np-variance with these sizes")
         guard batchSize >= 2, draws >= 20, sigma > 0, sigma.isFinite, rank >= 1, hiddenRank >= 1, evaluationPerCluster >= 1, threads >= 1 else {
             throw ValidationError("need --batch-size >= 2, --draws >= 20, --sigma > 0, --rank and --hidden-rank >= 1, --evaluation-per-cluster >= 1, --threads >= 1")
         }
@@ -83,15 +84,14 @@ struct NPVarianceCommand: ParsableCommand {
     }
 
     func run() throws {
-        let script = try output.figureScript("np_variance.gp")
         BLASThreads.useOneThreadUnlessEnvironmentSetsIt()
         let task = try ClusteredTask(setting: setting, seed: seed)
         let result = try VarianceStudy.clustered(task: task, configuration: study, perturbed: try perturbed, sigma: sigma, draws: draws,
                                                  seed: seed, threads: threads)
         let names = result.layers[0].variants.map(\.name)
-        for layer in result.layers {
-            for v in layer.variants where v.keptInputFraction < 1e-12 {
-                FileHandle.standardError.write(Data("warning: layer \(layer.index + 1): \(v.name) keeps nothing of the batch (a layer narrower than the \(task.clusters - 1) removed centroid directions?); its ratios are 0 and its cosine undefined\n".utf8))
+        let warnings = result.layers.flatMap { layer in
+            layer.variants.filter { $0.keptInputFraction < 1e-12 }.map { v in
+                "layer \(layer.index + 1): \(v.name) keeps nothing of the batch (a layer narrower than the \(task.clusters - 1) removed centroid directions?); its ratios are 0 and its cosine undefined"
             }
         }
         let columns = ["layer", "variant", "V_w", "V_w_se", "V_w_closed_form", "V_w_ratio", "V_w_ratio_ci95", "V_w_ratio_closed_form",
@@ -106,7 +106,6 @@ struct NPVarianceCommand: ParsableCommand {
             }
         }
         let widths = ([task.inputs] + hidden + [task.outputs]).map(String.init).joined(separator: "-")
-        let dataURL = URL(fileURLWithPath: output.out).appendingPathComponent("\(name).dat")
         let file = DataFile(header: Provenance.thisRun(parameters: [("setting", setting.rawValue), ("widths", widths),
                                                             ("activation", hidden.isEmpty ? "none" : activation.rawValue),
                                                             ("student_scale", "\(studentScale ?? (hidden.isEmpty ? 0 : 1))"), ("layers", layers),
@@ -117,39 +116,32 @@ struct NPVarianceCommand: ParsableCommand {
                                                                    "layer (column 1): l = 1 is W_1, the input layer; one cluster-pure batch",
                                                                    "ratios against NP with 95% half-widths; D, the descent figure of loco.md 2.4 (evaluation-loss gradient), for the output layer only (nan elsewhere)"]),
                             columns: columns, dataSets: [.init(title: "variance study", rows: rows)])
-        try AtomicFile.write(file.render(), to: dataURL)
-        var figure: URL?
-        if let script {
-            figure = URL(fileURLWithPath: output.out).appendingPathComponent("\(name).png")
-            try Gnuplot.render(script: script, arguments: [dataURL.path, names.joined(separator: " "),
-                                                           "\(setting.rawValue), \(widths), R = \(draws), seed \(seed)"], output: figure!)
+        struct Row: Encodable {
+            let layer: Int
+            let name: String
+            let weightRatio, weightRatioCi95, weightRatioClosedForm, functionRatio, functionRatioCi95, relativeVariance, cosine, relativeBias: Double
+            let descentRatio: Double?
         }
-        if output.json {
-            struct Row: Encodable {
-                let layer: Int
-                let name: String
-                let weightRatio, weightRatioCi95, weightRatioClosedForm, functionRatio, functionRatioCi95, relativeVariance, cosine, relativeBias: Double
-                let descentRatio: Double?
-            }
-            try printJSON(result.layers.flatMap { layer in layer.variants.map { v in
-                Row(layer: layer.index + 1, name: v.name, weightRatio: v.weightRatio, weightRatioCi95: v.weightRatioHalfWidth,
-                    weightRatioClosedForm: v.predictedWeightRatio, functionRatio: v.functionRatio, functionRatioCi95: v.functionRatioHalfWidth,
-                    relativeVariance: v.relativeVariance, cosine: v.cosine, relativeBias: v.relativeBias,
-                    descentRatio: v.descent?.ratio)
-            } })
-            return
-        }
+        let jsonRows = result.layers.flatMap { layer in layer.variants.map { v in
+            Row(layer: layer.index + 1, name: v.name, weightRatio: v.weightRatio, weightRatioCi95: v.weightRatioHalfWidth,
+                weightRatioClosedForm: v.predictedWeightRatio, functionRatio: v.functionRatio, functionRatioCi95: v.functionRatioHalfWidth,
+                relativeVariance: v.relativeVariance, cosine: v.cosine, relativeBias: v.relativeBias, descentRatio: v.descent?.ratio)
+        } }
+        var lines: [String] = []
         for layer in result.layers {
-            print("layer \(layer.index + 1) (W_\(layer.index + 1))")
-            print("  variant        V_w ratio (closed form)      V_fn ratio          cos(EG, G_BP)  |Px|^2/|x|^2  D ratio")
+            lines.append("layer \(layer.index + 1) (W_\(layer.index + 1))")
+            lines.append("  variant        V_w ratio (closed form)      V_fn ratio          cos(EG, G_BP)  |Px|^2/|x|^2  D ratio")
             for v in layer.variants {
-                print("  " + v.name.padding(toLength: 15, withPad: " ", startingAt: 0)
+                lines.append("  " + v.name.padding(toLength: 15, withPad: " ", startingAt: 0)
                       + String(format: "%.3f +- %.3f (%.3f)    %.4f +- %.4f    %.3f          %.3f", v.weightRatio, v.weightRatioHalfWidth,
                                v.predictedWeightRatio, v.functionRatio, v.functionRatioHalfWidth, v.cosine, v.keptInputFraction)
                       + (v.descent.map { String(format: "         %.2f", $0.ratio) } ?? ""))
             }
         }
-        print("data: \(dataURL.path)")
-        if let figure { print("figure: \(figure.path)") }
+        let figure = try output.figure("np_variance.gp", name: "\(name).png") { path in
+            [path("\(name).dat"), names.joined(separator: " "), "\(setting.rawValue), \(widths), R = \(draws), seed \(seed)"]
+        }
+        try output.deliver(RunOutput(command: "np-variance", provenance: file.header, files: [.init(label: "data", name: "\(name).dat", table: file)],
+                                     figure: figure, summary: lines, results: .object(["rows": try JSONTreeEncoder.encode(jsonRows)]), warnings: warnings))
     }
 }

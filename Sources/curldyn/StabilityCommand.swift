@@ -40,6 +40,7 @@ struct StabilityCommand: ParsableCommand {
 
     func validate() throws {
         guard !name.isEmpty, !name.contains("/") else { throw ValidationError("--name must be a plain file name") }
+        try requireMemory(numbers: memoryNumbers, for: "curldyn stability with these sizes")
         if full || finiteDifferences || usesFullBatchFlow, network.inputs * network.hidden + network.hidden > Self.fullJacobianLimit {
             throw ValidationError("the full Jacobian (--full, --finite-differences, finite data) needs at most \(Self.fullJacobianLimit) weights (NM + N)")
         }
@@ -70,16 +71,12 @@ struct StabilityCommand: ParsableCommand {
     }
 
     struct Summary: Encodable {
-        let command = "stability"
-        let version = CurlDyn.version
-        let seed: UInt64
         let inputs: Int
         let hidden: Int
         let ratio: Double
         let point: String
         let errorNorm: Double
         let rules: [RuleReport]
-        let dataFile: String
     }
 
     func run() throws {
@@ -128,27 +125,22 @@ struct StabilityCommand: ParsableCommand {
                                       largestJacobianEigenvalue: report.predictedJacobianEigenvalues.last ?? .nan, fullJacobianCheck: check,
                                       finiteDifferenceCheck: fdCheck, origin: Stability.originKind(flow)))
         }
-        let dataURL = URL(fileURLWithPath: output.out).appendingPathComponent("\(name).dat")
         let file = DataFile(header: Provenance.thisRun(parameters: network.parameters(trainCount: usesFullBatchFlow ? network.trainCount : nil) + rules.parameters
                                                    + [("point", network.loadState.map { "file:\($0)" } ?? point.rawValue), ("normalized_teacher", "\(normalizedTeacher)"), ("full", "\(full)")],
                                                seed: seed, notes: ["eigenvalues of K = |w2|^2 D1 + W1^T D2 W1 and of the Jacobian, one index per rule and kind"]),
                             columns: ["k", "value", "value2"], dataSets: dataSets)
-        try AtomicFile.write(file.render(), to: dataURL)
-        if output.json {
-            try printJSON(Summary(seed: seed, inputs: shape.inputs, hidden: shape.hidden, ratio: shape.ratio, point: point.rawValue,
-                                  errorNorm: errorNorm, rules: reports, dataFile: dataURL.path))
-            return
-        }
-        for r in reports {
+        let lines = reports.map { r in
             var line = String(format: "%@: K1=%d K2=%d  ", r.rule, r.flippedInputs, r.flippedHidden)
             if !r.lambdaMinK.isNaN { line += String(format: "lambda_min(K) = %.6g -> ", r.lambdaMinK) }
             line += String(format: "%@ (largest non-zero Jacobian eigenvalue, real part %.4g)", r.verdict, r.largestJacobianEigenvalue)
             if let c = r.fullJacobianCheck { line += String(format: "; full Jacobian agrees to %.1e", c) }
             if let c = r.finiteDifferenceCheck { line += String(format: "; finite differences agree to %.1e", c) }
             if r.origin != "n/a" { line += "; origin: \(r.origin)" }
-            print(line)
+            return line
         }
-        print("data: \(dataURL.path)")
+        let summary = Summary(inputs: shape.inputs, hidden: shape.hidden, ratio: shape.ratio, point: point.rawValue, errorNorm: errorNorm, rules: reports)
+        try output.deliver(RunOutput(command: "stability", provenance: file.header, files: [.init(label: "data", name: "\(name).dat", table: file)],
+                                     summary: lines, results: try JSONTreeEncoder.encode(summary)))
     }
 
     /// Refuses a point off the solution manifold (|W2 W1 - w*|, or the train loss for finite data): a verdict

@@ -29,9 +29,15 @@ extension Provenance {
     }
 }
 
-/// The command line as typed, for provenance headers.
+/// The command line as typed, for provenance headers: words with characters a shell would read specially are
+/// single-quoted, so the line can be pasted back into a shell.
 var commandLineString: String {
-    CommandLine.arguments.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
+    CommandLine.arguments.map(shellQuoted).joined(separator: " ")
+}
+
+func shellQuoted(_ word: String) -> String {
+    let plain = word.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) || "-_./=:,+@%".unicodeScalars.contains($0) }
+    return plain && !word.isEmpty ? word : "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
 }
 
 /// Finds the `figures/` directory: the given one, ./figures, or the one beside the package that built this executable.
@@ -70,13 +76,4 @@ final class ProgressLine: @unchecked Sendable {
         guard enabled else { return }
         FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
     }
-}
-
-/// Prints an Encodable value as pretty JSON on stdout.
-func printJSON<T: Encodable>(_ value: T) throws {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    encoder.keyEncodingStrategy = .convertToSnakeCase
-    encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-    print(String(decoding: try encoder.encode(value), as: UTF8.self))
 }

@@ -49,6 +49,7 @@ struct Critical: ParsableCommand {
 
     func validate() throws {
         guard !name.isEmpty, !name.contains("/") else { throw ValidationError("--name must be a plain file name") }
+        try requireMemory(numbers: memoryNumbers, for: "curldyn critical with these sizes")
         guard draws >= 1, threads >= 1 else { throw ValidationError("--draws and --threads must be positive") }
         guard sizes.allSatisfy({ $0 >= 1 }) else { throw ValidationError("--sizes must be positive") }
         try rethrowingAsValidation { for value in try ratios { _ = try CriticalFraction.value(c: value, layer: layer) } }
@@ -79,7 +80,6 @@ struct Critical: ParsableCommand {
     }
 
     func run() throws {
-        let script = try output.figureScript("critical.gp")
         BLASThreads.useOneThreadUnlessEnvironmentSetsIt()
         let values = try ratios
         let theory = try values.map { try CriticalFraction.value(c: $0, layer: layer) }
@@ -93,7 +93,6 @@ struct Critical: ParsableCommand {
                             standardError: e.summary.standardError, draws: drawCount)
         }
         progress.finish()
-        let dataURL = URL(fileURLWithPath: output.out).appendingPathComponent("\(name).dat")
         var sets: [DataFile.DataSet] = [.init(title: "theory alpha_c(c)", rows: zip(values, theory).map { [$0, $1, 0, .nan] })]
         for (s, n) in sizes.enumerated() {
             let slice = measured[(s * values.count)..<((s + 1) * values.count)]
@@ -103,23 +102,15 @@ struct Critical: ParsableCommand {
                                                             ("draws", "\(draws)")],
                                                seed: seed, notes: ["critical fraction of rule-flipped neurons (\(layer.rawValue) layer) against c = M/N"]),
                             columns: ["c", "alpha_c", "sd", "se"], dataSets: sets)
-        try AtomicFile.write(file.render(), to: dataURL)
-        var figure: URL?
-        if let script {
-            figure = URL(fileURLWithPath: output.out).appendingPathComponent("\(name).png")
-            try Gnuplot.render(script: script, arguments: [dataURL.path, layer.rawValue], output: figure!)
-        }
         let rows = values.indices.map { i in Row(c: values[i], theory: theory[i], measured: sizes.indices.map { measured[$0 * values.count + i] }) }
-        if output.json {
-            try printJSON(rows)
-            return
-        }
-        for row in rows {
+        let lines = rows.map { row in
             var line = String(format: "c = %-10.4g alpha_%@^c = %.5f", row.c, layer == .hidden ? "h" : "r", row.theory)
             for m in row.measured { line += String(format: "   N=%d: %.4f +- %.4f", m.hidden, m.mean, m.standardDeviation) }
-            print(line)
+            return line
         }
-        print("data: \(dataURL.path)" + (figure.map { "\nfigure: \($0.path)" } ?? ""))
+        try output.deliver(RunOutput(command: "critical", provenance: file.header, files: [.init(label: "data", name: "\(name).dat", table: file)],
+                                     figure: try output.figure("critical.gp", name: "\(name).png") { path in [path("\(name).dat"), layer.rawValue] },
+                                     summary: lines, results: .object(["rows": try JSONTreeEncoder.encode(rows)])))
     }
 }
 
@@ -147,6 +138,7 @@ struct Spectrum: ParsableCommand {
 
     func validate() throws {
         guard !name.isEmpty, !name.contains("/") else { throw ValidationError("--name must be a plain file name") }
+        try requireMemory(numbers: memoryNumbers, for: "curldyn spectrum with these sizes")
         guard points >= 10, bins >= 1, draws >= 1 else { throw ValidationError("--points >= 10, --bins and --draws >= 1") }
         if let n = sampleHidden, n < 1 { throw ValidationError("--sample-hidden must be positive") }
         try rethrowingAsValidation { _ = try layer.spectrum(c: c, alpha: alpha) }
@@ -162,11 +154,9 @@ struct Spectrum: ParsableCommand {
         let lowerEdge: Double
         let stable: Bool
         let sampledEigenvalueRange: [Double]?
-        let dataFile: String
     }
 
     func run() throws {
-        let script = try output.figureScript("spectrum.gp")
         let theory = try layer.spectrum(c: c, alpha: alpha)
         let (lo, hi) = (theory.edges.first ?? -1, theory.edges.last ?? 1)
         let pad = 0.1 * max(hi - lo, 1e-3)
@@ -193,29 +183,23 @@ struct Spectrum: ParsableCommand {
             sets.append(.init(title: "histogram of \(eigenvalues.count) sampled eigenvalues (N = \(sampleHidden!))",
                               rows: counts.enumerated().map { [xMin + (Double($0.offset) + 0.5) * width, Double($0.element) / (Double(eigenvalues.count) * width), Double($0.element)] }))
         }
-        let dataURL = URL(fileURLWithPath: output.out).appendingPathComponent("\(name).dat")
         let file = DataFile(header: Provenance.thisRun(parameters: [("layer", layer.rawValue), ("c", "\(c)"), ("alpha", "\(alpha)"), ("sample_hidden", sampleHidden.map(String.init) ?? "none"),
                                                             ("draws", "\(draws)"), ("bins", "\(bins)")],
                                                seed: seed, notes: ["continuous mass \(theory.continuousMass); atoms " + theory.atoms.map { "\($0.mass) at \($0.location)" }.joined(separator: ", ")]),
                             columns: ["x", "density", "count"], dataSets: sets)
-        try AtomicFile.write(file.render(), to: dataURL)
-        if let script {
-            let png = URL(fileURLWithPath: output.out).appendingPathComponent("\(name).png")
-            try Gnuplot.render(script: script, arguments: [dataURL.path, "\(layer.rawValue) flips, c = \(c), alpha = \(alpha)", eigenvalues.isEmpty ? "0" : "1"], output: png)
-        }
         let threshold = layer == .hidden ? 0.0 : -1.0  // the manifold is unstable below it (readout: -s^2 at s = 1)
         let summary = Summary(layer: layer.rawValue, c: c, alpha: alpha, edges: theory.edges, atoms: theory.atoms.map { [$0.location, $0.mass] },
                               continuousMass: theory.continuousMass, lowerEdge: lo, stable: theory.isStable,
-                              sampledEigenvalueRange: eigenvalues.isEmpty ? nil : [eigenvalues.min()!, eigenvalues.max()!], dataFile: dataURL.path)
-        if output.json {
-            try printJSON(summary)
-            return
+                              sampledEigenvalueRange: eigenvalues.isEmpty ? nil : [eigenvalues.min()!, eigenvalues.max()!])
+        var lines = ["edges: " + theory.edges.map { String(format: "%.6f", $0) }.joined(separator: " ") + String(format: "   continuous mass %.4f", theory.continuousMass)]
+        if !theory.atoms.isEmpty { lines.append("atoms: " + theory.atoms.map { String(format: "%.4f at %g", $0.mass, $0.location) }.joined(separator: ", ")) }
+        lines.append("manifold \(summary.stable ? "stable" : "unstable") (lower edge \(String(format: "%.6f", lo)) vs \(threshold))")
+        if let range = summary.sampledEigenvalueRange { lines.append(String(format: "sampled eigenvalues in [%.4f, %.4f]", range[0], range[1])) }
+        let figure = try output.figure("spectrum.gp", name: "\(name).png") { path in
+            [path("\(name).dat"), "\(layer.rawValue) flips, c = \(c), alpha = \(alpha)", eigenvalues.isEmpty ? "0" : "1"]
         }
-        print("edges: " + theory.edges.map { String(format: "%.6f", $0) }.joined(separator: " ") + String(format: "   continuous mass %.4f", theory.continuousMass))
-        if !theory.atoms.isEmpty { print("atoms: " + theory.atoms.map { String(format: "%.4f at %g", $0.mass, $0.location) }.joined(separator: ", ")) }
-        print("manifold \(summary.stable ? "stable" : "unstable") (lower edge \(String(format: "%.6f", lo)) vs \(threshold))")
-        if let range = summary.sampledEigenvalueRange { print(String(format: "sampled eigenvalues in [%.4f, %.4f]", range[0], range[1])) }
-        print("data: \(dataURL.path)")
+        try output.deliver(RunOutput(command: "spectrum", provenance: file.header, files: [.init(label: "data", name: "\(name).dat", table: file)],
+                                     figure: figure, summary: lines, results: try JSONTreeEncoder.encode(summary)))
     }
 }
 
@@ -251,6 +235,7 @@ struct PhaseDiagramCommand: ParsableCommand {
 
     func validate() throws {
         guard !baseName.isEmpty, !baseName.contains("/") else { throw ValidationError("--name must be a plain file name") }
+        try requireMemory(numbers: memoryNumbers, for: "curldyn phase-diagram with these sizes")
         guard threads >= 1, draws >= 1 else { throw ValidationError("--threads and --draws must be positive") }
         if let e = empirical, e < 2 { throw ValidationError("--empirical SIZE must be at least 2") }
         try rethrowingAsValidation {
@@ -266,7 +251,6 @@ struct PhaseDiagramCommand: ParsableCommand {
     }
 
     func run() throws {
-        let script = shard == nil ? try output.figureScript("phase_diagram.gp") : nil
         BLASThreads.useOneThreadUnlessEnvironmentSetsIt()
         let grid = try PhaseGrid(cMin: cMin, cMax: cMax, cPoints: cPoints, alphaPoints: alphaPoints)
         let rows = try shard.map { try grid.rows(shard: $0.index, of: $0.count) } ?? grid.ratios.indices
@@ -277,7 +261,6 @@ struct PhaseDiagramCommand: ParsableCommand {
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         let suffix = shard?.suffix ?? ""
-        let outDir = URL(fileURLWithPath: output.out)
         let provenance = { (note: String) in
             Provenance.thisRun(parameters: [("layer", layer.rawValue), ("c_min", "\(cMin)"), ("c_max", "\(cMax)"), ("c_points", "\(cPoints)"),
                                     ("alpha_points", "\(alphaPoints)"), ("shard", shard?.description ?? "all")], seed: seed, notes: [note])
@@ -305,22 +288,30 @@ struct PhaseDiagramCommand: ParsableCommand {
         cells = []
         let boundary = DataFile(header: provenance("closed-form critical fraction alpha_c(c)"), columns: ["c", "alpha_c"],
                                 dataSets: [.init(title: "boundary", rows: rows.map { [grid.ratios[$0], theory.boundary[$0 - rows.lowerBound]] })])
-        let gridURL = outDir.appendingPathComponent("\(baseName)\(suffix).dat")
-        let boundaryURL = outDir.appendingPathComponent("\(baseName)\(suffix)_boundary.dat")
-        let empiricalURL = outDir.appendingPathComponent("\(baseName)\(suffix)_empirical.dat")
-        try AtomicFile.write(gridText, to: gridURL)
-        try AtomicFile.write(boundary.render(), to: boundaryURL)
-        if let empiricalData { try AtomicFile.write(empiricalData.render(), to: empiricalURL) }
-        var figure: URL?
-        if let script {
-            figure = outDir.appendingPathComponent("\(baseName).png")
-            try Gnuplot.render(script: script, arguments: [gridURL.path, boundaryURL.path, empiricalData == nil ? "" : empiricalURL.path, layer.rawValue], output: figure!)
-        }
         let points = rows.count * grid.alphas.count
-        print(String(format: "%@ layer: %d x %d theory grid in %.3f s (%.2g us per point)%@", layer.rawValue, rows.count, grid.alphas.count, seconds,
-                     1e6 * seconds / Double(points), shard.map { ", shard \($0)" } ?? ""))
-        print("data: \(gridURL.path)\nboundary: \(boundaryURL.path)" + (empiricalData == nil ? "" : "\nempirical: \(empiricalURL.path)")
-              + (figure.map { "\nfigure: \($0.path)" } ?? ""))
+        var files: [RunOutput.File] = [.init(label: "data", name: "\(baseName)\(suffix).dat", contents: gridText),
+                                       .init(label: "boundary", name: "\(baseName)\(suffix)_boundary.dat", table: boundary)]
+        if let empiricalData { files.append(.init(label: "empirical", name: "\(baseName)\(suffix)_empirical.dat", table: empiricalData)) }
+        // A shard draws no figure: the merged files do (see README).
+        let figure = shard != nil ? nil : try output.figure("phase_diagram.gp", name: "\(baseName).png") { path in
+            [path("\(baseName).dat"), path("\(baseName)_boundary.dat"), empiricalData == nil ? "" : path("\(baseName)_empirical.dat"), layer.rawValue]
+        }
+        struct Results: Encodable {
+            let layer: String
+            let cValues: Int
+            let alphaValues: Int
+            let unstableFraction: Double
+            let seconds: Double
+            let shard: String?
+        }
+        let unstable = rows.reduce(0) { n, r in n + grid.alphas.indices.count { theory.isUnstable(row: r, alphaIndex: $0) } }
+        let results = Results(layer: layer.rawValue, cValues: rows.count, alphaValues: grid.alphas.count,
+                              unstableFraction: Double(unstable) / Double(points), seconds: seconds, shard: shard?.description)
+        try output.deliver(RunOutput(command: "phase-diagram", provenance: provenance("theory: 1 = unstable (alpha > alpha_c(c)), 0 = stable"),
+                                     files: files, figure: figure,
+                                     summary: [String(format: "%@ layer: %d x %d theory grid in %.3f s (%.2g us per point)%@", layer.rawValue, rows.count, grid.alphas.count, seconds,
+                                                      1e6 * seconds / Double(points), shard.map { ", shard \($0)" } ?? "")],
+                                     results: try JSONTreeEncoder.encode(results)))
     }
 }
 
@@ -329,9 +320,12 @@ struct Merge: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Join the shard files of a sharded sweep (--shard k/n) into one data file.",
         discussion: """
-        Takes the shard files in any order, checks that they come from the same sweep (same header apart from the \
-        command line and the shard), orders their blocks by the shard number and writes OUTPUT with the first \
-        shard's header, noting the merge.
+        Trusts nothing: each file's header must name the shard its file name says (parameters shard=k/n), all \
+        shards 1..n of one sweep must be there once, their headers must agree apart from the command line and \
+        the shard, and each file must hold exactly the rows its header declares (a truncated or empty file is \
+        refused). Blocks are joined with the separator of the file's layout (one blank line between the scan \
+        lines of a grid, two between data sets), so the merged file reads like the unsharded one; OUTPUT gets \
+        the first shard's header with shard=merged.
         """)
 
     @Argument(help: "Shard files (NAME.shard-k-of-n*.dat).") var files: [String]
@@ -339,36 +333,86 @@ struct Merge: ParsableCommand {
 
     func validate() throws {
         guard !files.isEmpty else { throw ValidationError("give the shard files to merge") }
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: output, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw ValidationError("--output \(output) is a directory; give the merged file's path")
+        }
+        do { _ = try OutputDirectory(checking: URL(fileURLWithPath: output).deletingLastPathComponent().path) } catch {
+            throw ValidationError("--output: \(error)")
+        }
     }
 
-    func run() throws {
-        struct Part { let index: Int; let count: Int; let header: [String]; let body: String }
-        let parts = try files.map { path -> Part in
+    /// One shard file, checked against its own header.
+    struct Part {
+        let path: String
+        let index: Int
+        let count: Int
+        let header: [String]
+        let layout: String
+        /// The data sets: each a title line and its lines (data lines, in order).
+        let sets: [(title: String, lines: [String])]
+        var rows: Int { sets.reduce(0) { $0 + $1.lines.count } }
+
+        init(path: String) throws {
+            self.path = path
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw CommandFailure("cannot read \(path)") }
             guard let match = path.range(of: #"\.shard-(\d+)-of-(\d+)"#, options: .regularExpression) else {
                 throw CommandFailure("\(path) is not a shard file (its name has no .shard-k-of-n)")
             }
             let numbers = path[match].split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
-            let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-            let header = lines.prefix { $0.hasPrefix("#") && !$0.hasPrefix("# index") }.map(String.init)
-            return Part(index: numbers[0], count: numbers[1], header: header, body: lines.dropFirst(header.count).joined(separator: "\n"))
-        }.sorted { $0.index < $1.index }
+            (index, count) = (numbers[0], numbers[1])
+            let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            let head = Array(lines.prefix { $0.hasPrefix("#") && !$0.hasPrefix("# index") })
+            header = head
+            let value = { (key: String) in head.first { $0.hasPrefix("# \(key): ") }.map { String($0.dropFirst(key.count + 4)) } }
+            guard let parameters = value("parameters"), let declaredLayout = value("layout"), let declared = value("rows") else {
+                throw CommandFailure("\(path) has no curldyn header (parameters, layout and rows); is it empty or not a shard?")
+            }
+            guard parameters.split(separator: " ").contains(Substring("shard=\(index)/\(count)")) else {
+                throw CommandFailure("\(path) is named shard \(index) of \(count) but its header says otherwise (\(parameters.split(separator: " ").first { $0.hasPrefix("shard=") } ?? "no shard"))")
+            }
+            layout = declaredLayout
+            var found: [(title: String, lines: [String])] = []
+            for line in lines.dropFirst(head.count) {
+                if line.hasPrefix("# index ") {
+                    found.append((String(line.drop { $0 != ":" }.dropFirst(2)), []))
+                } else if !line.isEmpty, !line.hasPrefix("#") {
+                    guard !found.isEmpty else { throw CommandFailure("\(path): data before the first '# index' line") }
+                    found[found.count - 1].lines.append(line)
+                }
+            }
+            sets = found
+            guard let expected = declared.split(separator: " ").first.flatMap({ Int($0) }), expected == rows, text.hasSuffix("\n") else {
+                throw CommandFailure("\(path) is incomplete: its header declares \(declared) but it holds \(rows) rows\(text.hasSuffix("\n") ? "" : " and no final newline")")
+            }
+        }
+    }
+
+    func run() throws {
+        let parts = try files.map(Part.init).sorted { $0.index < $1.index }
         let count = parts[0].count
         guard parts.allSatisfy({ $0.count == count }), parts.map(\.index) == Array(1...count) else {
-            throw CommandFailure("need exactly the shards 1..\(count) of one sweep, got \(parts.map { "\($0.index)/\($0.count)" }.joined(separator: ", "))")
+            throw CommandFailure("need exactly the shards 1..\(count) of one sweep, once each; got \(parts.map { "\($0.index)/\($0.count)" }.joined(separator: ", "))")
         }
-        let comparable = { (h: [String]) in h.filter { !$0.hasPrefix("# command:") }.map { $0.replacingOccurrences(of: #"shard=\S+"#, with: "", options: .regularExpression) } }
+        let comparable = { (h: [String]) in
+            h.filter { !$0.hasPrefix("# command:") && !$0.hasPrefix("# rows:") }.map { $0.replacingOccurrences(of: #"shard=\S+"#, with: "", options: .regularExpression) }
+        }
         guard parts.allSatisfy({ comparable($0.header) == comparable(parts[0].header) }) else {
             throw CommandFailure("the shards come from different sweeps (their headers differ)")
         }
-        // Data sets (two blank lines) or grid scans (one) keep their separator between shards; a single table
-        // (no blank line in any shard) is joined line to line.
-        let bodies = parts.map(\.body)
-        let separator = bodies.contains { $0.contains("\n\n\n") } ? "\n\n\n" : bodies.contains { $0.trimmingCharacters(in: .newlines).contains("\n\n") } ? "\n\n" : "\n"
-        var text = parts[0].header.map { $0.replacingOccurrences(of: #"shard=\S+"#, with: "shard=merged", options: .regularExpression) }.joined(separator: "\n")
-        text += "\n# merged from \(count) shards by: \(commandLineString)\n"
-        text += parts.map { $0.body.trimmingCharacters(in: .newlines) }.joined(separator: separator) + "\n"
-        try AtomicFile.write(text, to: URL(fileURLWithPath: output))
-        print("merged \(count) shards into \(output)")
+        // One set per shard of an indexed file is one table cut in pieces: it is joined back into one set.
+        let grid = parts[0].layout == DataFile.gridScanLinesLayout
+        var sets = parts.flatMap(\.sets)
+        if !grid, parts.allSatisfy({ $0.sets.count == 1 }) { sets = [(parts[0].sets[0].title, parts.flatMap { $0.sets[0].lines })] }
+        var text = parts[0].header.map { line in
+            line.hasPrefix("# rows:") ? "# rows: \(sets.reduce(0) { $0 + $1.lines.count }) in \(sets.count) sets"
+                : line.replacingOccurrences(of: #"shard=\S+"#, with: "shard=merged", options: .regularExpression)
+        }.joined(separator: "\n")
+        text += "\n# merged from \(count) shards by: \(Provenance.escaped(commandLineString))\n"
+        text += sets.enumerated().map { k, set in "# index \(k): \(set.title)\n" + set.lines.map { $0 + "\n" }.joined() }
+            .joined(separator: grid ? "\n" : "\n\n")
+        let target = URL(fileURLWithPath: output)
+        try OutputDirectory(checking: target.deletingLastPathComponent().path).commit([(target.lastPathComponent, Data(text.utf8))])
+        print("merged \(count) shards (\(sets.reduce(0) { $0 + $1.lines.count }) rows) into \(output)")
     }
 }

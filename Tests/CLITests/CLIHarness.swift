@@ -206,10 +206,28 @@ struct DataFileContents {
     var data: [[[Double]]] { sets.map(\.rows) }
 }
 
-/// The parsed `--json` summary on stdout.
-func parseJSONObject(_ text: String) throws -> [String: Any] {
+/// The keys of every command's `--json` object, present in each (a missing value is null).
+let jsonEnvelopeKeys: Set<String> = ["toolkit", "version", "command", "command_line", "seed", "parameters", "files", "figure",
+                                     "figure_error", "warnings", "results"]
+
+/// The whole `--json` object on stdout, checked to have exactly the envelope's keys.
+func parseJSONEnvelope(_ text: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> [String: Any] {
     let object = try JSONSerialization.jsonObject(with: Data(text.utf8))
-    return try #require(object as? [String: Any], "the JSON summary is not an object: \(text)")
+    let envelope = try #require(object as? [String: Any], "the JSON output is not an object: \(text)", sourceLocation: sourceLocation)
+    #expect(Set(envelope.keys) == jsonEnvelopeKeys, sourceLocation: sourceLocation)
+    return envelope
+}
+
+/// The `results` object of the `--json` output (the envelope checked on the way).
+func parseJSONObject(_ text: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> [String: Any] {
+    try #require(try parseJSONEnvelope(text, sourceLocation: sourceLocation)["results"] as? [String: Any],
+                 "the JSON results are not an object: \(text)", sourceLocation: sourceLocation)
+}
+
+/// The `results.rows` array of the `--json` output (critical, np-variance, np-sweep).
+func parseJSONRows(_ text: String, key: String = "rows", sourceLocation: SourceLocation = #_sourceLocation) throws -> [[String: Any]] {
+    try #require(try parseJSONObject(text, sourceLocation: sourceLocation)[key] as? [[String: Any]], "no results.\(key) array: \(text)",
+                 sourceLocation: sourceLocation)
 }
 
 /// True when the relative difference of a and b is at most `tolerance`.

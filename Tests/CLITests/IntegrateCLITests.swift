@@ -57,8 +57,7 @@ struct BadInput: Sendable, CustomTestStringConvertible {
         BadInput(arguments: small + ["--convention", "row", "--flip-hidden", "1"], message: "the linear population flow takes column-convention flips"),
         // Failures found only while running: a missing figure script, and curl descent blowing up
         // (all neurons flipped) after the gradient-descent run has succeeded.
-        BadInput(arguments: small + ["--figures", "/nonexistent/figures"], message: "not found"),
-        BadInput(arguments: small + ["--t-final", "10", "--alpha-r", "1", "--alpha-h", "1"], message: "diverged"),
+        BadInput(arguments: small + ["--figures", "/nonexistent/figures"], message: "not a directory"),
     ]
 }
 
@@ -77,7 +76,7 @@ struct IntegrateCLITests {
     }
 
     @Test("a failing run leaves the existing output files of the same --out and --name untouched",
-          arguments: [["--alpha-r", "1.5"], ["--figures", "/nonexistent/figures"], ["--alpha-r", "1", "--alpha-h", "1"]])
+          arguments: [["--alpha-r", "1.5"], ["--figures", "/nonexistent/figures"]])
     func failingRunKeepsExistingOutput(_ bad: [String]) throws {
         try withSandbox { box in
             let base = smallRun + ["--out", box.out.path, "--name", "run"]
@@ -94,6 +93,31 @@ struct IntegrateCLITests {
             #expect(after.keys.sorted() == before.keys.sorted(), "files in --out changed: \(after.keys.sorted())")
             #expect(after["run.dat"] == before["run.dat"], "run.dat was modified")
             #expect(after["run.png"] == before["run.png"], "run.png was modified")
+        }
+    }
+
+    @Test("a run that diverges is kept and marked beside the finished ones: exit 0, finite data only, diverged in header, summary and JSON")
+    func divergedRunIsKeptAndMarked() throws {
+        try withSandbox { box in
+            let result = try box.run(["integrate", "-M", "4", "-N", "6", "--t-final", "10", "--alpha-r", "1", "--alpha-h", "1", "--save-state",
+                                      "--out", box.out.path, "--no-plot", "--json"])
+            try #require(result.status == 0, "\(result)")
+            #expect(result.stderr.contains("warning: rule curl: diverged"), "\(result)")
+            let envelope = try parseJSONEnvelope(result.stdout)
+            #expect((envelope["warnings"] as? [String])?.contains { $0.contains("curl") && $0.contains("diverged") } == true)
+            let runs = try #require(try parseJSONObject(result.stdout)["runs"] as? [[String: Any]])
+            #expect(runs.map { $0["diverged"] as? Bool } == [false, true])
+            #expect(runs[1]["final_loss"] is NSNull, "a diverged run has no final loss")
+            #expect(jsonDouble(runs[0]["final_loss"]).map { $0.isFinite } == true)
+            let text = try String(contentsOf: box.out.appendingPathComponent("integrate.dat"), encoding: .utf8)
+            #expect(!text.lowercased().contains("nan") && !text.lowercased().contains("inf"), "non-finite values written")
+            let file = try DataFileContents(parsing: text)
+            #expect(file.sets.count == 2)
+            #expect(file.sets[1].title.contains("status=diverged"))
+            #expect(file.sets[0].rows.last?[0] == 10, "the finished gd run is complete")
+            #expect((file.sets[1].rows.last?[0] ?? 10) < 10, "the curl run stops at its blow-up")
+            // Only the finished run's state is saved.
+            #expect(try box.outEntries() == ["integrate.dat", "integrate_gd.state"])
         }
     }
 
@@ -164,16 +188,19 @@ struct IntegrateCLITests {
         try withSandbox { box in
             let result = try box.run(smallRun + ["--out", box.out.path, "--figures", repositoryFigures.path, "--json"])
             try #require(result.status == 0, "\(result)")
+            let envelope = try parseJSONEnvelope(result.stdout)
             let summary = try parseJSONObject(result.stdout)
             let dataURL = box.out.appendingPathComponent("integrate.dat")
-            #expect(summary["command"] as? String == "integrate")
-            #expect(summary["version"] as? String == (try expectedVersion()))
-            #expect(summary["seed"] as? Int == 1)
+            #expect(envelope["command"] as? String == "integrate")
+            #expect(envelope["version"] as? String == (try expectedVersion()))
+            #expect(envelope["seed"] as? Int == 1)
+            #expect((envelope["parameters"] as? [String: String])?["M"] == "4")
             #expect(summary["inputs"] as? Int == 4)
             #expect(summary["hidden"] as? Int == 6)
             #expect(summary["stepper"] as? String == "rk8pd")
-            #expect(summary["data_file"] as? String == dataURL.path)
-            #expect(summary["figure"] as? String == box.out.appendingPathComponent("integrate.png").path)
+            #expect((envelope["files"] as? [String: String])?["data"] == dataURL.path)
+            #expect(envelope["figure"] as? String == box.out.appendingPathComponent("integrate.png").path)
+            #expect(envelope["figure_error"] is NSNull)
 
             let runs = try #require(summary["runs"] as? [[String: Any]])
             #expect(runs.map { $0["rule"] as? String } == ["gd", "curl"])

@@ -9,7 +9,7 @@ struct LOCOCLITests {
         try withSandbox { box in
             let result = try box.run(["np-variance", "--setting", "s1", "--draws", "300", "--evaluation-per-cluster", "20", "--json", "--out", box.out.path])
             #expect(result.status == 0, "\(result)")
-            let rows = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
+            let rows = try parseJSONRows(result.stdout)
             let byName = Dictionary(uniqueKeysWithValues: rows.map { ($0["name"] as? String ?? "", $0) })
             #expect((byName["LOCO"]?["function_ratio"] as? Double ?? 1) < 0.1)
             #expect(abs((byName["control"]?["weight_ratio"] as? Double ?? 0) - 1) < 1e-9)

@@ -33,11 +33,17 @@ struct NPCurlCLITests {
             let parameters = try #require(data.parameters)
             #expect(parameters["flip_hidden"] == "15" && parameters["flip_inputs"] == "0" && parameters["M"] == "20" && parameters["N"] == "30")
             #expect(parameters["method"] == "both" && parameters["lr"] == "0.01" && parameters["direction"] == "bottom")
-            let rows = try #require(data.sets.first?.rows)
-            #expect(rows.count == 31 && rows.allSatisfy { $0.count == 4 })
-            #expect(rows.map { Int($0[0]) } == Array(stride(from: 0, through: 300, by: 10)))
+            // One data set per method, then the linear theory; columns step, |u|.
+            try #require(data.sets.count == 3, "gd, np and the theory")
+            #expect(data.sets.map { $0.title.split(separator: " ").first.map(String.init) } == ["gd", "np", "linear"])
+            for set in data.sets {
+                #expect(set.rows.count == 31 && set.rows.allSatisfy { $0.count == 2 }, "\(set.title)")
+                #expect(set.rows.map { Int($0[0]) } == Array(stride(from: 0, through: 300, by: 10)), "\(set.title)")
+            }
             // |u| of gd and np grows by more than 10x over 200 steps ((1 - lr lambda_min)^200 ~ 24).
-            #expect(rows[20][1] > 10 * rows[0][1] && rows[20][2] > 10 * rows[0][2], "\(rows[0]) -> \(rows[20])")
+            for set in data.sets.prefix(2) {
+                #expect(set.rows[20][1] > 10 * set.rows[0][1], "\(set.title): \(set.rows[0]) -> \(set.rows[20])")
+            }
             #expect(FileManager.default.fileExists(atPath: box.out.appendingPathComponent("flips.png").path))
 
             // Same seed, same numbers.
@@ -56,8 +62,10 @@ struct NPCurlCLITests {
             #expect(result.stdout.contains("rank 20 of 20"), "\(result)")
             #expect(result.stdout.contains("predicted per-step factor 1 - lr lambda_min = 0.993899"), "\(result)")
             #expect(try box.outEntries() == ["np_curl.dat"])
-            let rows = try #require(try DataFileContents(contentsOf: box.out.appendingPathComponent("np_curl.dat")).sets.first?.rows)
-            #expect(rows.allSatisfy { $0.count == 3 })
+            let sets = try DataFileContents(contentsOf: box.out.appendingPathComponent("np_curl.dat")).sets
+            #expect(sets.count == 2, "gd and the theory")
+            let rows = try #require(sets.first?.rows)
+            #expect(rows.allSatisfy { $0.count == 2 })
             #expect(rows.last![1] < rows[0][1] / 2)
         }
     }

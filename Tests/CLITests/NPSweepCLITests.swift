@@ -27,7 +27,7 @@ struct NPSweepCLITests {
         try withSandbox { box in
             let result = try box.run(["np-sweep", "--parameter", "sigma", "--draws", "50", "--json", "--no-plot", "--out", box.out.path])
             #expect(result.status == 0, "\(result)")
-            let rows = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
+            let rows = try parseJSONRows(result.stdout)
             #expect(rows.count >= 2)
             let data = try DataFileContents(contentsOf: box.out.appendingPathComponent("np_sweep.dat"))
             #expect(data.sets.first?.rows.count == rows.count)

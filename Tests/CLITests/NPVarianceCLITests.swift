@@ -9,7 +9,7 @@ struct NPVarianceCLITests {
         try withSandbox { box in
             let result = try box.run(["np-variance", "--hidden", "16", "--draws", "200", "--evaluation-per-cluster", "10", "--json", "--out", box.out.path])
             #expect(result.status == 0, "\(result)")
-            let rows = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
+            let rows = try parseJSONRows(result.stdout)
             #expect(rows.map { $0["layer"] as? Int ?? 0 } == [1, 1, 1, 1, 1, 2, 2, 2, 2, 2])
             #expect(rows.allSatisfy { ($0["descent_ratio"] != nil) == ($0["layer"] as? Int == 2) })
             for row in rows where row["name"] as? String == "control" {
@@ -26,7 +26,7 @@ struct NPVarianceCLITests {
         try withSandbox { box in
             let result = try box.run(["np-variance", "--hidden", "16", "--layers", "2", "--draws", "100", "--evaluation-per-cluster", "5", "--json", "--out", box.out.path])
             #expect(result.status == 0, "\(result)")
-            let rows = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
+            let rows = try parseJSONRows(result.stdout)
             #expect(rows.map { $0["layer"] as? Int ?? 0 } == [2, 2, 2, 2, 2])
         }
     }

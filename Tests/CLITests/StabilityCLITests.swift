@@ -6,7 +6,7 @@ import Testing
 @Suite("curldyn stability, end to end")
 struct StabilityCLITests {
     func json(_ result: CLIResult) throws -> [String: Any] {
-        try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "\(result)")
+        try parseJSONObject(result.stdout)
     }
 
     @Test("the verdict flips across the critical readout fraction at the normalised teacher")

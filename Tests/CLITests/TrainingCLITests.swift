@@ -11,7 +11,7 @@ let smallTraining = ["-M", "6", "-N", "4", "--train-size", "30", "--test-size", 
 /// The `# columns:` header line of a finite-data file (integrate) and of the mean curves (compare).
 let trainingColumnsLine = "columns: 1:t 2:train_loss 3:test_loss 4:w1_norm 5:w2_norm"
 let compareCurvesColumnsLine = "columns: 1:t 2:train_mean 3:train_se 4:test_mean 5:test_se"
-let compareStatsColumnsLine = "columns: 1:rule_index 2:mean_time 3:se_time 4:reached 5:seeds 6:t_vs_first 7:df 8:p_value"
+let compareStatsColumnsLine = "columns: 1:rule_index 2:mean_time 3:se_time 4:reached 5:seeds 6:diverged 7:t_vs_first 8:df 9:p_value"
 
 let pngMagic = Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
 
@@ -546,34 +546,36 @@ struct TrainingCLITests {
             // Statistics: one row per rule.
             let stats = try DataFileContents(contentsOf: box.out.appendingPathComponent("compare_stats.dat"))
             #expect(stats.header.last == compareStatsColumnsLine)
-            #expect(stats.header.filter { !$0.hasPrefix("columns:") } == curves.header.filter { !$0.hasPrefix("columns:") })
+            #expect(stats.header.filter { !$0.hasPrefix("columns:") && !$0.hasPrefix("rows:") } == curves.header.filter { !$0.hasPrefix("columns:") && !$0.hasPrefix("rows:") })
             try #require(stats.sets.count == 2)
             #expect(stats.sets.map(\.title) == ["gd", "curl"])
             for (k, set) in stats.sets.enumerated() {
-                try #require(set.rows.count == 1 && set.rows[0].count == 8, "\(set.title): \(set.rows)")
+                try #require(set.rows.count == 1 && set.rows[0].count == 9, "\(set.title): \(set.rows)")
                 let row = set.rows[0]
                 #expect(row[0] == Double(k))
                 #expect(row[1] > 0 && row[1] <= 20, "\(set.title): mean time \(row[1])")
                 #expect(row[2] >= 0)
                 #expect(row[3] == row[3].rounded() && (0...3).contains(row[3]), "\(set.title): reached \(row[3])")
                 #expect(row[4] == 3)
+                #expect(row[5] == 0, "no seed diverged")
                 if k == 0 {
-                    #expect(row[5].isNaN && row[6].isNaN && row[7].isNaN, "the first rule is the baseline: \(row)")
+                    #expect(row[6].isNaN && row[7].isNaN && row[8].isNaN, "the first rule is the baseline: \(row)")
                 } else {
-                    #expect(row[6] == 2 || row[6].isNaN, "df \(row[6])")
-                    #expect(row[7].isNaN || (0...1).contains(row[7]), "p-value \(row[7])")
+                    #expect(row[7] == 2 || row[7].isNaN, "df \(row[7])")
+                    #expect(row[8].isNaN || (0...1).contains(row[8]), "p-value \(row[8])")
                 }
             }
 
             // The JSON summary.
+            let envelope = try parseJSONEnvelope(result.stdout)
             let summary = try parseJSONObject(result.stdout)
-            #expect(summary["command"] as? String == "compare")
+            #expect(envelope["command"] as? String == "compare")
             #expect(summary["seeds"] as? [Int] == [1, 2, 3])
             #expect(summary["threshold"] as? Double == 0.01)
             #expect(summary["on"] as? String == "test")
-            #expect(summary["curves_file"] as? String == box.out.appendingPathComponent("compare_curves.dat").path)
-            #expect(summary["stats_file"] as? String == box.out.appendingPathComponent("compare_stats.dat").path)
-            #expect(summary["figure"] as? String == box.out.appendingPathComponent("compare.png").path)
+            #expect((envelope["files"] as? [String: String])?["data"] == box.out.appendingPathComponent("compare_curves.dat").path)
+            #expect((envelope["files"] as? [String: String])?["stats"] == box.out.appendingPathComponent("compare_stats.dat").path)
+            #expect(envelope["figure"] as? String == box.out.appendingPathComponent("compare.png").path)
             let rules = try #require(summary["rules"] as? [[String: Any]])
             #expect(rules.map { $0["rule"] as? String } == ["gd", "curl"])
             for (rule, set) in zip(rules, stats.sets) {
@@ -582,17 +584,17 @@ struct TrainingCLITests {
                 #expect((rule["mean_time"] as? Double).map { agree($0, row[1]) } == true, "\(set.title)")
                 #expect((rule["standard_error_time"] as? Double).map { agree($0, row[2]) } == true, "\(set.title)")
                 #expect((rule["mean_final_test_loss"] as? Double).map { $0.isFinite && $0 >= 0 } == true, "\(set.title)")
-                #expect(rule["mean_epochs"] == nil, "continuous runs have no epochs")
+                #expect(rule["mean_epochs"] is NSNull, "continuous runs have no epochs (null, not absent)")
             }
-            #expect(rules[0]["p_value"] == nil && rules[0]["t"] == nil)
-            if !row7IsNaN(stats.sets[1]) {
-                #expect((rules[1]["p_value"] as? Double).map { agree($0, stats.sets[1].rows[0][7]) } == true)
+            #expect(rules[0]["p_value"] is NSNull && rules[0]["t"] is NSNull)
+            if !pValueIsNaN(stats.sets[1]) {
+                #expect((rules[1]["p_value"] as? Double).map { agree($0, stats.sets[1].rows[0][8]) } == true)
                 #expect(rules[1]["degrees_of_freedom"] as? Int == 2)
             }
         }
     }
 
-    private func row7IsNaN(_ set: DataFileContents.DataSet) -> Bool { set.rows.first.map { $0[7].isNaN } ?? true }
+    private func pValueIsNaN(_ set: DataFileContents.DataSet) -> Bool { set.rows.first.map { $0[8].isNaN } ?? true }
 
     @Test("compare is reproducible: the same command gives byte-identical files, and the data do not depend on --threads")
     func compareIsReproducible() throws {
