@@ -31,8 +31,13 @@ public enum Interruption {
         lock.lock()  // waits for a rename sequence in progress; never released
         for pid in children { kill(pid, SIGKILL) }
         for path in temporaries { unlink(path) }
+        // Die by the signal itself (so a parent sees what ended us), unblocked on this thread; 128 + sig otherwise.
         signal(sig, SIG_DFL)
-        kill(getpid(), sig)
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, sig)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
+        raise(sig)
         _exit(128 + sig)
     }
 

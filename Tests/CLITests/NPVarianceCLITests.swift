@@ -11,7 +11,7 @@ struct NPVarianceCLITests {
             #expect(result.status == 0, "\(result)")
             let rows = try parseJSONRows(result.stdout)
             #expect(rows.map { $0["layer"] as? Int ?? 0 } == [1, 1, 1, 1, 1, 2, 2, 2, 2, 2])
-            #expect(rows.allSatisfy { ($0["descent_ratio"] != nil) == ($0["layer"] as? Int == 2) })
+            #expect(rows.allSatisfy { !($0["descent_ratio"] is NSNull) == ($0["layer"] as? Int == 2) })
             for row in rows where row["name"] as? String == "control" {
                 #expect(abs((row["weight_ratio"] as? Double ?? 0) - 1) < 1e-9)
             }

@@ -233,8 +233,8 @@ struct TrainingCLITests {
                 #expect(agree(finalLoss, last[1]), "\(rule): JSON \(finalLoss), file \(last[1])")
                 #expect(agree(finalTestLoss, last[2]), "\(rule): JSON \(finalTestLoss), file \(last[2])")
                 #expect((run["initial_loss"] as? Double).map { agree($0, set.rows[0][1]) } == true, "\(rule)")
-                #expect(run["q"] == nil, "\(rule): q without --q-window")
-                #expect(run["initial_lambda_min_k"] == nil, "\(rule): lambda_min(K) is for linear networks only")
+                #expect(run["q"] is NSNull, "\(rule): q without --q-window")
+                #expect(run["initial_lambda_min_k"] is NSNull, "\(rule): lambda_min(K) is for linear networks only")
             }
             // Same teacher, start and data for both rules; gradient descent learns.
             #expect(file.sets[0].rows[0] == file.sets[1].rows[0])
@@ -453,7 +453,7 @@ struct TrainingCLITests {
             try #require(file.sets.count == 2)
             #expect(file.sets[1].title.hasPrefix("curl flipped_inputs=2 flipped_hidden=0 status=completed"), "\(file.sets[1].title)")
             #expect(runs.allSatisfy { $0["status"] as? String == "completed" })
-            #expect(runs.allSatisfy { $0["initial_lambda_min_k"] == nil || $0["rule"] as? String == "gd" }, "lambda_min(K) is for the column convention")
+            #expect(runs.allSatisfy { $0["initial_lambda_min_k"] is NSNull || $0["rule"] as? String == "gd" }, "lambda_min(K) is for the column convention")
             #expect(file.sets[0].rows[0] == file.sets[1].rows[0])
             #expect(file.data[0] != file.data[1], "row-convention curl gives the gd data")
         }
