@@ -115,8 +115,10 @@ struct Compare: ParsableCommand {
                         degreesOfFreedom: r.versusBaseline?.degreesOfFreedom, pValue: r.versusBaseline?.pValue)
         }
         let lines = summaries.map { s in
-            var line = String(format: "%@: time to %@ loss < %g: %.4g +- %.2g (%d/%d seeds reached)", s.rule, on.rawValue, threshold, s.meanTime ?? .nan,
-                              s.standardErrorTime ?? .nan, s.reached, seeds)
+            var line = s.meanTime.map { mean in
+                String(format: "%@: time to %@ loss < %g: %.4g +- %.2g (%d/%d seeds reached)", s.rule, on.rawValue, threshold, mean,
+                       s.standardErrorTime ?? .nan, s.reached, seeds)
+            } ?? "\(s.rule): no run finished"
             if !s.divergedSeeds.isEmpty { line += "; \(s.divergedSeeds.count) seed(s) diverged and are left out: \(s.divergedSeeds.map(String.init).joined(separator: " "))" }
             if let t = s.t, let p = s.pValue { line += String(format: "; paired t vs %@ = %.3f, p = %.3g", summaries[0].rule, t, p) }
             return line

@@ -80,6 +80,26 @@ struct ReliabilityCLITests {
         }
     }
 
+    // MARK: - Divergence: kept out, marked, never written
+
+    @Test("compare: seeds whose run diverges are left out of that rule's statistics and named; the other rule's stand; exit 0")
+    func compareKeepsFinishedRules() throws {
+        try withSandbox { box in
+            let result = try box.run(["compare", "-M", "4", "-N", "6", "--train-size", "20", "--alpha-r", "1", "--alpha-h", "1", "--t-final", "10",
+                                      "--seeds", "3", "--no-plot", "--json", "--out", box.out.path])
+            try #require(result.status == 0, "\(result)")
+            #expect(result.stderr.contains("warning: rule curl: 3 of 3 seeds diverged"), "\(result)")
+            let rules = try #require(try parseJSONObject(result.stdout)["rules"] as? [[String: Any]])
+            #expect(rules[0]["diverged_seeds"] as? [Int] == [] && rules[1]["diverged_seeds"] as? [Int] == [1, 2, 3])
+            #expect(jsonDouble(rules[0]["mean_time"]).map { $0 > 0 && $0 < 10 } == true)
+            #expect(rules[1]["mean_time"] is NSNull)
+            let stats = try DataFileContents(contentsOf: box.out.appendingPathComponent("compare_stats.dat"))
+            #expect(stats.sets.map { $0.rows[0][5] } == [0, 3], "the diverged column")
+            let curves = try DataFileContents(contentsOf: box.out.appendingPathComponent("compare_curves.dat"))
+            #expect(curves.sets[0].rows.allSatisfy { $0.allSatisfy(\.isFinite) } && curves.sets[1].rows.isEmpty)
+        }
+    }
+
     // MARK: - Output paths are checked before any computation
 
     @Test("an --out that cannot hold files is refused before computing: exit 64, a clear message", arguments: ["file", "/proc/x", "/dev/null", "file/sub"])
