@@ -69,7 +69,7 @@ struct Compare: ParsableCommand {
 
     func run() throws {
         let script = try output.figureScript("compare.gp")
-        BLASThreads.useOneThreadUnlessEnvironmentSetsIt()  // parallelism is over seeds
+        BLASThreads.pinToOne()  // parallelism is over seeds
         rules.warnIfCurlFlipsNothing(try network.shape)
         let experiment = Experiment(
             shape: try network.shape, teacherHidden: network.teacherHidden, activation: network.networkActivation,

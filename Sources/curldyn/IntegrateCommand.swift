@@ -74,7 +74,7 @@ struct Integrate: ParsableCommand {
     }
 
     func run() throws {
-        BLASThreads.useOneThreadUnlessEnvironmentSetsIt()
+        BLASThreads.pinToOne()
         let script = try output.figureScript(usesPopulationFlow ? "learning_curves.gp" : "training_curves.gp")
         let shape = try network.shape
         rules.warnIfCurlFlipsNothing(shape)
@@ -159,7 +159,7 @@ struct Integrate: ParsableCommand {
         return network.parameters(trainCount: usesPopulationFlow ? nil : trainCount) + rules.parameters + dynamics.parameters
             + (inputCovariance.map { [("input_covariance", $0)] } ?? [])
             + [("curl_flipped_inputs", "\(curl.flippedInputs)"), ("curl_flipped_hidden", "\(curl.flippedHidden)"),
-               ("data", usesPopulationFlow ? "population" : "finite"), ("blas_threads", "\(BLASThreads.count)"), ("gsl", GSL.version)]
+               ("data", usesPopulationFlow ? "population" : "finite"), ("gsl", GSL.version)]
     }
 
     struct RunSummary: Encodable {

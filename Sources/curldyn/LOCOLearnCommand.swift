@@ -71,7 +71,7 @@ struct LOCOLearnCommand: ParsableCommand {
 
     func run() throws {
         let script = try output.figureScript("loco_learn.gp")
-        BLASThreads.useOneThreadUnlessEnvironmentSetsIt()
+        BLASThreads.pinToOne()
         let task = try ClusteredTask(setting: setting, seed: seed)
         var options = LOCOLearningOptions()
         options.steps = steps

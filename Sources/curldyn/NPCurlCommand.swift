@@ -112,7 +112,7 @@ struct NPCurlCommand: ParsableCommand {
 
     func run() throws {
         let script = try output.figureScript("np_curl.gp")
-        BLASThreads.useOneThreadUnlessEnvironmentSetsIt()
+        BLASThreads.pinToOne()
         let methods = method.methods
         let result = try problem.solve(methods: methods, replicates: replicates, threads: threads)
         let start = result.start

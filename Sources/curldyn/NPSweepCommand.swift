@@ -76,7 +76,7 @@ struct NPSweepCommand: ParsableCommand {
 
     func run() throws {
         let script = try output.figureScript("np_sweep.gp")
-        BLASThreads.useOneThreadUnlessEnvironmentSetsIt()
+        BLASThreads.pinToOne()
         let points = try rethrowingAsValidation { try VarianceSweep.run(parameter: parameter, values: sweepValues, base: base) }
         let outDir = URL(fileURLWithPath: output.out)
         let dataURL = outDir.appendingPathComponent("\(name).dat")

@@ -84,7 +84,7 @@ struct NPVarianceCommand: ParsableCommand {
 
     func run() throws {
         let script = try output.figureScript("np_variance.gp")
-        BLASThreads.useOneThreadUnlessEnvironmentSetsIt()
+        BLASThreads.pinToOne()
         let task = try ClusteredTask(setting: setting, seed: seed)
         let result = try VarianceStudy.clustered(task: task, configuration: study, perturbed: try perturbed, sigma: sigma, draws: draws,
                                                  seed: seed, threads: threads)

@@ -80,7 +80,7 @@ struct Critical: ParsableCommand {
 
     func run() throws {
         let script = try output.figureScript("critical.gp")
-        BLASThreads.useOneThreadUnlessEnvironmentSetsIt()
+        BLASThreads.pinToOne()
         let values = try ratios
         let theory = try values.map { try CriticalFraction.value(c: $0, layer: layer) }
         let progress = ProgressLine()
@@ -166,6 +166,7 @@ struct Spectrum: ParsableCommand {
     }
 
     func run() throws {
+        BLASThreads.pinToOne()
         let script = try output.figureScript("spectrum.gp")
         let theory = try layer.spectrum(c: c, alpha: alpha)
         let (lo, hi) = (theory.edges.first ?? -1, theory.edges.last ?? 1)
@@ -267,7 +268,7 @@ struct PhaseDiagramCommand: ParsableCommand {
 
     func run() throws {
         let script = shard == nil ? try output.figureScript("phase_diagram.gp") : nil
-        BLASThreads.useOneThreadUnlessEnvironmentSetsIt()
+        BLASThreads.pinToOne()
         let grid = try PhaseGrid(cMin: cMin, cMax: cMax, cPoints: cPoints, alphaPoints: alphaPoints)
         let rows = try shard.map { try grid.rows(shard: $0.index, of: $0.count) } ?? grid.ratios.indices
         let started = DispatchTime.now().uptimeNanoseconds
