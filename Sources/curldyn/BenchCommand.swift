@@ -36,7 +36,7 @@ struct Bench: ParsableCommand {
             if t == 1 { oneThreadGemmRate = 2 * pow(Double(n), 3) / gemm }
             print(String(format: "dgemm N=%d, %d BLAS thread(s): %.1f GFLOP/s (%.1f ms)", n, t, 2 * pow(Double(n), 3) / gemm / 1e9, gemm * 1e3))
         }
-        BLASThreads.useOneThreadUnlessEnvironmentSetsIt()  // as `integrate` does
+        BLASThreads.pinToOne()  // as `integrate` does
         print("small-matrix work below runs on \(BLASThreads.count) BLAS thread(s), as in `curldyn integrate`")
 
         let shape = try NetworkShape(inputs: 20, hidden: 199)

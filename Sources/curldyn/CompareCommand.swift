@@ -67,7 +67,7 @@ struct Compare: ParsableCommand {
     }
 
     func run() throws {
-        BLASThreads.useOneThreadUnlessEnvironmentSetsIt()  // parallelism is over seeds
+        BLASThreads.pinToOne()  // parallelism is over seeds
         rules.warnIfCurlFlipsNothing(try network.shape)
         let experiment = Experiment(
             shape: try network.shape, teacherHidden: network.teacherHidden, activation: network.networkActivation,

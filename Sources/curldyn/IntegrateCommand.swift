@@ -75,7 +75,7 @@ struct Integrate: ParsableCommand {
     }
 
     func run() throws {
-        BLASThreads.useOneThreadUnlessEnvironmentSetsIt()
+        BLASThreads.pinToOne()
         let shape = try network.shape
         rules.warnIfCurlFlipsNothing(shape)
         let loaded = try network.loadState.map { try StateFile.read(URL(fileURLWithPath: $0), shape: shape) }
@@ -180,7 +180,7 @@ struct Integrate: ParsableCommand {
         return network.parameters(trainCount: usesPopulationFlow ? nil : trainCount) + rules.parameters + dynamics.parameters
             + (inputCovariance.map { [("input_covariance", $0)] } ?? [])
             + [("curl_flipped_inputs", "\(curl.flippedInputs)"), ("curl_flipped_hidden", "\(curl.flippedHidden)"),
-               ("data", usesPopulationFlow ? "population" : "finite"), ("blas_threads", "\(BLASThreads.count)"), ("gsl", GSL.version)]
+               ("data", usesPopulationFlow ? "population" : "finite"), ("gsl", GSL.version)]
     }
 
     struct RunSummary: Encodable {

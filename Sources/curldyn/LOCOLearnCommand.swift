@@ -71,7 +71,7 @@ struct LOCOLearnCommand: ParsableCommand {
     }
 
     func run() throws {
-        BLASThreads.useOneThreadUnlessEnvironmentSetsIt()
+        BLASThreads.pinToOne()
         let task = try ClusteredTask(setting: setting, seed: seed)
         var options = LOCOLearningOptions()
         options.steps = steps

@@ -112,7 +112,7 @@ struct NPCurlCommand: ParsableCommand {
     }
 
     func run() throws {
-        BLASThreads.useOneThreadUnlessEnvironmentSetsIt()
+        BLASThreads.pinToOne()
         let methods = method.methods
         let result = try problem.solve(methods: methods, replicates: replicates, threads: threads)
         let start = result.start

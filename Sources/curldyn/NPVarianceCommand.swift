@@ -84,7 +84,7 @@ struct NPVarianceCommand: ParsableCommand {
     }
 
     func run() throws {
-        BLASThreads.useOneThreadUnlessEnvironmentSetsIt()
+        BLASThreads.pinToOne()
         let task = try ClusteredTask(setting: setting, seed: seed)
         let result = try VarianceStudy.clustered(task: task, configuration: study, perturbed: try perturbed, sigma: sigma, draws: draws,
                                                  seed: seed, threads: threads)

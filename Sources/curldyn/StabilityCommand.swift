@@ -80,6 +80,7 @@ struct StabilityCommand: ParsableCommand {
     }
 
     func run() throws {
+        BLASThreads.pinToOne()
         let shape = try network.shape
         var teacher = try StudentTeacherPair(shape: shape, teacher: network.teacherInit, student: .nearTeacher(perturbation: 0), seed: seed).teacher
         if normalizedTeacher {

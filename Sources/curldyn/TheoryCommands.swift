@@ -80,7 +80,7 @@ struct Critical: ParsableCommand {
     }
 
     func run() throws {
-        BLASThreads.useOneThreadUnlessEnvironmentSetsIt()
+        BLASThreads.pinToOne()
         let values = try ratios
         let theory = try values.map { try CriticalFraction.value(c: $0, layer: layer) }
         let progress = ProgressLine()
@@ -157,6 +157,7 @@ struct Spectrum: ParsableCommand {
     }
 
     func run() throws {
+        BLASThreads.pinToOne()
         let theory = try layer.spectrum(c: c, alpha: alpha)
         let (lo, hi) = (theory.edges.first ?? -1, theory.edges.last ?? 1)
         let pad = 0.1 * max(hi - lo, 1e-3)
@@ -251,7 +252,7 @@ struct PhaseDiagramCommand: ParsableCommand {
     }
 
     func run() throws {
-        BLASThreads.useOneThreadUnlessEnvironmentSetsIt()
+        BLASThreads.pinToOne()
         let grid = try PhaseGrid(cMin: cMin, cMax: cMax, cPoints: cPoints, alphaPoints: alphaPoints)
         let rows = try shard.map { try grid.rows(shard: $0.index, of: $0.count) } ?? grid.ratios.indices
         let started = DispatchTime.now().uptimeNanoseconds

@@ -252,22 +252,6 @@ struct IntegrateCLITests {
         }
     }
 
-    @Test("the numbers do not depend on the BLAS thread count")
-    func dataIndependentOfThreadCount() throws {
-        try withSandbox { box in
-            // The default network (M = 20, N = 199) is large enough for OpenBLAS to use its threads.
-            var sets: [[DataFileContents.DataSet]] = []
-            for threads in ["1", "2"] {
-                let arguments = ["integrate", "--t-final", "50", "--points", "30", "--no-plot", "--out", box.out.path, "--name", "t\(threads)"]
-                try #require(try box.run(arguments, environment: ["OPENBLAS_NUM_THREADS": threads]).status == 0)
-                let file = try DataFileContents(contentsOf: box.out.appendingPathComponent("t\(threads).dat"))
-                #expect(file.header.contains { $0.contains("blas_threads=\(threads)") })
-                sets.append(file.sets)
-            }
-            #expect(sets[0].map(\.rows) == sets[1].map(\.rows))
-        }
-    }
-
     // MARK: - Options
 
     @Test("--no-plot writes the data file but no figure, and needs no figure scripts")

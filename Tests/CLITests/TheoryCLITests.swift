@@ -3,8 +3,8 @@ import Testing
 
 // `curldyn critical`, `spectrum`, `phase-diagram` and `merge`, end to end.
 //
-// Expected values come from ../shared/reference (cited per test as "curl-descent.md 4.x" for the spec and
-// "data/FILE.csv" for /work/shared/reference/data):
+// Expected values come from the project's reference (cited per test as "curl-descent.md 4.x" for the spec and
+// "data/FILE.csv" for its reference data, copied into Tests/Fixtures/reference-data):
 // * data/critical_fractions_closed_form.csv: alpha_h^c and alpha_r^c from the closed-form cubics of 4.3/4.4;
 // * curl-descent.md 4.4: the exact points alpha_r^c(1/4) = 5/32 and alpha_r^c(1) = 1 - 3/(2 4^(1/3)), and the
 //   readout example spectrum (c = 10, alpha_r = 1/2): edges +-sqrt(2.16), +-sqrt(0.3375), atom at 0;

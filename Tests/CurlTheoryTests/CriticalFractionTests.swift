@@ -2,8 +2,8 @@ import Foundation
 import Testing
 import CurlTheory
 
-// Closed-form phase boundaries of ../shared/reference/curl-descent.md sections 4.3-4.4 against the values quoted
-// there and in the issue, their exact points and limits, and the reference data in shared/reference/data
+// Closed-form phase boundaries of the reference spec curl-descent.md sections 4.3-4.4 against the values quoted
+// there and in the issue, their exact points and limits, and the reference data in Tests/Fixtures/reference-data
 // (critical_fractions_closed_form.csv, the reference notebook's saved masks and critical lines).
 
 @Test func hiddenCriticalFractionMatchesQuotedValues() throws {

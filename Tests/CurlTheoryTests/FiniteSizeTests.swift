@@ -3,7 +3,7 @@ import Testing
 import NumericalKit
 import CurlTheory
 
-// Finite random matrices against the limiting theory (../shared/reference/curl-descent.md sections 3, 4.1, 4.5):
+// Finite random matrices against the limiting theory (the reference spec curl-descent.md sections 3, 4.1, 4.5):
 // W1 with N(0, 1/M) entries and |w2|^2 = 1, K = D1 + W1^T D2 W1.
 
 @Test func stabilityMatrixIsSignedGramPlusSignedIdentity() throws {

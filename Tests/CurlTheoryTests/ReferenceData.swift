@@ -1,18 +1,18 @@
 import Foundation
 
-/// The reference numbers of ../shared/reference/curl-descent.md section 7, in shared/reference/data beside this
-/// repository (data/README.md there says what each column holds).
+/// The reference numbers of curl-descent.md section 7 (shared/reference/data of the project), copied into this
+/// repository as test fixtures so that the tests run from a clone alone; each file's first line says where it comes from.
 let referenceDataDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    .appendingPathComponent("../../../shared/reference/data").standardizedFileURL
+    .appendingPathComponent("../Fixtures/reference-data").standardizedFileURL
 
-/// A numeric CSV with one header line; "nan" reads as NaN.
+/// A numeric CSV: `#` comment lines (the fixture's provenance), then one header line; "nan" reads as NaN.
 struct ReferenceTable {
     let header: [String]
     let rows: [[Double]]
 
     init(_ name: String) throws {
         let text = try String(contentsOf: referenceDataDirectory.appendingPathComponent(name), encoding: .utf8)
-        let lines = text.split(whereSeparator: \.isNewline).map(String.init)
+        let lines = text.split(whereSeparator: \.isNewline).map(String.init).filter { !$0.hasPrefix("#") }
         guard let first = lines.first else { throw CocoaError(.fileReadCorruptFile) }
         header = first.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         rows = try lines.dropFirst().map { line in

@@ -2,8 +2,8 @@ import Foundation
 import Testing
 import CurlTheory
 
-// Limiting spectra of the stability matrix (../shared/reference/curl-descent.md sections 4.1-4.4): edges against the
-// reference notebook's printed edges and our quartic/sextic files in shared/reference/data, the density's total mass,
+// Limiting spectra of the stability matrix (the reference spec curl-descent.md sections 4.1-4.4): edges against the
+// reference notebook's printed edges and our quartic/sextic files in Tests/Fixtures/reference-data, the density's total mass,
 // and the agreement of the lower edge with the closed-form critical fractions.
 
 @Test func hiddenEdgesMatchTheNotebookAndTheQuarticFiles() throws {

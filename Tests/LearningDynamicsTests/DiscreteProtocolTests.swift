@@ -3,7 +3,7 @@ import NumericalKit
 import Testing
 import LearningDynamics
 
-// The discrete protocol is the reference's training loop (../shared/reference/curl-descent.md section 2.1):
+// The discrete protocol is the reference's training loop (the reference spec curl-descent.md section 2.1):
 // per-epoch shuffle, minibatches of B, eta_eff = lr B / P, rescaling to the initial norms, log-spaced logging.
 // Independent checks: the continuous flow (FullBatchFlow, GSL rk8pd) as lr -> 0, a hand-written Euler step,
 // and the reference's logging quirks.

@@ -3,7 +3,7 @@ import NumericalKit
 import Testing
 import LearningDynamics
 
-// The full-batch flow dtheta/dt = P[-S g(theta)] of ../shared/reference/curl-descent.md sections 2.1-2.2:
+// The full-batch flow dtheta/dt = P[-S g(theta)] of the reference spec curl-descent.md sections 2.1-2.2:
 // g is the rule's (pseudo-)gradient on the training set (no psi'(a2) at the output, so the gradient of the matching
 // loss mean(Psi(a2) - y a2); feedback alignment sends the error back through a fixed B), S the sign mask and P the
 // projection onto the norm spheres. Expected values come from central finite differences of independently coded

@@ -3,7 +3,7 @@ import NumericalKit
 import Testing
 import LearningDynamics
 
-// Expected values come from ../shared/reference/curl-descent.md: section 2.2 (the flow, the error dynamics
+// Expected values come from the reference spec curl-descent.md: section 2.2 (the flow, the error dynamics
 // du/dt = -sigma_x^2 u K) and section 3 (the Jacobian on the manifold, whose non-zero eigenvalues are
 // -sigma_x^2 eig(K)). Finite differences and closed forms are the independent computations.
 

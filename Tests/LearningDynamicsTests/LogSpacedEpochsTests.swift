@@ -2,15 +2,16 @@ import Foundation
 import Testing
 import LearningDynamics
 
-/// shared/reference/data/log_downsample_lengths.csv, beside this repository: how many epochs the reference logs
-/// for given (nb_epochs, num_points), and the last one (curl-descent.md 2.1).
+/// The fixture copy of shared/reference/data/log_downsample_lengths.csv: how many epochs the reference logs for
+/// given (nb_epochs, num_points), and the last one (curl-descent.md 2.1). Its `#` first line says where it comes from.
 private let lengthsFile = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    .appendingPathComponent("../../../shared/reference/data/log_downsample_lengths.csv").standardizedFileURL
+    .appendingPathComponent("../Fixtures/reference-data/log_downsample_lengths.csv").standardizedFileURL
 
 private struct LengthRow { let epochs, points, count, lastIndex: Int }
 
 private func referenceLengths() throws -> [LengthRow] {
     let lines = try String(contentsOf: lengthsFile, encoding: .utf8).split(whereSeparator: \.isNewline)
+        .filter { !$0.hasPrefix("#") }
     #expect(lines.first == "nb_epochs,num_points,n_logged_indices,last_index")
     return try lines.dropFirst().map { line in
         let fields = line.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }

@@ -38,22 +38,3 @@ public enum GSL {
     /// The version of the GSL library this process is linked against.
     public static var version: String { String(cString: cgsl_version()) }
 }
-
-/// BLAS thread control for OpenBLAS, which GSL's CBLAS calls resolve to.
-public enum BLASThreads {
-    /// Number of threads OpenBLAS uses for one call.
-    public static var count: Int { Int(openblas_get_num_threads()) }
-
-    /// Sets the OpenBLAS thread count (use 1 inside parallel sweeps so tasks do not oversubscribe cores).
-    public static func set(_ n: Int) { openblas_set_num_threads(Int32(max(1, n))) }
-
-    /// Whether the user fixed the thread count with the OPENBLAS_NUM_THREADS environment variable.
-    static var fixedByEnvironment: Bool { ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"] != nil }
-
-    /// Uses one BLAS thread unless the user asked otherwise (OPENBLAS_NUM_THREADS): matrix-vector work on
-    /// matrices of a few thousand entries loses to thread synchronisation (measured: the M=20, N=199 flow runs
-    /// 1.5x faster), and sweeps that run tasks on both cores must not oversubscribe them.
-    public static func useOneThreadUnlessEnvironmentSetsIt() {
-        if !fixedByEnvironment { set(1) }
-    }
-}
