@@ -55,21 +55,33 @@ func figuresDirectory(_ explicit: String?) throws -> URL {
     return found
 }
 
-/// A one-line progress display on stderr, shown only when stderr is a terminal, redrawn at most 10 times a second.
-/// Safe to call from worker threads.
+/// Progress on stderr. In a terminal: one line redrawn at most 10 times a second. Otherwise (a batch job
+/// logging to a file): a plain line "progress: ..." every `CURLDYN_PROGRESS_INTERVAL` seconds (default 30), the
+/// first one only after that long, so short runs stay silent. Safe to call from worker threads.
 final class ProgressLine: @unchecked Sendable {
     let enabled = isatty(STDERR_FILENO) != 0
+    private let started = DispatchTime.now().uptimeNanoseconds
     private var lastDrawn: UInt64 = 0
     private let lock = NSLock()
+    private let interval: UInt64 = {
+        let seconds = ProcessInfo.processInfo.environment["CURLDYN_PROGRESS_INTERVAL"].flatMap(Double.init) ?? 30
+        return UInt64(max(0.1, min(seconds, 1e6)) * 1e9)
+    }()
 
     func update(_ text: @autoclosure () -> String) {
-        guard enabled else { return }
         lock.lock()
         defer { lock.unlock() }
         let now = DispatchTime.now().uptimeNanoseconds
-        guard now - lastDrawn > 100_000_000 else { return }
-        lastDrawn = now
-        FileHandle.standardError.write(Data("\r\u{1B}[K\(text())".utf8))
+        if enabled {
+            guard now - lastDrawn > 100_000_000 else { return }
+            lastDrawn = now
+            FileHandle.standardError.write(Data("\r\u{1B}[K\(text())".utf8))
+        } else {
+            guard now - max(lastDrawn, started) >= interval else { return }
+            lastDrawn = now
+            let elapsed = String(format: "%.0f", Double(now - started) / 1e9)
+            FileHandle.standardError.write(Data("progress (\(elapsed) s): \(text())\n".utf8))
+        }
     }
 
     func finish() {

@@ -222,6 +222,22 @@ struct ReliabilityCLITests {
         }
     }
 
+    // MARK: - Batch logs
+
+    @Test("without a terminal, long work logs plain progress lines every CURLDYN_PROGRESS_INTERVAL seconds (none for a short run)")
+    func batchRunsLogProgress() throws {
+        try withSandbox { box in
+            let arguments = ["compare", "-M", "4", "-N", "6", "--train-size", "20", "--t-final", "50", "--seeds", "6", "--threads", "1",
+                             "--no-plot", "--out", box.out.path]
+            let logged = try box.run(arguments, environment: ["CURLDYN_PROGRESS_INTERVAL": "0.001"])
+            #expect(logged.status == 0, "\(logged)")
+            #expect(logged.stderr.contains("progress (") && logged.stderr.contains("compare: "), "\(logged)")
+            #expect(!logged.stderr.contains("\u{1B}"), "no terminal escapes in a log")
+            let quiet = try box.run(arguments)
+            #expect(quiet.status == 0 && quiet.stderr.isEmpty, "\(quiet)")
+        }
+    }
+
     // MARK: - Interruptions
 
     /// Starts `curldyn integrate` into the sandbox with a fake gnuplot that records its pid and hangs; returns
