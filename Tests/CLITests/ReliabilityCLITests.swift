@@ -139,6 +139,11 @@ struct ReliabilityCLITests {
             let command = try #require(file.headerValue("command"))
             #expect(command.contains("out\\nx"), "\(command)")
             #expect(file.sets.count == 2)
+            // A name with a newline: the file is named as asked, its header stays comments.
+            let named = try box.run(["integrate"] + Self.small + ["--no-plot", "--name", "a\nb", "--out", box.out.path])
+            try #require(named.status == 0, "\(named)")
+            let other = try DataFileContents(contentsOf: box.out.appendingPathComponent("a\nb.dat"))
+            #expect(other.headerValue("command")?.contains("a\\nb") == true)
         }
     }
 
