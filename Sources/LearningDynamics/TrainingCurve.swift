@@ -50,7 +50,7 @@ extension FullBatchFlow {
         try options.validate(parameterCount: dimension)
         let stepper = try options.makeStepper(jacobian: makeJacobian)
         let p = problem
-        var ode = options.odeOptions(progress: progress)
+        var ode = options.odeOptions(start: p.start.flattened, progress: progress)
         let logTimes = try OutputTimes.logarithmic(count: options.observationCount, first: options.firstObservation).times(start: 0, end: options.endTime)
         var grid = logTimes
         var windowTimes: Set<Double> = []
