@@ -135,6 +135,13 @@ struct DynamicsOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Stop a run once the (train) loss falls below this value.") var stopLoss: Double?
     @Option(parsing: .unconditional, help: "Compute the order parameter q over this final time window (the reference: 999 epochs = 99.9 at lr 0.1).") var qWindow: Double?
 
+    func validate() throws {
+        // Whatever the protocol: a misspelt stepper is a mistake even where no stepper is used.
+        guard Stepper.names.contains(stepper) else {
+            throw ValidationError("unknown stepper '\(stepper)'; choose one of \(Stepper.names.joined(separator: ", "))")
+        }
+    }
+
     /// The integrator for a training set of `trainCount` samples (the commands validate it with their own count).
     func integrator(trainCount: Int) throws -> Integrator {
         switch integration {
