@@ -349,6 +349,9 @@ struct Merge: ParsableCommand {
                 throw CommandFailure("\(path) is not a shard file (its name has no .shard-k-of-n)")
             }
             let numbers = path[match].split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
+            guard numbers.count == 2, numbers[1] >= 1, (1...numbers[1]).contains(numbers[0]) else {
+                throw ValidationError("\(path): the shard \(path[match].dropFirst()) is not k-of-n with whole numbers 1 <= k <= n")
+            }
             let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
             let header = lines.prefix { $0.hasPrefix("#") && !$0.hasPrefix("# index") }.map(String.init)
             return Part(index: numbers[0], count: numbers[1], header: header, body: lines.dropFirst(header.count).joined(separator: "\n"))
