@@ -41,6 +41,8 @@ struct LOCOLearnCommand: ParsableCommand {
 
     func validate() throws {
         guard !name.isEmpty, !name.contains("/") else { throw ValidationError("--name must be a plain file name") }
+        let sigmas = NodePerturbationEstimator.sigmaRange
+        guard sigmas.contains(sigma) else { throw ValidationError("--sigma must be positive and within \(sigmas.lowerBound)...\(sigmas.upperBound), got \(sigma)") }
         guard lrMin > 0, lrMax >= lrMin, lrPoints >= 1, steps >= 1, batchSize >= 2, sigma > 0, rank >= 1, rank <= batchSize, target > 0, threads >= 1 else {
             throw ValidationError("need 0 < --lr-min <= --lr-max, --lr-points >= 1, --steps >= 1, --batch-size >= 2, --sigma > 0, 1 <= --rank <= --batch-size, --target > 0")
         }

@@ -81,7 +81,8 @@ struct NPCurlCommand: ParsableCommand {
         if let k = flipInputs, !(0...inputs).contains(k) { throw ValidationError("--flip-inputs must lie in 0...\(inputs) (the inputs M), got \(k)") }
         if let k = flipHidden, !(0...hidden).contains(k) { throw ValidationError("--flip-hidden must lie in 0...\(hidden) (the hidden neurons N), got \(k)") }
         guard lr > 0, lr.isFinite else { throw ValidationError("--lr must be positive and finite, got \(lr)") }
-        guard sigma > 0, sigma.isFinite else { throw ValidationError("--sigma must be positive and finite, got \(sigma)") }
+        let sigmas = NodePerturbationEstimator.sigmaRange
+        guard sigmas.contains(sigma) else { throw ValidationError("--sigma must be positive and within \(sigmas.lowerBound)...\(sigmas.upperBound), got \(sigma)") }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
         guard steps >= 1 else { throw ValidationError("--steps must be at least 1, got \(steps)") }
         guard logEvery >= 1 else { throw ValidationError("--log-every must be at least 1, got \(logEvery)") }

@@ -52,14 +52,15 @@ struct NPSweepCommand: ParsableCommand {
     func validate() throws {
         guard !name.isEmpty, !name.contains("/") else { throw ValidationError("--name must be a plain file name") }
         guard draws >= 2 else { throw ValidationError("--draws must be at least 2, got \(draws)") }
-        guard sigma > 0, sigma.isFinite else { throw ValidationError("--sigma must be positive and finite") }
+        let sigmas = NodePerturbationEstimator.sigmaRange
+        guard sigmas.contains(sigma) else { throw ValidationError("--sigma must be positive and within \(sigmas.lowerBound)...\(sigmas.upperBound), got \(sigma)") }
         guard inputs >= 1, hidden >= 1, outputs >= 1, depth >= 0, batchSize >= 1 else {
             throw ValidationError("need --inputs, --hidden, --outputs, --batch-size >= 1 and --depth >= 0")
         }
         for v in sweepValues {
             switch parameter {
             case .sigma:
-                guard v > 0, v.isFinite else { throw ValidationError("sigma values must be positive and finite, got \(v)") }
+                guard sigmas.contains(v) else { throw ValidationError("sigma values must be positive and within \(sigmas.lowerBound)...\(sigmas.upperBound), got \(v)") }
             case .width, .depth, .layers, .rank:
                 guard v.isFinite, v >= 1, v == v.rounded(), v <= 4096 else {
                     throw ValidationError("\(parameter.rawValue) values must be integers in 1...4096, got \(v)")

@@ -65,6 +65,8 @@ struct NPVarianceCommand: ParsableCommand {
 
     func validate() throws {
         guard !name.isEmpty, !name.contains("/") else { throw ValidationError("--name must be a plain file name") }
+        let sigmas = NodePerturbationEstimator.sigmaRange
+        guard sigmas.contains(sigma) else { throw ValidationError("--sigma must be positive and within \(sigmas.lowerBound)...\(sigmas.upperBound), got \(sigma)") }
         guard batchSize >= 2, draws >= 20, sigma > 0, sigma.isFinite, rank >= 1, hiddenRank >= 1, evaluationPerCluster >= 1, threads >= 1 else {
             throw ValidationError("need --batch-size >= 2, --draws >= 20, --sigma > 0, --rank and --hidden-rank >= 1, --evaluation-per-cluster >= 1, --threads >= 1")
         }
@@ -75,8 +77,8 @@ struct NPVarianceCommand: ParsableCommand {
             throw ValidationError("--hidden-rank \(hiddenRank) exceeds the narrowest hidden layer (\(h)) or the batch (\(batchSize))")
         }
         if let s = studentScale {
-            guard s.isFinite, s >= 0, s > 0 || hidden.isEmpty else {
-                throw ValidationError("--student-scale must be finite and >= 0, and > 0 with hidden layers (a zero network has no hidden activity)")
+            guard s.isFinite, s >= 0, s <= ClusteredStudyConfiguration.largestStudentScale, s > 0 || hidden.isEmpty else {
+                throw ValidationError("--student-scale must be finite and >= 0, and > 0 with hidden layers (a zero network has no hidden activity), and at most \(ClusteredStudyConfiguration.largestStudentScale), got \(s)")
             }
         }
         _ = try perturbed

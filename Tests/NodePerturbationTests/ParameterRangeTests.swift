@@ -1,0 +1,30 @@
+import Testing
+@testable import NodePerturbation
+
+@Test("perturbation sizes outside 1e-8...1e3 are refused before any draw (they overflowed to NaN results)",
+      arguments: [1e300, 1e4, 1e-9, 1e-300, 0, -1e-3, .infinity, .nan])
+func sigmaOutsideItsRangeIsRefused(sigma: Double) {
+    #expect(throws: PerturbationError.self) { _ = try NodePerturbationEstimator(sigma: sigma) }
+    #expect(throws: PerturbationError.self) { _ = try VarianceSweep.run(parameter: .sigma, values: [sigma]) }
+}
+
+@Test("perturbation sizes at the ends of the range give finite sweep points")
+func sigmaAtTheRangeEndsGivesFiniteResults() throws {
+    var base = VarianceSweep.Configuration()
+    base.draws = 20
+    let range = NodePerturbationEstimator.sigmaRange
+    let points = try VarianceSweep.run(parameter: .sigma, values: [range.lowerBound, range.upperBound], base: base)
+    for p in points {
+        #expect(p.monteCarlo.isFinite && p.standardError.isFinite && p.closedForm.isFinite, "\(p)")
+    }
+}
+
+@Test("a student scale above 1e6 is refused by the clustered study")
+func hugeStudentScaleIsRefused() throws {
+    let task = try ClusteredTask(setting: .s1, seed: 0)
+    var c = ClusteredStudyConfiguration()
+    c.studentScale = 1e200
+    #expect(throws: PerturbationError.self) { try c.validate(task: task) }
+    c.studentScale = ClusteredStudyConfiguration.largestStudentScale
+    try c.validate(task: task)
+}
