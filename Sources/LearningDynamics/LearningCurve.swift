@@ -16,10 +16,12 @@ public struct LearningSolveOptions: Sendable {
     /// Weights larger than this in magnitude count as a blow-up.
     public var divergenceBound = 1e8
     /// Weight growth that counts as a blow-up (nil: none): the run is declared diverged once the Euclidean norm of
-    /// all weights exceeds this factor times max(1, norm of the starting weights). Runaway weights make the flow
-    /// stiffer as |W|^2 grows, so without this check an explicit stepper crawls for millions of steps long before
-    /// any single weight reaches `divergenceBound`. A learning run that converges keeps its weights of the order of
-    /// its start and the teacher's scale, far below 1000 times either.
+    /// all weights exceeds this factor times max(1, |theta_0|, sqrt(2 |w*|)), the largest of the start's norm and
+    /// the norm of the smallest weights that realise the teacher's map w* (|W1|^2 + |W2|^2 >= 2 |W2 W1|; estimated
+    /// from the data for the full-batch flow). Runaway weights make the flow stiffer as |W|^2 grows, so without this
+    /// check an explicit stepper crawls for millions of steps long before any single weight reaches
+    /// `divergenceBound`. A learning run that converges keeps its weights of the order of its start and of the
+    /// teacher's scale, far below 1000 times either.
     public var weightGrowthBound: Double? = 1e3
     /// Stop early once the loss falls below this value (nil: never); located as an event.
     public var stopLoss: Double? = nil
@@ -76,15 +78,17 @@ public struct LearningSolveOptions: Sendable {
     }
 
     /// The solver options these settings fix (tolerances, step and evaluation budgets, divergence bounds, progress)
-    /// for a run from `start` (flattened weights); the caller adds its output grid and observables.
-    func odeOptions(start: [Double], progress: ((ODEProgress) -> Void)?) -> ODESolveOptions {
+    /// for a run from `start` (flattened weights) towards a teacher map of norm `teacherScale`; the caller adds its
+    /// output grid and observables.
+    func odeOptions(start: [Double], teacherScale: Double, progress: ((ODEProgress) -> Void)?) -> ODESolveOptions {
         var ode = ODESolveOptions()
         ode.relativeTolerance = relativeTolerance
         ode.absoluteTolerance = absoluteTolerance
         ode.maxSteps = maxSteps
         ode.maxFunctionEvaluations = maxFunctionEvaluations
         ode.divergenceBound = divergenceBound
-        ode.divergenceNormBound = weightGrowthBound.map { $0 * max(1, Vector.norm(start)) }
+        let reference = max(1, Vector.norm(start), (2 * teacherScale).squareRoot())
+        ode.divergenceNormBound = weightGrowthBound.map { $0 * reference }
         ode.progress = progress
         return ode
     }
@@ -128,7 +132,7 @@ extension LinearFlow {
         try options.validate(parameterCount: dimension)
         let stepper = try options.makeStepper(jacobian: makeJacobian)
         let m = shape.inputs
-        var ode = options.odeOptions(start: start.flattened, progress: progress)
+        var ode = options.odeOptions(start: start.flattened, teacherScale: Vector.norm(target), progress: progress)
         ode.output = .logarithmic(count: options.observationCount, first: options.firstObservation)
         ode.saveStates = false
         let errorOf = { (y: UnsafeBufferPointer<Double>) -> [Double] in
