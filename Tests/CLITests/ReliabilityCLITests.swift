@@ -40,6 +40,18 @@ struct ReliabilityCLITests {
         }
     }
 
+    @Test("discrete epoch counts and q windows too large for an Int are refused, not trapped",
+          arguments: [(["--t-final", "1e300"], "epochs; the discrete protocol runs at most"), (["--t-final", "1e9", "--lr", "1e-3"], "runs at most"),
+                      (["--epochs", "2000000000"], "--epochs must be at most"), (["--q-window", "1e300"], "the q window must lie inside"),
+                      (["--epochs", "10", "--q-window", "5"], "the q window must span 1 to 10 epochs")])
+    func hugeEpochCountsAreRefused(arguments: [String], message: String) throws {
+        try withSandbox { box in
+            let result = try box.run(["integrate", "-M", "2", "-N", "2", "--rule", "gd", "--train-size", "20", "--protocol", "discrete"] + arguments
+                                     + ["--no-plot", "--out", box.out.path])
+            try expectUsageError(result, mentioning: message, sandbox: box)
+        }
+    }
+
     @Test("an unknown --stepper is refused whatever the protocol", arguments: ["continuous", "discrete"])
     func unknownStepperIsRefused(protocolName: String) throws {
         try withSandbox { box in
