@@ -53,6 +53,9 @@ struct Critical: ParsableCommand {
         guard sizes.allSatisfy({ $0 >= 1 }) else { throw ValidationError("--sizes must be positive") }
         try rethrowingAsValidation { for value in try ratios { _ = try CriticalFraction.value(c: value, layer: layer) } }
         for n in sizes {
+            for value in try ratios where !(value * Double(n) <= Double(Int32.max)) {
+                throw ValidationError("c = \(value) at N = \(n) gives M = round(c N) = \(value * Double(n)) inputs, more than \(Int32.max)")
+            }
             for value in try ratios where Int((value * Double(n)).rounded()) < 1 {
                 throw ValidationError("c = \(value) at N = \(n) leaves M = round(c N) = 0 inputs; use a larger N")
             }
@@ -150,6 +153,9 @@ struct Spectrum: ParsableCommand {
         guard points >= 10, bins >= 1, draws >= 1 else { throw ValidationError("--points >= 10, --bins and --draws >= 1") }
         if let n = sampleHidden, n < 1 { throw ValidationError("--sample-hidden must be positive") }
         try rethrowingAsValidation { _ = try layer.spectrum(c: c, alpha: alpha) }
+        if let n = sampleHidden, !(c * Double(n) <= Double(Int32.max)) {
+            throw ValidationError("--c \(c) at --sample-hidden \(n) gives M = round(c N) = \(c * Double(n)) inputs, more than \(Int32.max)")
+        }
     }
 
     struct Summary: Encodable {
