@@ -26,7 +26,7 @@ struct LOCOLearnCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Learning rates in the grid (log-spaced).") var lrPoints = 16
     @Option(parsing: .unconditional, help: "Training steps.") var steps = 3000
     @Option(parsing: .unconditional, help: "Minibatch size.") var batchSize = 32
-    @Option(parsing: .unconditional, help: "Perturbation size sigma.") var sigma = 0.01
+    @Option(parsing: .unconditional, help: "Perturbation size sigma (1e-8...1e3).") var sigma = 0.01
     @Option(parsing: .unconditional, help: "Rank of the low-rank and LOCO projectors.") var rank = 14
     @Option(parsing: .unconditional, help: "Relative loss for the steps-to-target statistic.") var target = 0.01
     @Option(parsing: .unconditional, help: "Rule-flipped input neurons (curl descent's D1): their synapses' updates change sign.") var flipInputs = 0

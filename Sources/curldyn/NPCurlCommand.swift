@@ -42,7 +42,7 @@ struct NPCurlCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Rule-flipped hidden neurons (D2, the first ones; default N/2 when no flip is given).") var flipHidden: Int?
     @Option(help: "Update: gd (exact batch gradient), np (node perturbation) or both.") var method: MethodChoice = .both
     @Option(parsing: .unconditional, help: "Learning rate eta.") var lr = 0.01
-    @Option(parsing: .unconditional, help: "Node-perturbation size sigma.") var sigma = 1e-4
+    @Option(parsing: .unconditional, help: "Node-perturbation size sigma (1e-8...1e3).") var sigma = 1e-4
     @Option(parsing: .unconditional, help: "Batch size B.") var batchSize = 10
     @Option(parsing: .unconditional, help: "Training steps.") var steps = 1000
     @Option(parsing: .unconditional, help: "Record |u| every this many steps.") var logEvery = 10

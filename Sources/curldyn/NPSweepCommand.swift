@@ -25,7 +25,7 @@ struct NPSweepCommand: ParsableCommand {
     @Option(parsing: .upToNextOption, help: "Values of the parameter (default: a list per parameter).") var values: [Double] = []
     @Option(parsing: .unconditional, help: "Perturbation draws R per point.") var draws = 500
     @Option(parsing: .unconditional, help: "Seed of the networks, the batch, the projector and the draws.") var seed: UInt64 = 0
-    @Option(parsing: .unconditional, help: "Perturbation size sigma (when not swept).") var sigma = 1e-3
+    @Option(parsing: .unconditional, help: "Perturbation size sigma (when not swept; 1e-8...1e3).") var sigma = 1e-3
     @Option(parsing: .unconditional, help: "Input width n_0.") var inputs = 8
     @Option(parsing: .unconditional, help: "Hidden width (when not swept).") var hidden = 8
     @Option(parsing: .unconditional, help: "Output width.") var outputs = 4

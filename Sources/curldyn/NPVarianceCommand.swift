@@ -27,12 +27,12 @@ struct NPVarianceCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Seed of the task, the networks, the batch, the buffer and the draws.") var seed: UInt64 = 0
     @Option(parsing: .upToNextOption, help: "Hidden widths of student and teacher (none: the linear student).") var hidden: [Int] = []
     @Option(help: "Hidden nonlinearity: lin, tanh or relu.") var activation: LayerActivation = .tanh
-    @Option(parsing: .unconditional, help: "Student weight scale (default: 0 for the linear student, 1 with hidden layers).") var studentScale: Double?
+    @Option(parsing: .unconditional, help: "Student weight scale, at most 1e6 (default: 0 for the linear student, 1 with hidden layers).") var studentScale: Double?
     @Option(help: "Perturbed layers: all, or l (1 = W_1, the input layer).") var layers = "all"
     @Option(parsing: .unconditional, help: "Cluster of the minibatch.") var cluster = 0
     @Option(parsing: .unconditional, help: "Minibatch size B.") var batchSize = 32
     @Option(parsing: .unconditional, help: "Perturbation draws R.") var draws = 2000
-    @Option(parsing: .unconditional, help: "Perturbation size sigma.") var sigma = 0.01
+    @Option(parsing: .unconditional, help: "Perturbation size sigma (1e-8...1e3).") var sigma = 0.01
     @Option(parsing: .unconditional, help: "Rank r of the input layer's low-rank and LOCO projectors.") var rank = 14
     @Option(parsing: .unconditional, help: "Rank r of each hidden layer's projectors.") var hiddenRank = 10
     @Option(parsing: .unconditional, help: "Evaluation inputs per cluster for the function-space variance.") var evaluationPerCluster = 125
