@@ -28,3 +28,16 @@ func hugeStudentScaleIsRefused() throws {
     c.studentScale = ClusteredStudyConfiguration.largestStudentScale
     try c.validate(task: task)
 }
+
+@Test("a non-finite loss ends the learning record as diverged without becoming a data point", arguments: [Double.nan, .infinity])
+func nonFiniteLossIsNotRecorded(bad: Double) {
+    var log = LossLog(every: 1, last: 10)
+    #expect(log.record(step: 1) { 0.5 })
+    #expect(!log.record(step: 2) { bad })
+    #expect(log.diverged)
+    #expect(log.steps == [0, 1] && log.losses == [1, 0.5])
+    // A finite blow-up (above 1e6) is recorded: it is the data that shows the divergence.
+    var finite = LossLog(every: 1, last: 10)
+    #expect(!finite.record(step: 1) { 2e6 })
+    #expect(finite.diverged && finite.losses == [1, 2e6])
+}
