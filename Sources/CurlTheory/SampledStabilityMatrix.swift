@@ -24,6 +24,9 @@ public struct SampledStabilityMatrix: Sendable {
         guard inputs > 0, hidden > 0 else {
             throw CurlTheoryError.invalidParameter("the network needs M >= 1 inputs and N >= 1 hidden neurons, got M = \(inputs), N = \(hidden)")
         }
+        guard !inputs.multipliedReportingOverflow(by: hidden).overflow, !inputs.multipliedReportingOverflow(by: inputs).overflow else {
+            throw CurlTheoryError.invalidParameter("M = \(inputs), N = \(hidden): the matrix sizes M N and M^2 overflow")
+        }
         let stream = RandomStream(seed: seed, task: task)
         let w1 = Matrix(rows: hidden, columns: inputs, elements: stream.gaussians(hidden * inputs, sigma: 1 / Double(inputs).squareRoot()))
         self.layer = layer

@@ -69,9 +69,10 @@ extension TrainingProblem {
     /// * entry 0 is the state *before* training, at t = 0. Reference quirk: its train loss is measured on the
     ///   first B training samples only (the test loss on the full test set);
     /// * entry k >= 1 is the state after epoch idx[k] (0-based), at t = lr * (idx[k] + 1), with the train loss on
-    ///   all P samples. The state after epoch idx[0] = 0 is therefore never logged (entry 0 takes its slot), and
-    ///   with a single epoch only entry 0 is recorded (`finalWeights` is still the trained state).
-    /// `loggedEpochs` is idx (cut where the run stopped). Losses are 1/2 mean (y_hat - y)^2.
+    ///   all P samples. The state after epoch idx[0] = 0 is therefore not logged (entry 0 takes its slot) unless
+    ///   it is also the last epoch: the trained state after the last epoch is always recorded, so a single epoch
+    ///   gives entry 0 and the state after epoch 0 at t = lr.
+    /// `loggedEpochs` is idx (cut where the run stopped; with a single epoch, [0, 0]). Losses are 1/2 mean (y_hat - y)^2.
     ///
     /// A weight above `divergenceBound` in magnitude or a non-finite weight or loss (checked after every minibatch)
     /// ends the run with `.diverged(time:reason:)` at t = lr * (epochs done + fraction of the epoch's samples used);
@@ -200,8 +201,11 @@ extension TrainingProblem {
             lastGood.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: theta, count: dimension) }
 
             if epoch >= windowStart { window.append(lastGood) }
-            if nextLog < logged.count && logged[nextLog] == epoch {
-                nextLog += 1
+            // The last epoch is always logged: the log grid ends there except when it is also the first epoch
+            // (a single epoch), whose slot entry 0 takes.
+            let due = nextLog < logged.count && logged[nextLog] == epoch
+            if due || epoch == epochs - 1 {
+                if due { nextLog += 1 }
                 let w = currentWeights()
                 let (trainLoss, testLoss) = (self.trainLoss(w), self.testLoss(w))
                 let time = lr * Double(epoch + 1)

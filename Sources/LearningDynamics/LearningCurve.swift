@@ -11,8 +11,18 @@ public struct LearningSolveOptions: Sendable {
     public var firstObservation = 1e-2
     public var observationCount = 200
     public var maxSteps = 50_000_000
+    /// Budget of vector-field evaluations (GSL retries rejected steps inside one step, which `maxSteps` does not see).
+    public var maxFunctionEvaluations = 200_000_000
     /// Weights larger than this in magnitude count as a blow-up.
     public var divergenceBound = 1e8
+    /// Weight growth that counts as a blow-up (nil: none): the run is declared diverged once the Euclidean norm of
+    /// all weights exceeds this factor times max(1, |theta_0|, sqrt(2 |w*|)), the largest of the start's norm and
+    /// the norm of the smallest weights that realise the teacher's map w* (|W1|^2 + |W2|^2 >= 2 |W2 W1|; estimated
+    /// from the data for the full-batch flow). Runaway weights make the flow stiffer as |W|^2 grows, so without this
+    /// check an explicit stepper crawls for millions of steps long before any single weight reaches
+    /// `divergenceBound`. A learning run that converges keeps its weights of the order of its start and of the
+    /// teacher's scale, far below 1000 times either.
+    public var weightGrowthBound: Double? = 1e3
     /// Stop early once the loss falls below this value (nil: never); located as an event.
     public var stopLoss: Double? = nil
     /// Full-batch flow only: record `windowSamples` states equally spaced over the last `windowDuration`
@@ -32,7 +42,21 @@ public struct LearningSolveOptions: Sendable {
             throw LearningDynamicsError.invalidParameter("the first observation time must lie in (0, t-final), got \(firstObservation)")
         }
         guard observationCount >= 2 else { throw LearningDynamicsError.invalidParameter("need at least 2 observation times, got \(observationCount)") }
-        guard relativeTolerance > 0, absoluteTolerance > 0 else { throw LearningDynamicsError.invalidParameter("tolerances must be positive") }
+        guard relativeTolerance > 0, absoluteTolerance > 0, relativeTolerance.isFinite, absoluteTolerance.isFinite else {
+            throw LearningDynamicsError.invalidParameter("tolerances must be positive")
+        }
+        guard relativeTolerance >= ODESolveOptions.smallestRelativeTolerance else {
+            throw LearningDynamicsError.invalidParameter(
+                "the relative tolerance \(relativeTolerance) is below what double precision can meet; it must be at least 100 * machine epsilon = \(ODESolveOptions.smallestRelativeTolerance)")
+        }
+        guard relativeTolerance < 1 else {
+            throw LearningDynamicsError.invalidParameter("the relative tolerance must be below 1, got \(relativeTolerance)")
+        }
+        guard maxSteps > 0, maxFunctionEvaluations > 0 else { throw LearningDynamicsError.invalidParameter("step and evaluation budgets must be positive") }
+        guard divergenceBound > 0 else { throw LearningDynamicsError.invalidParameter("the divergence bound must be positive, got \(divergenceBound)") }
+        if let g = weightGrowthBound, !(g > 1 && g.isFinite) {
+            throw LearningDynamicsError.invalidParameter("the weight growth bound must be a finite factor above 1, got \(g)")
+        }
         guard Stepper.names.contains(stepper) else {
             throw LearningDynamicsError.invalidParameter("unknown stepper '\(stepper)'; choose one of \(Stepper.names.joined(separator: ", "))")
         }
@@ -53,14 +77,18 @@ public struct LearningSolveOptions: Sendable {
         try Stepper.named(stepper, jacobian: Stepper.implicitNames.contains(stepper) ? jacobian() : nil)
     }
 
-    /// The solver options these settings fix (tolerances, step budget, divergence bound, progress); the caller
-    /// adds its output grid and observables.
-    func odeOptions(progress: ((ODEProgress) -> Void)?) -> ODESolveOptions {
+    /// The solver options these settings fix (tolerances, step and evaluation budgets, divergence bounds, progress)
+    /// for a run from `start` (flattened weights) towards a teacher map of norm `teacherScale`; the caller adds its
+    /// output grid and observables.
+    func odeOptions(start: [Double], teacherScale: Double, progress: ((ODEProgress) -> Void)?) -> ODESolveOptions {
         var ode = ODESolveOptions()
         ode.relativeTolerance = relativeTolerance
         ode.absoluteTolerance = absoluteTolerance
         ode.maxSteps = maxSteps
+        ode.maxFunctionEvaluations = maxFunctionEvaluations
         ode.divergenceBound = divergenceBound
+        let reference = max(1, Vector.norm(start), (2 * teacherScale).squareRoot())
+        ode.divergenceNormBound = weightGrowthBound.map { $0 * reference }
         ode.progress = progress
         return ode
     }
@@ -104,7 +132,7 @@ extension LinearFlow {
         try options.validate(parameterCount: dimension)
         let stepper = try options.makeStepper(jacobian: makeJacobian)
         let m = shape.inputs
-        var ode = options.odeOptions(progress: progress)
+        var ode = options.odeOptions(start: start.flattened, teacherScale: Vector.norm(target), progress: progress)
         ode.output = .logarithmic(count: options.observationCount, first: options.firstObservation)
         ode.saveStates = false
         let errorOf = { (y: UnsafeBufferPointer<Double>) -> [Double] in

@@ -50,7 +50,12 @@ extension FullBatchFlow {
         try options.validate(parameterCount: dimension)
         let stepper = try options.makeStepper(jacobian: makeJacobian)
         let p = problem
-        var ode = options.odeOptions(progress: progress)
+        // The teacher's map norm seen by the data: rms target over the rms input component.
+        let train = p.data.train
+        let rmsTarget = (Vector.dot(train.targets, train.targets) / Double(train.count)).squareRoot()
+        let rmsInput = (Vector.dot(train.inputs.elements, train.inputs.elements) / Double(train.inputs.elements.count)).squareRoot()
+        let teacherScale = rmsInput > 0 ? rmsTarget / rmsInput : 0
+        var ode = options.odeOptions(start: p.start.flattened, teacherScale: teacherScale.isFinite ? teacherScale : 0, progress: progress)
         let logTimes = try OutputTimes.logarithmic(count: options.observationCount, first: options.firstObservation).times(start: 0, end: options.endTime)
         var grid = logTimes
         var windowTimes: Set<Double> = []

@@ -10,13 +10,25 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmark BLAS through the bridge, the learning-flow vector field and the eigensolvers.")
 
-    @Option(help: "Matrix size for dgemm.") var gemmSize = 1000
-    @Option(help: "Matrix size for the eigenvalue timings.") var eigenSize = 500
-    @Option(help: "Repetitions per measurement (the best is reported).") var repeats = 3
-    @Option(help: "Horizon t of the whole-run timing at the paper's size (the paper: 1e4 = 1e5 epochs at lr 0.1).") var runTime = 1e4
+    static let matrixSizes = 1...4096
+    static let repeatRange = 1...100
+    static let runTimes = 1e-3...1e6
+
+    @Option(help: "Matrix size for dgemm (\(Self.matrixSizes.lowerBound)...\(Self.matrixSizes.upperBound)).") var gemmSize = 1000
+    @Option(help: "Matrix size for the eigenvalue timings (\(Self.matrixSizes.lowerBound)...\(Self.matrixSizes.upperBound)).") var eigenSize = 500
+    @Option(help: "Repetitions per measurement, the best is reported (\(Self.repeatRange.lowerBound)...\(Self.repeatRange.upperBound)).") var repeats = 3
+    @Option(help: "Horizon t of the whole-run timing at the paper's size (the paper: 1e4 = 1e5 epochs at lr 0.1; \(Self.runTimes.lowerBound)...\(Self.runTimes.upperBound)).") var runTime = 1e4
 
     func validate() throws {
-        guard gemmSize > 0, eigenSize > 0, repeats > 0, runTime > 0 else { throw ValidationError("sizes, repeats and --run-time must be positive") }
+        for (name, value) in [("--gemm-size", gemmSize), ("--eigen-size", eigenSize)] where !Self.matrixSizes.contains(value) {
+            throw ValidationError("\(name) must lie in \(Self.matrixSizes.lowerBound)...\(Self.matrixSizes.upperBound) (three N x N matrices of doubles), got \(value)")
+        }
+        guard Self.repeatRange.contains(repeats) else {
+            throw ValidationError("--repeats must lie in \(Self.repeatRange.lowerBound)...\(Self.repeatRange.upperBound), got \(repeats)")
+        }
+        guard Self.runTimes.contains(runTime) else {
+            throw ValidationError("--run-time must be a finite time in \(Self.runTimes.lowerBound)...\(Self.runTimes.upperBound), got \(runTime)")
+        }
         try requireMemory(numbers: memoryNumbers, for: "curldyn bench with these sizes")
     }
 
@@ -109,12 +121,13 @@ struct Bench: ParsableCommand {
 
         var continuous = ContinuousTrainingOptions()
         continuous.endTime = runTime
+        continuous.firstObservation = min(continuous.firstObservation, runTime / 100)  // inside (0, t) for short runs
         continuous.relativeTolerance = 1e-8
         continuous.absoluteTolerance = 1e-12
         var started = DispatchTime.now().uptimeNanoseconds
         let curve = try flow.trainingCurve(options: continuous)
         let continuousSeconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-        discrete.epochs = Int((runTime / discrete.learningRate).rounded())
+        discrete.epochs = max(1, Int((runTime / discrete.learningRate).rounded()))  // at least one epoch for short runs
         started = DispatchTime.now().uptimeNanoseconds
         let reference = try problem.trainDiscrete(options: discrete)
         let discreteSeconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9

@@ -136,6 +136,17 @@ struct DynamicsOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Stop a run once the (train) loss falls below this value.") var stopLoss: Double?
     @Option(parsing: .unconditional, help: "Compute the order parameter q over this final time window (the reference: 999 epochs = 99.9 at lr 0.1).") var qWindow: Double?
 
+    func validate() throws {
+        // Whatever the protocol: a misspelt stepper is a mistake even where no stepper is used.
+        guard Stepper.names.contains(stepper) else {
+            throw ValidationError("unknown stepper '\(stepper)'; choose one of \(Stepper.names.joined(separator: ", "))")
+        }
+    }
+
+    /// The most epochs of the discrete protocol: far more than any run finishes (1e9 epochs of one minibatch each
+    /// take hours), and small enough that epoch counts convert to Int exactly.
+    static let maxEpochs = 1_000_000_000
+
     /// The integrator for a training set of `trainCount` samples (the commands validate it with their own count).
     func integrator(trainCount: Int) throws -> Integrator {
         switch integration {
@@ -151,10 +162,16 @@ struct DynamicsOptions: ParsableArguments {
             o.batchSize = batchSize
             guard batchSize >= 1 else { throw LearningDynamicsError.invalidParameter("--batch-size must be positive, got \(batchSize)") }
             guard lr > 0, lr.isFinite, tFinal > 0, tFinal.isFinite else { throw LearningDynamicsError.invalidParameter("--lr and --t-final must be positive") }
+            // t-final / lr epochs, converted only once known to fit (1e300 / 0.1 trapped in Int(Double)).
+            let maxEpochs = Self.maxEpochs
+            if let e = epochs, e > maxEpochs { throw LearningDynamicsError.invalidParameter("--epochs must be at most \(maxEpochs), got \(e)") }
+            guard epochs != nil || tFinal / lr <= Double(maxEpochs) else {
+                throw LearningDynamicsError.invalidParameter("--t-final / --lr = \(tFinal / lr) epochs; the discrete protocol runs at most \(maxEpochs)")
+            }
             o.epochs = epochs ?? max(1, Int((tFinal / lr).rounded()))
             o.logPoints = points
             o.stopLoss = stopLoss
-            if let q = qWindow, !(q > 0 && q.isFinite) {
+            if let q = qWindow, !(q > 0 && q.isFinite && q / lr <= Double(maxEpochs)) {
                 throw LearningDynamicsError.invalidParameter("the q window must lie inside (0, t-final], got \(q)")
             }
             o.windowEpochs = qWindow.map { max(2, Int(($0 / lr).rounded())) }

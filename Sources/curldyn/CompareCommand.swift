@@ -32,6 +32,10 @@ struct Compare: ParsableCommand {
 
     func validate() throws {
         guard seeds >= 2 else { throw ValidationError("--seeds must be at least 2 for a paired comparison, got \(seeds)") }
+        // The seeds are seed, seed + 1, ..., seed + seeds - 1: refuse a range that would run past the largest seed.
+        guard UInt64(seeds - 1) <= UInt64.max - seed else {
+            throw ValidationError("--seed \(seed) with --seeds \(seeds) runs past the largest seed \(UInt64.max); the last seed would be \(seed) + \(seeds - 1)")
+        }
         guard threshold > 0, threshold.isFinite else { throw ValidationError("--threshold must be positive, got \(threshold)") }
         guard threads >= 1 else { throw ValidationError("--threads must be positive") }
         guard !name.isEmpty, !name.contains("/") else { throw ValidationError("--name must be a plain file name") }

@@ -26,7 +26,7 @@ struct LOCOLearnCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Learning rates in the grid (log-spaced).") var lrPoints = 16
     @Option(parsing: .unconditional, help: "Training steps.") var steps = 3000
     @Option(parsing: .unconditional, help: "Minibatch size.") var batchSize = 32
-    @Option(parsing: .unconditional, help: "Perturbation size sigma.") var sigma = 0.01
+    @Option(parsing: .unconditional, help: "Perturbation size sigma (1e-8...1e3).") var sigma = 0.01
     @Option(parsing: .unconditional, help: "Rank of the low-rank and LOCO projectors.") var rank = 14
     @Option(parsing: .unconditional, help: "Relative loss for the steps-to-target statistic.") var target = 0.01
     @Option(parsing: .unconditional, help: "Rule-flipped input neurons (curl descent's D1): their synapses' updates change sign.") var flipInputs = 0
@@ -42,6 +42,8 @@ struct LOCOLearnCommand: ParsableCommand {
     func validate() throws {
         guard !name.isEmpty, !name.contains("/") else { throw ValidationError("--name must be a plain file name") }
         try requireMemory(numbers: memoryNumbers, for: "curldyn loco-learn with these sizes")
+        let sigmas = NodePerturbationEstimator.sigmaRange
+        guard sigmas.contains(sigma) else { throw ValidationError("--sigma must be positive and within \(sigmas.lowerBound)...\(sigmas.upperBound), got \(sigma)") }
         guard lrMin > 0, lrMax >= lrMin, lrPoints >= 1, steps >= 1, batchSize >= 2, sigma > 0, rank >= 1, rank <= batchSize, target > 0, threads >= 1 else {
             throw ValidationError("need 0 < --lr-min <= --lr-max, --lr-points >= 1, --steps >= 1, --batch-size >= 2, --sigma > 0, 1 <= --rank <= --batch-size, --target > 0")
         }

@@ -42,7 +42,7 @@ struct NPCurlCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Rule-flipped hidden neurons (D2, the first ones; default N/2 when no flip is given).") var flipHidden: Int?
     @Option(help: "Update: gd (exact batch gradient), np (node perturbation) or both.") var method: MethodChoice = .both
     @Option(parsing: .unconditional, help: "Learning rate eta.") var lr = 0.01
-    @Option(parsing: .unconditional, help: "Node-perturbation size sigma.") var sigma = 1e-4
+    @Option(parsing: .unconditional, help: "Node-perturbation size sigma (1e-8...1e3).") var sigma = 1e-4
     @Option(parsing: .unconditional, help: "Batch size B.") var batchSize = 10
     @Option(parsing: .unconditional, help: "Training steps.") var steps = 1000
     @Option(parsing: .unconditional, help: "Record |u| every this many steps.") var logEvery = 10
@@ -82,7 +82,8 @@ struct NPCurlCommand: ParsableCommand {
         if let k = flipInputs, !(0...inputs).contains(k) { throw ValidationError("--flip-inputs must lie in 0...\(inputs) (the inputs M), got \(k)") }
         if let k = flipHidden, !(0...hidden).contains(k) { throw ValidationError("--flip-hidden must lie in 0...\(hidden) (the hidden neurons N), got \(k)") }
         guard lr > 0, lr.isFinite else { throw ValidationError("--lr must be positive and finite, got \(lr)") }
-        guard sigma > 0, sigma.isFinite else { throw ValidationError("--sigma must be positive and finite, got \(sigma)") }
+        let sigmas = NodePerturbationEstimator.sigmaRange
+        guard sigmas.contains(sigma) else { throw ValidationError("--sigma must be positive and within \(sigmas.lowerBound)...\(sigmas.upperBound), got \(sigma)") }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
         guard steps >= 1 else { throw ValidationError("--steps must be at least 1, got \(steps)") }
         guard logEvery >= 1 else { throw ValidationError("--log-every must be at least 1, got \(logEvery)") }

@@ -25,7 +25,7 @@ struct NPSweepCommand: ParsableCommand {
     @Option(parsing: .upToNextOption, help: "Values of the parameter (default: a list per parameter).") var values: [Double] = []
     @Option(parsing: .unconditional, help: "Perturbation draws R per point.") var draws = 500
     @Option(parsing: .unconditional, help: "Seed of the networks, the batch, the projector and the draws.") var seed: UInt64 = 0
-    @Option(parsing: .unconditional, help: "Perturbation size sigma (when not swept).") var sigma = 1e-3
+    @Option(parsing: .unconditional, help: "Perturbation size sigma (when not swept; 1e-8...1e3).") var sigma = 1e-3
     @Option(parsing: .unconditional, help: "Input width n_0.") var inputs = 8
     @Option(parsing: .unconditional, help: "Hidden width (when not swept).") var hidden = 8
     @Option(parsing: .unconditional, help: "Output width.") var outputs = 4
@@ -53,14 +53,15 @@ struct NPSweepCommand: ParsableCommand {
         guard !name.isEmpty, !name.contains("/") else { throw ValidationError("--name must be a plain file name") }
         try requireMemory(numbers: memoryNumbers, for: "curldyn np-sweep with these sizes")
         guard draws >= 2 else { throw ValidationError("--draws must be at least 2, got \(draws)") }
-        guard sigma > 0, sigma.isFinite else { throw ValidationError("--sigma must be positive and finite") }
+        let sigmas = NodePerturbationEstimator.sigmaRange
+        guard sigmas.contains(sigma) else { throw ValidationError("--sigma must be positive and within \(sigmas.lowerBound)...\(sigmas.upperBound), got \(sigma)") }
         guard inputs >= 1, hidden >= 1, outputs >= 1, depth >= 0, batchSize >= 1 else {
             throw ValidationError("need --inputs, --hidden, --outputs, --batch-size >= 1 and --depth >= 0")
         }
         for v in sweepValues {
             switch parameter {
             case .sigma:
-                guard v > 0, v.isFinite else { throw ValidationError("sigma values must be positive and finite, got \(v)") }
+                guard sigmas.contains(v) else { throw ValidationError("sigma values must be positive and within \(sigmas.lowerBound)...\(sigmas.upperBound), got \(v)") }
             case .width, .depth, .layers, .rank:
                 guard v.isFinite, v >= 1, v == v.rounded(), v <= 4096 else {
                     throw ValidationError("\(parameter.rawValue) values must be integers in 1...4096, got \(v)")

@@ -27,12 +27,12 @@ struct NPVarianceCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Seed of the task, the networks, the batch, the buffer and the draws.") var seed: UInt64 = 0
     @Option(parsing: .upToNextOption, help: "Hidden widths of student and teacher (none: the linear student).") var hidden: [Int] = []
     @Option(help: "Hidden nonlinearity: lin, tanh or relu.") var activation: LayerActivation = .tanh
-    @Option(parsing: .unconditional, help: "Student weight scale (default: 0 for the linear student, 1 with hidden layers).") var studentScale: Double?
+    @Option(parsing: .unconditional, help: "Student weight scale, at most 1e6 (default: 0 for the linear student, 1 with hidden layers).") var studentScale: Double?
     @Option(help: "Perturbed layers: all, or l (1 = W_1, the input layer).") var layers = "all"
     @Option(parsing: .unconditional, help: "Cluster of the minibatch.") var cluster = 0
     @Option(parsing: .unconditional, help: "Minibatch size B.") var batchSize = 32
     @Option(parsing: .unconditional, help: "Perturbation draws R.") var draws = 2000
-    @Option(parsing: .unconditional, help: "Perturbation size sigma.") var sigma = 0.01
+    @Option(parsing: .unconditional, help: "Perturbation size sigma (1e-8...1e3).") var sigma = 0.01
     @Option(parsing: .unconditional, help: "Rank r of the input layer's low-rank and LOCO projectors.") var rank = 14
     @Option(parsing: .unconditional, help: "Rank r of each hidden layer's projectors.") var hiddenRank = 10
     @Option(parsing: .unconditional, help: "Evaluation inputs per cluster for the function-space variance.") var evaluationPerCluster = 125
@@ -66,6 +66,8 @@ struct NPVarianceCommand: ParsableCommand {
     func validate() throws {
         guard !name.isEmpty, !name.contains("/") else { throw ValidationError("--name must be a plain file name") }
         try requireMemory(numbers: memoryNumbers, for: "curldyn np-variance with these sizes")
+        let sigmas = NodePerturbationEstimator.sigmaRange
+        guard sigmas.contains(sigma) else { throw ValidationError("--sigma must be positive and within \(sigmas.lowerBound)...\(sigmas.upperBound), got \(sigma)") }
         guard batchSize >= 2, draws >= 20, sigma > 0, sigma.isFinite, rank >= 1, hiddenRank >= 1, evaluationPerCluster >= 1, threads >= 1 else {
             throw ValidationError("need --batch-size >= 2, --draws >= 20, --sigma > 0, --rank and --hidden-rank >= 1, --evaluation-per-cluster >= 1, --threads >= 1")
         }
@@ -76,8 +78,8 @@ struct NPVarianceCommand: ParsableCommand {
             throw ValidationError("--hidden-rank \(hiddenRank) exceeds the narrowest hidden layer (\(h)) or the batch (\(batchSize))")
         }
         if let s = studentScale {
-            guard s.isFinite, s >= 0, s > 0 || hidden.isEmpty else {
-                throw ValidationError("--student-scale must be finite and >= 0, and > 0 with hidden layers (a zero network has no hidden activity)")
+            guard s.isFinite, s >= 0, s <= ClusteredStudyConfiguration.largestStudentScale, s > 0 || hidden.isEmpty else {
+                throw ValidationError("--student-scale must be finite and >= 0, and > 0 with hidden layers (a zero network has no hidden activity), and at most \(ClusteredStudyConfiguration.largestStudentScale), got \(s)")
             }
         }
         _ = try perturbed

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import GnuplotIO
 import LearningDynamics
@@ -13,18 +14,39 @@ enum StateFile {
         return text
     }
 
+    /// The weights saved in `url` for a network of `shape`. Sizes must be exact integers equal to the shape and every
+    /// weight a finite number of magnitude at most `NumberFile.largestValue`; anything else is refused (exit status
+    /// 64) naming the file and the line.
     static func read(_ url: URL, shape: NetworkShape) throws -> TwoLayerWeights {
-        guard let text = try? String(contentsOf: url, encoding: .utf8) else { throw CommandFailure("cannot read the state file \(url.path)") }
-        let lines = text.split(separator: "\n").filter { !$0.hasPrefix("#") && !$0.trimmingCharacters(in: .whitespaces).isEmpty }
-        let numbers = lines.map { $0.split(separator: " ").map { Double($0) } }
-        guard let sizes = numbers.first, sizes.count == 2, let m = sizes[0], let n = sizes[1], Int(m) == shape.inputs, Int(n) == shape.hidden else {
-            throw CommandFailure("\(url.path) does not hold a \(shape.inputs) -> \(shape.hidden) network")
+        let file = try NumberFile(url, kind: "state file")
+        let (m, n) = (shape.inputs, shape.hidden)
+        func wrongShape(_ reason: String) -> ValidationError { ValidationError("\(url.path) does not hold a \(m) -> \(n) network (\(reason))") }
+        func invalid(_ reason: String) -> ValidationError {
+            ValidationError("\(url.path) is not a valid state file (\(reason); expected the sizes \"\(m) \(n)\", \(n) rows of \(m) numbers, then \(n))")
         }
-        let values = numbers.dropFirst()
-        guard values.count == shape.hidden + 1, values.dropLast().allSatisfy({ $0.count == shape.inputs }), values.last!.count == shape.hidden,
-              let theta = Optional(values.flatMap { $0 }), theta.allSatisfy({ $0?.isFinite == true }) else {
-            throw CommandFailure("\(url.path) is not a valid state file (expected \(shape.hidden) rows of \(shape.inputs) numbers, then \(shape.hidden))")
+        guard let sizeLine = file.lines.first else { throw wrongShape("the file holds no numbers") }
+        guard sizeLine.fields.count == 2 else {
+            throw wrongShape("line \(sizeLine.number): expected the sizes \"M N\", got \(sizeLine.fields.count) fields")
         }
-        return TwoLayerWeights(shape: shape, flattened: theta.map { $0! })
+        let sizes: (Int, Int)
+        do {
+            sizes = (try file.size(sizeLine.fields[0], line: sizeLine.number, range: 1...Int(Int32.max)),
+                     try file.size(sizeLine.fields[1], line: sizeLine.number, range: 1...Int(Int32.max)))
+        } catch let bad as NumberFile.BadField { throw wrongShape(bad.located) }
+        guard sizes == (m, n) else { throw wrongShape("line \(sizeLine.number): holds a \(sizes.0) -> \(sizes.1) network") }
+        let rows = file.lines.dropFirst()
+        guard rows.count == n + 1 else { throw invalid("\(rows.count) lines of weights instead of \(n + 1)") }
+        var theta: [Double] = []
+        theta.reserveCapacity(shape.parameterCount)
+        do {
+            for (k, row) in rows.enumerated() {
+                let expected = k < n ? m : n
+                guard row.fields.count == expected else {
+                    throw file.error(line: row.number, "expected \(expected) numbers (\(k < n ? "row \(k + 1) of W1" : "W2")), got \(row.fields.count)")
+                }
+                for field in row.fields { theta.append(try file.value(field, line: row.number)) }
+            }
+        } catch let bad as NumberFile.BadField { throw invalid(bad.located) }
+        return TwoLayerWeights(shape: shape, flattened: theta)
     }
 }

@@ -54,6 +54,9 @@ struct Critical: ParsableCommand {
         guard sizes.allSatisfy({ $0 >= 1 }) else { throw ValidationError("--sizes must be positive") }
         try rethrowingAsValidation { for value in try ratios { _ = try CriticalFraction.value(c: value, layer: layer) } }
         for n in sizes {
+            for value in try ratios where !(value * Double(n) <= Double(Int32.max)) {
+                throw ValidationError("c = \(value) at N = \(n) gives M = round(c N) = \(value * Double(n)) inputs, more than \(Int32.max)")
+            }
             for value in try ratios where Int((value * Double(n)).rounded()) < 1 {
                 throw ValidationError("c = \(value) at N = \(n) leaves M = round(c N) = 0 inputs; use a larger N")
             }
@@ -142,6 +145,9 @@ struct Spectrum: ParsableCommand {
         guard points >= 10, bins >= 1, draws >= 1 else { throw ValidationError("--points >= 10, --bins and --draws >= 1") }
         if let n = sampleHidden, n < 1 { throw ValidationError("--sample-hidden must be positive") }
         try rethrowingAsValidation { _ = try layer.spectrum(c: c, alpha: alpha) }
+        if let n = sampleHidden, !(c * Double(n) <= Double(Int32.max)) {
+            throw ValidationError("--c \(c) at --sample-hidden \(n) gives M = round(c N) = \(c * Double(n)) inputs, more than \(Int32.max)")
+        }
     }
 
     struct Summary: Encodable {
@@ -361,6 +367,9 @@ struct Merge: ParsableCommand {
                 throw CommandFailure("\(path) is not a shard file (its name has no .shard-k-of-n)")
             }
             let numbers = path[match].split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
+            guard numbers.count == 2, numbers[1] >= 1, (1...numbers[1]).contains(numbers[0]) else {
+                throw ValidationError("\(path): the shard \(path[match].dropFirst()) is not k-of-n with whole numbers 1 <= k <= n")
+            }
             (index, count) = (numbers[0], numbers[1])
             let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
             let head = Array(lines.prefix { $0.hasPrefix("#") && !$0.hasPrefix("# index") })

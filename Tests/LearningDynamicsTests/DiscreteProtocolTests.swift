@@ -101,8 +101,25 @@ func oneFullBatchEpochIsOneExplicitEulerStep(rule: LearningRule) throws {
     #expect(Vector.maxAbsDifference(curve.finalWeights.flattened, expected) < 1e-14)
     #expect(Vector.maxAbsDifference(expected, theta) > 1e-2)  // the step is not negligible
     #expect(curve.statistics.steps == 1 && curve.statistics.functionEvaluations == 1)
-    // A single epoch logs only the "before training" entry (the reference's grid is [0]).
-    #expect(curve.loggedEpochs == [0] && curve.times == [0])
+    // A single epoch logs the "before training" entry and the trained state at t = lr (the reference's grid
+    // [0] would drop the only epoch trained).
+    #expect(curve.loggedEpochs == [0, 0] && curve.times == [0, lr])
+    #expect(curve.finalTrainLoss == problem.trainLoss(curve.finalWeights))
+    #expect(curve.w1Norm.last == curve.finalWeights.w1.frobeniusNorm && curve.w2Norm.last == Vector.norm(curve.finalWeights.w2))
+}
+
+@Test("the trained state after the last epoch is recorded at t = lr * epochs, whatever the log grid",
+      arguments: [(1, 2), (1, 200), (2, 2), (3, 2), (7, 3), (50, 4)])
+func lastEpochIsAlwaysRecorded(epochs: Int, logPoints: Int) throws {
+    let problem = try discreteTestProblem(normConstraint: false, rule: .gradientDescent)
+    let lr = 0.05
+    let curve = try problem.trainDiscrete(options: DiscreteTrainingOptions(learningRate: lr, batchSize: 5, epochs: epochs, logPoints: logPoints))
+    #expect(curve.status == .completed)
+    #expect(curve.times.count >= 2)
+    #expect(abs(curve.times.last! - lr * Double(epochs)) <= 1e-12 * lr * Double(epochs))
+    #expect(curve.loggedEpochs.last == epochs - 1)
+    #expect(curve.finalTrainLoss == problem.trainLoss(curve.finalWeights))
+    #expect(zip(curve.times, curve.times.dropFirst()).allSatisfy { $0 < $1 }, "times strictly increasing")
 }
 
 @Test func twoFullBatchEpochsAreTwoEulerStepsAndTheirTimeIsTwiceTheRate() throws {

@@ -102,9 +102,17 @@ public struct NodePerturbationEstimator: Sendable {
     /// of delta L (the 1/2 xi^T H xi variance term) at the cost of a second perturbed pass.
     public let antithetic: Bool
 
+    /// The perturbation sizes accepted. Node activities are of order 1: below 1e-8 the loss difference (of order
+    /// sigma) drowns in the round-off of losses of order 1 and sigma^2 heads for underflow; above 1e3 the
+    /// perturbation swamps the activity it perturbs (and squares of the noise head for overflow), so the estimate
+    /// no longer estimates a gradient.
+    public static let sigmaRange = 1e-8...1e3
+
     public init(sigma: Double, layers: PerturbedLayers = .all, placement: PerturbationPlacement = .preActivation,
                 antithetic: Bool = false) throws {
-        guard sigma.isFinite, sigma > 0 else { throw PerturbationError.invalidArgument("sigma must be finite and > 0, got \(sigma)") }
+        guard Self.sigmaRange.contains(sigma) else {
+            throw PerturbationError.invalidArgument("sigma must lie in \(Self.sigmaRange.lowerBound)...\(Self.sigmaRange.upperBound), got \(sigma)")
+        }
         self.sigma = sigma
         self.layers = layers
         self.placement = placement
@@ -142,7 +150,7 @@ public struct NodePerturbationEstimator: Sendable {
             var noise = estimator.noise(network: network, batchSize: inputs.rows, seed: seed, task: firstTask)
             var out = perturbed.map { _ in [[Double]]() }
             for k in stride(from: c, to: draws, by: chunks) {
-                noise.redraw(sigma: estimator.sigma, stream: RandomStream(seed: seed, task: firstTask + UInt64(k)))
+                noise.redraw(sigma: estimator.sigma, stream: RandomStream(seed: seed, task: firstTask &+ UInt64(k)))
                 let e = workspace.estimate(noise)
                 for (slot, l) in perturbed.enumerated() { out[slot].append(e.weightGradients[l]!.elements) }
             }

@@ -51,7 +51,7 @@ public struct WeightPerturbationEstimator: Sendable {
         var collected = perturbed.map { _ in [[Double]]() }
         for k in 0..<draws {
             let e = try estimate(network: network, inputs: inputs, targets: targets,
-                                 noise: noise(network: network, seed: seed, task: firstTask + UInt64(k)))
+                                 noise: noise(network: network, seed: seed, task: firstTask &+ UInt64(k)))
             for (slot, l) in perturbed.enumerated() { collected[slot].append(e[l]!.elements) }
         }
         var result = [DrawStatistics?](repeating: nil, count: network.layerCount)

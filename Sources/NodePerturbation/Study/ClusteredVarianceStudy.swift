@@ -10,6 +10,10 @@ public struct ClusteredStudyConfiguration: Sendable {
     /// Student weights ~ N(0, scale^2 / n_{l-1}) from `RandomStream(seed: seed, task: 21)`; nil means 0 for the
     /// linear student (loco.md 7.3's W = 0) and 1 with hidden layers (a zero network has no hidden activity).
     public var studentScale: Double?
+    /// The largest student weight scale accepted: the teacher and inputs are of order 1, so a student 1e6 times
+    /// larger is already far outside the task, and the network's output (scale^depth) and loss (its square) head
+    /// for overflow beyond.
+    public static let largestStudentScale = 1e6
     public var cluster = 0
     public var batchSize = 32
     public var evaluationPerCluster = 125
@@ -34,8 +38,8 @@ public struct ClusteredStudyConfiguration: Sendable {
         if let h = hidden.min(), hiddenRank < 1 || hiddenRank > min(batchSize, h) {
             throw PerturbationError.invalidArgument("hidden rank \(hiddenRank) must lie in 1...\(min(batchSize, h)) (batch size and narrowest hidden layer)")
         }
-        if let s = studentScale, !(s.isFinite && s >= 0) || (s == 0 && !hidden.isEmpty) {
-            throw PerturbationError.invalidArgument("student scale must be finite and >= 0 (> 0 with hidden layers), got \(s)")
+        if let s = studentScale, !(s.isFinite && s >= 0 && s <= Self.largestStudentScale) || (s == 0 && !hidden.isEmpty) {
+            throw PerturbationError.invalidArgument("student scale must lie in 0...\(Self.largestStudentScale) (> 0 with hidden layers), got \(s)")
         }
     }
 }

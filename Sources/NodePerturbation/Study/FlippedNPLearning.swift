@@ -58,7 +58,9 @@ public struct FlippedNPProblem: Sendable, Equatable {
             throw PerturbationError.invalidArgument("flipped hidden neurons must lie in 0...\(hidden) (N), got \(flippedHidden)")
         }
         guard learningRate > 0, learningRate.isFinite else { throw PerturbationError.invalidArgument("the learning rate must be positive and finite, got \(learningRate)") }
-        guard sigma > 0, sigma.isFinite else { throw PerturbationError.invalidArgument("sigma must be positive and finite, got \(sigma)") }
+        guard NodePerturbationEstimator.sigmaRange.contains(sigma) else {
+            throw PerturbationError.invalidArgument("sigma must lie in \(NodePerturbationEstimator.sigmaRange.lowerBound)...\(NodePerturbationEstimator.sigmaRange.upperBound), got \(sigma)")
+        }
         guard batchSize >= 1 else { throw PerturbationError.invalidArgument("the batch size must be at least 1, got \(batchSize)") }
         guard steps >= 1 else { throw PerturbationError.invalidArgument("steps must be at least 1, got \(steps)") }
         guard logEvery >= 1 else { throw PerturbationError.invalidArgument("log-every must be at least 1, got \(logEvery)") }

@@ -149,7 +149,8 @@ public enum LOCOLearning {
 }
 
 /// The relative evaluation-loss record of the learning loops: a point every `every` steps and at the last
-/// step, and a stop once the loss blows up (non-finite or above 1e6 times its start).
+/// step, and a stop once the loss blows up (non-finite or above 1e6 times its start). A non-finite loss ends the
+/// record without becoming data: the curve stops at the last finite point and `diverged` says why.
 struct LossLog {
     let every: Int
     let last: Int
@@ -166,8 +167,10 @@ struct LossLog {
     mutating func record(step: Int, _ loss: () throws -> Double) rethrows -> Bool {
         guard step % every == 0 || step == last else { return true }
         let value = try loss()
-        steps.append(step)
-        losses.append(value)
+        if value.isFinite {
+            steps.append(step)
+            losses.append(value)
+        }
         diverged = !value.isFinite || value > 1e6
         return !diverged
     }

@@ -106,6 +106,17 @@ public struct VarianceStudy: Sendable {
                 nodeVariances: try NPVariance.nodeVariances(layer: l, layers: perturbed, backprop: backprop, oneSidedSigma: sigma),
                 evaluationGradient: l == network.layerCount - 1 ? evaluationBackprop.weightGradients[l] : nil))
         }
+        // Cosines and ratios may be nan where a projector annihilates the batch (documented); the variances
+        // themselves and their closed forms are finite in any meaningful study.
+        for layer in layers {
+            for v in layer.variants {
+                let core = [v.weightVariance, v.weightVarianceError, v.functionVariance, v.predictedWeightVariance, v.predictedFunctionVariance,
+                            v.relativeVariance]
+                guard core.allSatisfy(\.isFinite) else {
+                    throw NonFiniteResultError("the variances of layer \(layer.index + 1), variant \(v.name) (V_w \(v.weightVariance), V_fn \(v.functionVariance), closed forms \(v.predictedWeightVariance), \(v.predictedFunctionVariance))")
+                }
+            }
+        }
         self.draws = draws
     }
 

@@ -145,6 +145,9 @@ public enum VarianceSweep {
             }
         }
         let statistics = try DrawStatistics(draws)
+        guard statistics.traceVariance.isFinite, statistics.traceVarianceStandardError.isFinite, closedForm.isFinite else {
+            throw NonFiniteResultError("the sweep point at \(value) (Monte Carlo variance \(statistics.traceVariance), closed form \(closedForm))")
+        }
         return SweepPoint(value: value, monteCarlo: statistics.traceVariance, standardError: statistics.traceVarianceStandardError,
                           closedForm: closedForm)
     }

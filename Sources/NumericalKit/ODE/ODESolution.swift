@@ -6,7 +6,7 @@ public enum ODEStatus: Equatable, Sendable {
     case stopped(time: Double)
     /// The state became non-finite or exceeded the divergence bound at `time`.
     case diverged(time: Double, reason: String)
-    /// The step budget ran out at `time`.
+    /// The step budget (`maxSteps`) or the evaluation budget (`maxFunctionEvaluations`) ran out at `time`.
     case maxStepsExceeded(time: Double)
     /// GSL reported an error at `time`.
     case failed(time: Double, error: GSLError)
@@ -24,7 +24,7 @@ public enum ODEStatus: Equatable, Sendable {
         case .completed: "completed"
         case .stopped(let t): "stopped by event at t = \(t)"
         case .diverged(let t, let reason): "diverged at t = \(t): \(reason)"
-        case .maxStepsExceeded(let t): "step limit exceeded at t = \(t)"
+        case .maxStepsExceeded(let t): "step or evaluation budget exhausted at t = \(t)"
         case .failed(let t, let e): "failed at t = \(t): \(e)"
         }
     }

@@ -86,10 +86,17 @@ public struct ODESolveOptions {
     public var fixedStep: Double? = nil
     /// Upper bound on accepted steps over the whole solve.
     public var maxSteps: Int = 10_000_000
+    /// Upper bound on vector-field evaluations over the whole solve (nil: none), a safety net for what `maxSteps`
+    /// cannot see: GSL retries a rejected step inside one call, so a step size that keeps shrinking (a stiff
+    /// problem on an explicit stepper, an implicit stepper's failing Newton iteration) spends evaluations without
+    /// ever completing a step. Running out ends the solve with `.maxStepsExceeded`.
+    public var maxFunctionEvaluations: Int? = nil
     public var output: OutputTimes = .linear(count: 101)
     public var stopCondition: StopCondition? = nil
     /// The state is declared divergent when any |y_i| exceeds this bound (non-finite values always are).
     public var divergenceBound: Double = 1e15
+    /// The state is also declared divergent when its Euclidean norm |y|_2 exceeds this bound (nil: no such check).
+    public var divergenceNormBound: Double? = nil
     /// Record the full state at each output time.
     public var saveStates: Bool = true
     /// Scalar functions of the state recorded at each output time.
@@ -99,11 +106,23 @@ public struct ODESolveOptions {
 
     public init() {}
 
-    func validate() throws {
+    /// The smallest nonzero relative tolerance accepted, 100 machine epsilons (about 2.2e-14): a step's error
+    /// estimate carries round-off of a few epsilons relative to the state, so a stricter tolerance can never be met
+    /// and the step size shrinks forever.
+    public static let smallestRelativeTolerance = 100 * Double.ulpOfOne
+
+    /// Checks the options on their own; `solve` also checks the absolute tolerance against the initial state.
+    public func validate() throws {
         guard absoluteTolerance >= 0, relativeTolerance >= 0, absoluteTolerance + relativeTolerance > 0,
               absoluteTolerance.isFinite, relativeTolerance.isFinite else {
             throw NumericalError.invalidArgument("tolerances must be finite, non-negative and not both zero")
         }
+        guard relativeTolerance == 0 || relativeTolerance >= Self.smallestRelativeTolerance else {
+            throw NumericalError.invalidArgument(
+                "the relative tolerance \(relativeTolerance) is below what double precision can meet; it must be 0 or at least 100 * machine epsilon = \(Self.smallestRelativeTolerance)")
+        }
+        if let e = maxFunctionEvaluations, e <= 0 { throw NumericalError.invalidArgument("maxFunctionEvaluations must be positive") }
+        if let b = divergenceNormBound, !(b > 0) { throw NumericalError.invalidArgument("the divergence norm bound must be positive") }
         if let h = initialStep, !(h > 0 && h.isFinite) { throw NumericalError.invalidArgument("initial step must be positive, got \(h)") }
         if let h = fixedStep, !(h > 0 && h.isFinite) { throw NumericalError.invalidArgument("fixed step must be positive, got \(h)") }
         guard maxSteps > 0 else { throw NumericalError.invalidArgument("maxSteps must be positive") }

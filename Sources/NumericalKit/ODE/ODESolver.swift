@@ -13,6 +13,13 @@ public func solve(_ problem: ODEProblem, _ stepper: Stepper = .rk8pd, options: O
         throw NumericalError.invalidArgument("need finite start < end times, got [\(problem.startTime), \(problem.endTime)]")
     }
     guard problem.initialState.allSatisfy(\.isFinite) else { throw NumericalError.nonFiniteInput("initial state") }
+    // Pure absolute error control (rtol = 0) asks for an error below atol in every component, which round-off
+    // of the state (a few epsilons of its size) defeats when atol is smaller than that.
+    let scale = problem.initialState.reduce(0) { max($0, abs($1)) }
+    if options.relativeTolerance == 0, options.absoluteTolerance < ODESolveOptions.smallestRelativeTolerance * scale {
+        throw NumericalError.invalidArgument(
+            "with relative tolerance 0, the absolute tolerance \(options.absoluteTolerance) is below what double precision can meet for a state of size \(scale); it must be at least 100 * machine epsilon * max |y_i| = \(ODESolveOptions.smallestRelativeTolerance * scale)")
+    }
     let grid = try options.output.times(start: problem.startTime, end: problem.endTime)
     return try ODEIntegration(problem: problem, stepper: stepper, options: options, grid: grid).run()
 }
@@ -25,16 +32,24 @@ private final class CallbackContext {
     var functionEvaluations = 0
     var jacobianEvaluations = 0
     var producedNonFinite = false
+    /// The evaluation budget; once spent, every further call fails so that GSL returns at once.
+    let maxFunctionEvaluations: Int
+    var exhaustedBudget = false
 
-    init(vectorField: @escaping VectorField, jacobian: JacobianFunction?, n: Int) {
+    init(vectorField: @escaping VectorField, jacobian: JacobianFunction?, n: Int, maxFunctionEvaluations: Int?) {
         self.vectorField = vectorField
         self.jacobian = jacobian
         self.n = n
+        self.maxFunctionEvaluations = maxFunctionEvaluations ?? .max
     }
 }
 
 private func callRHS(_ t: Double, _ y: UnsafePointer<Double>?, _ f: UnsafeMutablePointer<Double>?, _ params: UnsafeMutableRawPointer?) -> Int32 {
     let ctx = Unmanaged<CallbackContext>.fromOpaque(params!).takeUnretainedValue()
+    guard ctx.functionEvaluations < ctx.maxFunctionEvaluations else {
+        ctx.exhaustedBudget = true
+        return Int32(GSL_EBADFUNC)  // stops the step at once; reported as the budget running out
+    }
     ctx.functionEvaluations += 1
     let out = UnsafeMutableBufferPointer(start: f, count: ctx.n)
     ctx.vectorField(t, UnsafeBufferPointer(start: y, count: ctx.n), out)
@@ -74,7 +89,8 @@ private final class ODEIntegration {
         self.options = options
         self.grid = grid
         n = problem.dimension
-        context = CallbackContext(vectorField: problem.vectorField, jacobian: stepper.jacobian, n: n)
+        context = CallbackContext(vectorField: problem.vectorField, jacobian: stepper.jacobian, n: n,
+                                  maxFunctionEvaluations: options.maxFunctionEvaluations)
         system = .allocate(capacity: 1)
         system.initialize(to: gsl_odeiv2_system(
             function: callRHS, jacobian: stepper.jacobian == nil ? nil : callJacobian, dimension: n,
@@ -136,7 +152,9 @@ private final class ODEIntegration {
                 }
                 solution.statistics.steps += 1
                 if status != Int32(GSL_SUCCESS) {
-                    if context.producedNonFinite {
+                    if context.exhaustedBudget {
+                        solution.status = .maxStepsExceeded(time: t)
+                    } else if context.producedNonFinite {
                         solution.status = .diverged(time: t, reason: "the vector field became non-finite")
                     } else if status == Int32(GSL_FAILURE), options.fixedStep == nil {
                         // GSL's step control gives up when the step shrinks to round-off size: the signature
@@ -171,8 +189,9 @@ private final class ODEIntegration {
             options.progress?(ODEProgress(time: target, startTime: problem.startTime, endTime: problem.endTime))
         }
         switch solution.status {
-        case .completed, .stopped, .maxStepsExceeded: return finish(solution, state: y, time: t)
-        case .diverged, .failed: return finish(solution, state: previousY, time: previousT)
+        case .completed, .stopped: return finish(solution, state: y, time: t)
+        case .maxStepsExceeded where !context.exhaustedBudget: return finish(solution, state: y, time: t)
+        case .diverged, .failed, .maxStepsExceeded: return finish(solution, state: previousY, time: previousT)
         }
     }
 
@@ -198,11 +217,17 @@ private final class ODEIntegration {
 
     private func divergence(of y: [Double]) -> String? {
         var largest = 0.0
+        var squares = 0.0
         for v in y {
             if !v.isFinite { return "the state became non-finite" }
             largest = max(largest, abs(v))
+            squares += v * v
         }
-        return largest > options.divergenceBound ? "a state component exceeded the bound \(options.divergenceBound)" : nil
+        if largest > options.divergenceBound { return "a state component exceeded the bound \(options.divergenceBound)" }
+        if let bound = options.divergenceNormBound, !(squares.squareRoot() <= bound) {
+            return "the state's norm \(squares.squareRoot()) exceeded the bound \(bound)"
+        }
+        return nil
     }
 
     /// Bisects [ta, tb] for the first time the stop observable crosses its threshold, re-integrating from
