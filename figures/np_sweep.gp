@@ -8,6 +8,9 @@ logx = ARG3 + 0
 subtitle = ARG4
 output = ARG5
 
+# a single swept value: the closed form is drawn as a point (a line needs two)
+stats datafile index 0 using 1:4 nooutput
+cf_ps = STATS_records < 2 ? 2 : 0
 set terminal pngcairo size 900,600 enhanced font "Sans,11"
 set output output
 set title "NP weight-space variance of W_1 against ".parameter.": ".subtitle
@@ -19,5 +22,5 @@ set ylabel "tr Cov(G-hat_1)"
 set grid
 set key top left
 set offsets graph 0.03, graph 0.03, 0, 0
-plot datafile index 0 using 1:4 with lines lw 2 lc rgb "#1f77b4" title "closed form (linearised)", \
+plot datafile index 0 using 1:4 with linespoints lw 2 pt 4 ps cf_ps lc rgb "#1f77b4" title "closed form (linearised)", \
      datafile index 0 using 1:2:3 with yerrorbars pt 7 ps 1.2 lc rgb "#d62728" title "Monte Carlo ± 1 se"
