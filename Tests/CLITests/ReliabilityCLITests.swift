@@ -181,6 +181,24 @@ struct ReliabilityCLITests {
 
     // MARK: - A figure problem never loses results
 
+    @Test("valid science that used to break gnuplot renders: every c above 1, a single c, no stable rate, a zero loss, one epoch",
+          arguments: [
+              (["critical", "--layer", "readout", "--c", "26.9"], "critical.png"),
+              (["phase-diagram", "--c-min", "1", "--c-max", "1", "--c-points", "5", "--alpha-points", "20"], "phase_hidden.png"),
+              (["loco-learn", "--lr-min", "1", "--lr-max", "1000", "--lr-points", "2", "--steps", "50", "--methods", "sgd", "np"], "loco_learn.png"),
+              (["integrate", "-M", "4", "-N", "6", "--start", "teacher", "--perturbation", "0", "--train-size", "20", "--t-final", "10"], "integrate.png"),
+              (["integrate", "-M", "4", "-N", "6", "--train-size", "20", "--protocol", "discrete", "--epochs", "1"], "integrate.png"),
+              (["compare", "-M", "4", "-N", "6", "--train-size", "20", "--protocol", "discrete", "--epochs", "1", "--seeds", "2"], "compare.png"),
+          ])
+    func edgeCasesRender(arguments: [String], figure: String) throws {
+        try withSandbox { box in
+            let result = try box.run(arguments + ["--out", box.out.path, "--figures", repositoryFigures.path])
+            #expect(result.status == 0 && !result.stderr.contains("not rendered"), "\(result)")
+            let size = (try? FileManager.default.attributesOfItem(atPath: box.out.appendingPathComponent(figure).path)[.size] as? Int) ?? 0
+            #expect(size > 1000, "no figure")
+        }
+    }
+
     @Test("without gnuplot on PATH: data and summary delivered, a warning, exit 3")
     func missingGnuplotKeepsResults() throws {
         try withSandbox { box in
