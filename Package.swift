@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "GnuplotIO", targets: ["GnuplotIO"]),
         .library(name: "CurlTheory", targets: ["CurlTheory"]),
         .library(name: "NodePerturbation", targets: ["NodePerturbation"]),
+        .library(name: "Studies", targets: ["Studies"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -37,8 +38,11 @@ let package = Package(
         .target(name: "LearningDynamics", dependencies: [
             "NumericalKit", .product(name: "ComplexModule", package: "swift-numerics"), .product(name: "RealModule", package: "swift-numerics"),
         ]),
-        // Gnuplot data files (atomic, with provenance headers) and rendering.
-        .target(name: "GnuplotIO"),
+        // Studies: grids of cells, the sweep engine (cell seeds, parallel cells, checkpoints, shards) and the
+        // paper figures as recipes (cells, per-cell computation, reductions, tables, figure description).
+        .target(name: "Studies", dependencies: ["NumericalKit", "LearningDynamics", "CurlTheory", "NodePerturbation"]),
+        // Gnuplot data files (written as sets, with provenance headers), rendering, and the one output path.
+        .target(name: "GnuplotIO", dependencies: ["Studies"]),
         // Random-matrix theory of curl descent: phase boundaries, limiting spectra, finite-size checks.
         .target(name: "CurlTheory", dependencies: ["NumericalKit"]),
         // Node perturbation and LOCO: gradient estimators, orthogonal projections, their variance (loco.md).
@@ -48,7 +52,7 @@ let package = Package(
         .executableTarget(
             name: "curldyn",
             dependencies: [
-                "NumericalKit", "LearningDynamics", "CurlTheory", "NodePerturbation", "GnuplotIO",
+                "NumericalKit", "LearningDynamics", "CurlTheory", "NodePerturbation", "Studies", "GnuplotIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -62,5 +66,6 @@ let package = Package(
         .testTarget(name: "NodePerturbationTests", dependencies: ["NodePerturbation", "NumericalKit"]),
         .testTarget(name: "CLITests", dependencies: ["curldyn", "GnuplotIO"]),
         .testTarget(name: "CurlTheoryTests", dependencies: ["CurlTheory", "NumericalKit"]),
+        .testTarget(name: "StudiesTests", dependencies: ["Studies", "LearningDynamics", "NumericalKit"]),
     ]
 )

@@ -16,6 +16,8 @@ public struct Experiment: Sendable {
     public var teacherHidden: Int?
     public var activation: NetworkActivation
     public var teacherInit: WeightInitialization
+    /// Rescale each drawn teacher to |W1|_F = sqrt(N), |W2| = 1.
+    public var normalizedTeacher = false
     public var studentStart: StudentStart
     public var trainCount: Int
     public var testCount: Int
@@ -43,7 +45,8 @@ public struct Experiment: Sendable {
     /// The problems of one seed, one per rule, sharing teacher, start and data.
     public func problems(seed: UInt64, start override: TwoLayerWeights? = nil) throws -> [TrainingProblem] {
         guard !rules.isEmpty else { throw LearningDynamicsError.invalidParameter("an experiment needs at least one rule") }
-        let pair = try StudentTeacherPair(shape: shape, teacherHidden: teacherHidden, teacher: teacherInit, student: studentStart, seed: seed)
+        let pair = try StudentTeacherPair(shape: shape, teacherHidden: teacherHidden, teacher: teacherInit, normalizedTeacher: normalizedTeacher,
+                                          student: studentStart, seed: seed)
         let data = try TaskData(teacher: pair.teacher, activation: activation, trainCount: trainCount, testCount: testCount,
                                 inputVariance: inputVariance, seed: seed)
         let start = override ?? pair.student

@@ -24,6 +24,14 @@ public struct TwoLayerWeights: Equatable, Sendable {
 
     public var flattened: [Double] { w1.elements + w2 }
 
+    /// The same network rescaled to |W1|_F = sqrt(N) and |W2| = 1, the normalisation of the random-matrix theory
+    /// (the reference's normalised teacher).
+    public var normalized: TwoLayerWeights {
+        let a = Double(w1.rows).squareRoot() / w1.frobeniusNorm
+        let b = 1 / Vector.norm(w2)
+        return TwoLayerWeights(w1: Matrix(rows: w1.rows, columns: w1.columns, elements: w1.elements.map { $0 * a }), w2: w2.map { $0 * b })
+    }
+
     /// The end-to-end linear map W2 W1 (a row of length M).
     public var endToEnd: [Double] { w1.transposed * w2 }
 }
@@ -71,6 +79,9 @@ public enum StudentStart: Equatable, Sendable {
     case random(WeightInitialization)
     /// On the teacher (a point of the zero-error manifold), every weight shifted by N(0, perturbation^2).
     case nearTeacher(perturbation: Double)
+    /// On the teacher with every W1 entry shifted by `w1` and every W2 entry by `w2`: the reference's exact starts
+    /// (+1e-15 on W1 for its readout-flip maps, +1e-10 on W2 for its q curves), which draw nothing.
+    case teacherShifted(w1: Double, w2: Double)
 }
 
 /// A teacher and a student start drawn reproducibly from one seed: the teacher from stream 0 and the
@@ -80,11 +91,13 @@ public struct StudentTeacherPair: Equatable, Sendable {
     public let student: TwoLayerWeights
 
     /// A teacher of `teacherHidden` hidden neurons (default: the student's width) and a student of `shape`.
-    public init(shape: NetworkShape, teacherHidden: Int? = nil, teacher teacherInit: WeightInitialization, student start: StudentStart,
-                seed: UInt64) throws {
+    /// `normalizedTeacher` rescales the drawn teacher (see `TwoLayerWeights.normalized`) before the student is placed.
+    public init(shape: NetworkShape, teacherHidden: Int? = nil, teacher teacherInit: WeightInitialization, normalizedTeacher: Bool = false,
+                student start: StudentStart, seed: UInt64) throws {
         try teacherInit.validate()
         let teacherShape = try NetworkShape(inputs: shape.inputs, hidden: teacherHidden ?? shape.hidden)
-        teacher = teacherInit.draw(teacherShape, from: RandomStream(seed: seed, task: SeedStream.teacher))
+        let drawn = teacherInit.draw(teacherShape, from: RandomStream(seed: seed, task: SeedStream.teacher))
+        teacher = normalizedTeacher ? drawn.normalized : drawn
         let stream = RandomStream(seed: seed, task: SeedStream.student)
         switch start {
         case .random(let initialization):
@@ -99,6 +112,13 @@ public struct StudentTeacherPair: Equatable, Sendable {
             }
             let theta = teacher.flattened.map { $0 + (perturbation > 0 ? stream.gaussian(sigma: perturbation) : 0) }
             student = TwoLayerWeights(shape: shape, flattened: theta)
+        case .teacherShifted(let a, let b):
+            guard teacherShape == shape else {
+                throw LearningDynamicsError.invalidParameter("a student can start on the teacher only when both have \(shape.hidden) hidden neurons")
+            }
+            guard a.isFinite, b.isFinite else { throw LearningDynamicsError.invalidParameter("the shifts off the teacher must be finite") }
+            student = TwoLayerWeights(w1: Matrix(rows: shape.hidden, columns: shape.inputs, elements: teacher.w1.elements.map { $0 + a }),
+                                      w2: teacher.w2.map { $0 + b })
         }
     }
 }

@@ -86,12 +86,8 @@ struct StabilityCommand: ParsableCommand {
     func run() throws {
         BLASThreads.pinToOne()
         let shape = try network.shape
-        var teacher = try StudentTeacherPair(shape: shape, teacher: network.teacherInit, student: .nearTeacher(perturbation: 0), seed: seed).teacher
-        if normalizedTeacher {
-            let (a, b) = (Double(shape.hidden).squareRoot() / teacher.w1.frobeniusNorm, 1 / Vector.norm(teacher.w2))
-            teacher = TwoLayerWeights(w1: Matrix(rows: shape.hidden, columns: shape.inputs, elements: teacher.w1.elements.map { $0 * a }),
-                                      w2: teacher.w2.map { $0 * b })
-        }
+        let teacher = try StudentTeacherPair(shape: shape, teacher: network.teacherInit, normalizedTeacher: normalizedTeacher,
+                                             student: .nearTeacher(perturbation: 0), seed: seed).teacher
         let at: TwoLayerWeights
         if let path = network.loadState {
             at = try StateFile.read(URL(fileURLWithPath: path), shape: shape)

@@ -1,0 +1,75 @@
+/// How big a figure's computation is: `full` uses the paper's parameters; `quick` shrinks the grid, the sizes,
+/// the inits and the epochs so that the figure runs in about a minute on one core and shows the same result.
+public enum Scale: String, Sendable, CaseIterable {
+    case quick, full
+}
+
+/// A table a study writes: the data of one `.dat` file.
+public struct Table: Sendable {
+    public enum Layout: Sendable { case indexedSets, gridScanLines }
+
+    /// Suffix of the file name (`""` for NAME.dat, `"_boundary"` for NAME_boundary.dat) and its label in summaries.
+    public var suffix: String
+    public var label: String
+    public var columns: [String]
+    public var sets: [(title: String, rows: [[Double]])]
+    public var layout: Layout
+    public var notes: [String]
+
+    public init(suffix: String, label: String, columns: [String], sets: [(title: String, rows: [[Double]])], layout: Layout = .indexedSets,
+                notes: [String] = []) {
+        self.suffix = suffix
+        self.label = label
+        self.columns = columns
+        self.sets = sets
+        self.layout = layout
+        self.notes = notes
+    }
+}
+
+/// The figure of a study: a gnuplot script and its arguments, which name the study's tables by suffix.
+public struct FigurePlan: Sendable {
+    public enum Argument: Sendable {
+        /// The path of the table with this suffix.
+        case table(String)
+        case text(String)
+    }
+
+    public var script: String
+    public var arguments: [Argument]
+    public var titles: [String]
+
+    public init(script: String, arguments: [Argument], titles: [String] = []) {
+        self.script = script
+        self.arguments = arguments
+        self.titles = titles
+    }
+}
+
+/// A paper figure as a study: its grid of cells at each scale, the computation of one cell (from the cell's own
+/// seed), the reduction of all records into tables, and the figure drawn from them.
+public protocol FigureRecipe: Sendable {
+    /// The name users type: `curldyn figure NAME`.
+    var name: String { get }
+    /// One line: what the figure shows.
+    var summary: String { get }
+    /// The study parameters of a scale that are not in the cells (sizes, epochs, inits), for headers.
+    func parameters(_ scale: Scale) -> [(String, String)]
+    func cells(_ scale: Scale) -> [Cell]
+    /// The work of one cell in epochs of its network (for --dry-run's estimate).
+    func cost(_ cell: Cell, scale: Scale) -> Double
+    /// Measured seconds per epoch of `cell` (a short run of it).
+    func secondsPerEpoch(_ cell: Cell, scale: Scale) throws -> Double
+    func compute(_ cell: Cell, seed: UInt64, scale: Scale) throws -> CellRecord
+    func tables(_ records: [CellRecord], cells: [Cell], scale: Scale) throws -> [Table]
+    /// Lines for the terminal summary.
+    func summaryLines(_ tables: [Table], scale: Scale) -> [String]
+    var figure: FigurePlan { get }
+}
+
+/// Every figure `curldyn figure` knows, in the order of `figure list`.
+public enum FigureCatalog {
+    public static let all: [any FigureRecipe] = [ReadoutFlipMaps(), QAgainstHiddenFlips()]
+
+    public static func named(_ name: String) -> (any FigureRecipe)? { all.first { $0.name == name } }
+}

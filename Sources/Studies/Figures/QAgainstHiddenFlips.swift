@@ -1,0 +1,117 @@
+import CurlTheory
+import Foundation
+import LearningDynamics
+import NumericalKit
+
+/// Fig. 3b of the curl-descent paper: the order parameter q against the fraction alpha_h of rule-flipped input
+/// neurons (hidden-layer flips) at c = 0.3, 0.4, 0.5, started on the normalised teacher. q is the variance of
+/// the weights over the last 999 epochs relative to their spread: about 0 when they converge, above 0 when they
+/// keep moving. The random-matrix theory puts the jump at alpha_h^c(c).
+///
+/// Each cell is one init at (c, alpha_h): the reference's sizes (M, N) = (50, 169), (62, 157), (73, 146) (about a
+/// third of them at quick scale), int(M alpha_h) flipped inputs, a uniform teacher rescaled to |W1|_F = sqrt(N),
+/// |W2| = 1, the student on it with every W2 entry shifted by 1e-10, P = 250, full batch, lr 0.1, the norm
+/// constraint, the discrete protocol.
+public struct QAgainstHiddenFlips: FigureRecipe {
+    public init() {}
+
+    public let name = "fig3b"
+    public let summary = "q against the hidden-flip fraction alpha_h at c = 0.3, 0.4, 0.5 from the normalised teacher, theory alpha_h^c"
+
+    struct Settings {
+        let sizes: [(Int, Int)], alphaPoints: Int, inits: Int, epochs: Int
+    }
+
+    func settings(_ scale: Scale) -> Settings {
+        switch scale {
+        case .full: Settings(sizes: [(50, 169), (62, 157), (73, 146)], alphaPoints: 25, inits: 10, epochs: 100_000)
+        case .quick: Settings(sizes: [(17, 56), (21, 52), (24, 49)], alphaPoints: 9, inits: 2, epochs: 4000)
+        }
+    }
+
+    static let window = 999
+
+    public func parameters(_ scale: Scale) -> [(String, String)] {
+        let s = settings(scale)
+        return [("sizes", s.sizes.map { "\($0.0)x\($0.1)" }.joined(separator: ",")), ("alpha_points", "\(s.alphaPoints)"), ("inits", "\(s.inits)"),
+                ("epochs", "\(s.epochs)"), ("q_window_epochs", "\(Self.window)"), ("train_size", "250"), ("batch_size", "250"), ("lr", "0.1"),
+                ("start", "normalized_teacher+1e-10_on_W2"), ("norm_constraint", "true"), ("activation", "lin")]
+    }
+
+    public func cells(_ scale: Scale) -> [Cell] {
+        let s = settings(scale)
+        let alphas = (0..<s.alphaPoints).map { Double($0) / Double(s.alphaPoints - 1) }
+        return Cell.grid([("size", s.sizes.indices.map(Double.init)), ("alpha", alphas), ("init", (0..<s.inits).map(Double.init))])
+    }
+
+    public func cost(_ cell: Cell, scale: Scale) -> Double { Double(settings(scale).epochs) }
+
+    public func compute(_ cell: Cell, seed: UInt64, scale: Scale) throws -> CellRecord {
+        try compute(cell, seed: seed, scale: scale, epochs: settings(scale).epochs)
+    }
+
+    public func secondsPerEpoch(_ cell: Cell, scale: Scale) throws -> Double {
+        let epochs = 1200
+        let started = DispatchTime.now().uptimeNanoseconds
+        _ = try compute(cell, seed: 1, scale: scale, epochs: epochs)
+        return Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 / Double(epochs)
+    }
+
+    func compute(_ cell: Cell, seed: UInt64, scale: Scale, epochs: Int) throws -> CellRecord {
+        let s = settings(scale)
+        let (m, n) = s.sizes[cell.integer("size")]
+        var options = DiscreteTrainingOptions()
+        options.learningRate = 0.1
+        options.batchSize = 250
+        options.epochs = epochs
+        options.logPoints = 200
+        options.windowEpochs = Self.window
+        var experiment = Experiment(
+            shape: try NetworkShape(inputs: m, hidden: n), activation: NetworkActivation(hidden: .linear, output: .linear),
+            teacherInit: .uniform(scale: 1), studentStart: .teacherShifted(w1: 0, w2: 1e-10), trainCount: 250, testCount: 100,
+            normConstraint: true, rules: [.curl(flippedInputs: .fraction(cell["alpha"]), flippedHidden: .count(0))],
+            integrator: .discrete(options))
+        experiment.normalizedTeacher = true
+        let curve = try experiment.run(try experiment.problems(seed: seed)[0])
+        let finished = curve.status.isSuccess
+        let q = finished && !curve.window.isEmpty ? try OrderParameter.q(window: curve.window) : .nan
+        return CellRecord(key: cell.key, values: ["M": Double(m), "N": Double(n), "q": q, "diverged": finished ? 0 : 1,
+                                                  "final_train": finished ? curve.finalTrainLoss : .nan])
+    }
+
+    public func tables(_ records: [CellRecord], cells: [Cell], scale: Scale) throws -> [Table] {
+        let s = settings(scale)
+        var sets: [(title: String, rows: [[Double]])] = []
+        var critical: [[Double]] = []
+        for (k, (m, n)) in s.sizes.enumerated() {
+            let c = Double(m) / Double(n)
+            var rows: [[Double]] = []
+            for alpha in Array(Set(cells.map { $0["alpha"] })).sorted() {
+                let qs = zip(cells, records).filter { $0.0.integer("size") == k && $0.0["alpha"] == alpha }.compactMap { $0.1.values["q"] }
+                    .filter(\.isFinite)
+                let summary = try? SampleSummary(qs)
+                rows.append([alpha, summary?.mean ?? .nan, summary?.standardError ?? .nan, Double(qs.count)])
+            }
+            sets.append((title: String(format: "c = %.3f (M = %d, N = %d)", c, m, n), rows: rows))
+            critical.append([c, try CriticalFraction.value(c: c, layer: .hidden)])
+        }
+        return [
+            Table(suffix: "", label: "data", columns: ["alpha_h", "q_mean", "q_se", "runs"], sets: sets,
+                  notes: ["q over the last \(Self.window) epochs, mean and standard error over the finished inits (runs); a diverged run has no q"]),
+            Table(suffix: "_critical", label: "critical", columns: ["c", "alpha_c"], sets: [(title: "theory alpha_h^c(c)", rows: critical)]),
+        ]
+    }
+
+    public func summaryLines(_ tables: [Table], scale: Scale) -> [String] {
+        zip(tables[0].sets, tables[1].sets[0].rows).map { set, critical in
+            let below = set.rows.filter { $0[0] < critical[1] && $0[1].isFinite }.map { $0[1] }
+            let above = set.rows.filter { $0[0] > critical[1] && $0[1].isFinite }.map { $0[1] }
+            return String(format: "%@: alpha_h^c = %.3f; largest q below it %.2g, smallest q above it %.2g", set.title, critical[1],
+                          below.max() ?? .nan, above.min() ?? .nan)
+        }
+    }
+
+    public var figure: FigurePlan {
+        FigurePlan(script: "q_curves.gp", arguments: [.table(""), .table("_critical"), .text("Fig. 3b: linear network, hidden flips, start at the normalised teacher")])
+    }
+}

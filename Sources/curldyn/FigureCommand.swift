@@ -1,0 +1,168 @@
+import ArgumentParser
+import Foundation
+import GnuplotIO
+import NumericalKit
+import Studies
+
+extension Scale: ExpressibleByArgument {}
+
+/// `curldyn figure`: the paper figures as studies, each by one command.
+struct FigureCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "figure",
+        abstract: "Reproduce a paper figure: `curldyn figure list`, `curldyn figure NAME [--scale quick|full]`.",
+        subcommands: [FigureList.self, FigureRun.self],
+        defaultSubcommand: FigureRun.self)
+}
+
+struct FigureList: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "The figures `curldyn figure NAME` reproduces.")
+
+    func run() throws {
+        for recipe in FigureCatalog.all {
+            let cells = (quick: recipe.cells(.quick), full: recipe.cells(.full))
+            print("\(recipe.name.padding(toLength: 8, withPad: " ", startingAt: 0)) \(recipe.summary)")
+            print("         quick: \(cells.quick.count) runs of \(Int(recipe.cost(cells.quick[0], scale: .quick))) epochs; "
+                  + "full: \(cells.full.count) runs of \(Int(recipe.cost(cells.full[0], scale: .full))) epochs")
+        }
+    }
+}
+
+/// Runs one figure's study through the sweep engine and delivers its tables and figure.
+struct FigureRun: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Compute, write and draw one figure (the default: `curldyn figure NAME`).",
+        discussion: """
+        The figure's cells (one init at one grid point each) run in parallel on the CPUs this process may use \
+        (its affinity mask, at most SLURM_CPUS_PER_TASK). Each cell's seed comes from --seed and the cell's \
+        parameters, so results do not depend on threads, shards or order. Each finished cell is appended at once \
+        to OUT/NAME.checkpoint; --resume skips the cells found there, so a killed run resumes without redoing \
+        them. --shard k/n computes every n-th cell into OUT/NAME.shard-k-of-n.checkpoint; --collect then joins \
+        the shards' checkpoints, checks that every cell is there, and writes the tables and figure. --dry-run \
+        prints the cells, runs and the core-hours estimated from a measured per-epoch cost, and computes nothing.
+        """)
+
+    @Argument(help: "The figure (see `curldyn figure list`).") var figureName: String
+    @Option(help: "quick (about a minute on one core) or full (the paper's parameters).") var scale: Scale = .quick
+    @Option(parsing: .unconditional, help: "Study seed; each cell's seed is derived from it and the cell's parameters.") var seed: UInt64 = 1
+    @Option(parsing: .unconditional, help: "Worker threads (default: the CPUs this process may use).") var threads = ProcessorBudget.available
+    @Option(help: "Compute only shard k of n (every n-th cell), e.g. 3/8 for a SLURM array task.") var shard: String?
+    @Flag(help: "Skip the cells already in the checkpoint.") var resume = false
+    @Flag(help: "Join the shards' checkpoints and write the tables and figure.") var collect = false
+    @Flag(help: "Print the cells, runs and estimated core-hours; compute nothing.") var dryRun = false
+    @Option(help: "Base name of the output files (default: the figure's name).") var name: String?
+    @OptionGroup(title: "Output") var output: OutputOptions
+
+    var recipe: any FigureRecipe {
+        get throws {
+            guard let recipe = FigureCatalog.named(figureName) else {
+                throw ValidationError("no figure \(figureName); `curldyn figure list` names them: \(FigureCatalog.all.map(\.name).joined(separator: ", "))")
+            }
+            return recipe
+        }
+    }
+
+    var baseName: String { name ?? figureName }
+    var parsedShard: Studies.Shard? { shard.flatMap(Studies.Shard.init) }
+
+    func validate() throws {
+        _ = try recipe
+        guard !baseName.isEmpty, !baseName.contains("/") else { throw ValidationError("--name must be a plain file name") }
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        if let shard, parsedShard == nil { throw ValidationError("--shard must be k/n with 1 <= k <= n, got \(shard)") }
+        if collect && shard != nil { throw ValidationError("--collect joins every shard; give no --shard") }
+    }
+
+    func checkpoint(_ recipe: any FigureRecipe, shard: Studies.Shard?) throws -> Checkpoint {
+        let fingerprint = CellSeed.fingerprint("\(recipe.name) \(scale.rawValue) seed=\(seed) " + recipe.parameters(scale).map { "\($0.0)=\($0.1)" }.joined(separator: " "))
+        let suffix = shard.map { ".shard-\($0.index + 1)-of-\($0.count)" } ?? ""
+        return Checkpoint(url: try output.directory.file("\(baseName)\(suffix).checkpoint"), study: "\(recipe.name) \(scale.rawValue)", fingerprint: fingerprint)
+    }
+
+    func run() throws {
+        BLASThreads.pinToOne()  // parallelism is over cells
+        let recipe = try recipe
+        let cells = recipe.cells(scale)
+        if dryRun { return try printDryRun(recipe, cells) }
+        let records: [CellRecord]
+        if collect {
+            records = try collectShards(recipe, cells)
+        } else {
+            let checkpoint = try checkpoint(recipe, shard: parsedShard)
+            if !resume { unlink(checkpoint.url.path) }
+            let sweep = Sweep(cells: cells, seed: seed, shard: parsedShard, threads: threads, checkpoint: checkpoint)
+            let progress = ProgressLine()
+            let (name, scale) = (figureName, self.scale)
+            records = try sweep.run(progress: { p in progress.update("figure \(name) (\(scale.rawValue)): \(p.description)") }) { cell, seed in
+                try recipe.compute(cell, seed: seed, scale: scale)
+            }
+            progress.finish()
+            if let shard = parsedShard {
+                print("shard \(shard): \(records.count) of \(cells.count) cells in \(checkpoint.url.path)")
+                print("when every shard is done: curldyn figure \(figureName) --scale \(scale.rawValue) --collect --out \(output.out)"
+                      + (name == nil ? "" : " --name \(baseName)"))
+                return
+            }
+        }
+        let provenance = Provenance.thisRun(parameters: [("figure", recipe.name), ("scale", scale.rawValue)] + recipe.parameters(scale)
+                                                + [("cells", "\(cells.count)")],
+                                            seed: seed, notes: [recipe.summary, "cell seeds derived from the seed and each cell's parameters"])
+        let tables = try recipe.tables(records, cells: cells, scale: scale)
+        let files = tables.map { RunOutput.File(label: $0.label, name: "\(baseName)\($0.suffix).dat", table: DataFile($0, header: provenance)) }
+        let plan = recipe.figure
+        let figure = try output.figure(plan.script, name: "\(baseName).png") { path in
+            plan.arguments.map { argument in
+                switch argument {
+                case .table(let suffix): path("\(baseName)\(suffix).dat")
+                case .text(let text): text
+                }
+            }
+        } titles: { plan.titles }
+        struct Results: Encodable {
+            let figure: String
+            let scale: String
+            let cells: Int
+            let summary: [String]
+        }
+        let lines = recipe.summaryLines(tables, scale: scale)
+        try output.deliver(RunOutput(command: "figure", provenance: provenance, files: files, figure: figure, summary: lines,
+                                     results: try JSONTreeEncoder.encode(Results(figure: recipe.name, scale: scale.rawValue, cells: cells.count, summary: lines))))
+    }
+
+    /// The records of every cell from the shards' checkpoints (and an unsharded one); names the shards that miss cells.
+    func collectShards(_ recipe: any FigureRecipe, _ cells: [Cell]) throws -> [CellRecord] {
+        let directory = try output.directory
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.url.path)) ?? []
+        let pattern = "^" + NSRegularExpression.escapedPattern(for: baseName) + #"\.shard-(\d+)-of-(\d+)\.checkpoint$"#
+        let shards = names.compactMap { name -> Studies.Shard? in
+            guard let match = name.range(of: pattern, options: .regularExpression) else { return nil }
+            let numbers = name[match].dropFirst(baseName.count).split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
+            return numbers.count == 2 ? Studies.Shard(index: numbers[0] - 1, count: numbers[1]) : nil
+        }
+        guard let count = shards.first?.count, shards.allSatisfy({ $0.count == count }) else {
+            throw CommandFailure("no shard checkpoints \(baseName).shard-k-of-n.checkpoint of one sweep in \(directory.url.path)")
+        }
+        var found: [String: CellRecord] = [:]
+        for shard in shards { found.merge(try checkpoint(recipe, shard: shard).load()) { first, _ in first } }
+        let missing = (0..<count).map { Studies.Shard(index: $0, count: count) }.compactMap { shard -> String? in
+            let lacking = cells.filter { shard.contains($0) && found[$0.key] == nil }.count
+            return lacking == 0 ? nil : "shard \(shard): \(lacking) of \(cells.filter(shard.contains).count) cells missing"
+        }
+        guard missing.isEmpty else { throw CommandFailure("the shards are not complete: " + missing.joined(separator: "; ")) }
+        return cells.map { found[$0.key]! }
+    }
+
+    func printDryRun(_ recipe: any FigureRecipe, _ cells: [Cell]) throws {
+        let own = parsedShard.map { s in cells.filter(s.contains) } ?? cells
+        let epochs = own.reduce(0) { $0 + recipe.cost($1, scale: scale) }
+        // Measured on three cells across the grid (first, middle, last): sizes differ along the grid.
+        let samples = Array(Set([0, own.count / 2, own.count - 1])).sorted().map { own[$0] }
+        let perEpoch = try samples.map { try recipe.secondsPerEpoch($0, scale: scale) }.reduce(0, +) / Double(samples.count)
+        let coreHours = epochs * perEpoch / 3600
+        print("figure \(recipe.name) (\(scale.rawValue)): \(own.count) cells\(parsedShard.map { " (shard \($0) of \(cells.count))" } ?? ""), "
+              + "one run each, \(String(format: "%.3g", epochs)) epochs in all")
+        print(String(format: "measured %.3g ms per epoch (mean of %d cells); estimated %.3g core-hours, %.3g h on %d threads",
+                     perEpoch * 1e3, samples.count, coreHours, coreHours / Double(min(threads, max(1, own.count))), threads))
+    }
+}
