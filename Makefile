@@ -33,7 +33,7 @@ test: deps
 	$(SWIFT) test --skip-build
 
 ## figures: the paper's theory figures (Fig. 2 phase diagrams, Fig. 7 spectra) and the Fig. 5 comparison
-## (tanh 100-10-1, one flipped readout neuron, P = 1000, 10 seeds, t = 1000: about 2 minutes)
+## (tanh 100-10-1, one flipped readout neuron, P = 1000, 10 seeds, t = 1000: about a minute)
 figures: build
 	$(CURLDYN) phase-diagram --layer hidden --empirical 220 --out $(FIGS) --name fig2_hidden
 	$(CURLDYN) phase-diagram --layer readout --empirical 220 --out $(FIGS) --name fig2_readout

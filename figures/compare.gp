@@ -51,7 +51,7 @@ if (logy) {
     set format y (yhi / (ylo > floor ? ylo : floor) > 100 ? "10^{%T}" : "%.3g")
     if (ylo < floor) {
         set yrange [floor : *]
-        set label 1 sprintf("axis floored at %.0e (round-off below)", floor) at graph 0.98, 0.04 right font ",9" tc rgb "gray30"
+        set label 1 sprintf("axis floored at %.0e (round-off below)", floor) at graph 0.98, 0.96 right front font ",9" tc rgb "gray30"
     }
 } else {
     set key top right

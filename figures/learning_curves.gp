@@ -73,7 +73,7 @@ do for [p=1:2] {
             set yrange [*:*]
         } else {
             set yrange [FLOOR[p] : *]
-            set label 1 sprintf("axis floored at %.0e (round-off below)", FLOOR[p]) at graph 0.98, 0.04 right font ",9" tc rgb "gray30"
+            set label 1 sprintf("axis floored at %.0e (round-off below)", FLOOR[p]) at graph 0.98, 0.96 right front font ",9" tc rgb "gray30"
         }
     } else {
         unset logscale y

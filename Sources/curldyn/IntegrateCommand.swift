@@ -119,7 +119,8 @@ struct Integrate: ParsableCommand {
         var lines: [String] = []
         for r in summaries {
             var line = "\(r.rule): K1=\(r.flippedInputs) K2=\(r.flippedHidden)  loss \(String(format: "%.3e", r.initialLoss)) -> "
-                + (r.finalLoss.map { String(format: "%.3e", $0) } ?? "diverged") + " at t=\(r.finalTime)"
+                + (r.finalLoss.map { String(format: "%.3e", $0) + " at t=\(r.finalTime)" }
+                   ?? String(format: "diverged (data up to t = %.4g)", r.finalTime))
             if let test = r.finalTestLoss { line += String(format: "  test %.3e", test) }
             if let a = r.initialLambdaMinK, let b = r.finalLambdaMinK { line += "  lambda_min(K) \(String(format: "%.3g", a)) -> \(String(format: "%.3g", b))" }
             if let q = r.q { line += String(format: "  q %.3g", q) }

@@ -11,16 +11,20 @@ public struct CellRecord: Sendable, Equatable {
         self.series = series
     }
 
-    /// One line of text: `key<TAB>name=value ...<TAB>name=v,v,v ...`. Names and keys hold no tab or newline.
+    /// One line of text: `key<TAB>name=value ...<TAB>name=v,v,v ...<TAB>checksum`. Names and keys hold no tab or
+    /// newline. The checksum (a fingerprint of the rest) tells a complete line from one a kill cut short, which
+    /// could otherwise still parse, with truncated numbers.
     public var line: String {
         let numbers = values.keys.sorted().map { "\($0)=\(values[$0]!)" }.joined(separator: " ")
         let curves = series.keys.sorted().map { "\($0)=" + series[$0]!.map { "\($0)" }.joined(separator: ",") }.joined(separator: " ")
-        return "\(key)\t\(numbers)\t\(curves)"
+        let content = "\(key)\t\(numbers)\t\(curves)"
+        return content + "\t" + CellSeed.fingerprint(content)
     }
 
-    /// Parses `line`; nil if the line is not a complete record.
+    /// Parses `line`; nil if the line is not a complete record (wrong shape or checksum).
     public init?(line: String) {
-        let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
+        guard let tab = line.lastIndex(of: "\t"), CellSeed.fingerprint(String(line[..<tab])) == line[line.index(after: tab)...] else { return nil }
+        let fields = line[..<tab].split(separator: "\t", omittingEmptySubsequences: false)
         guard fields.count == 3, !fields[0].isEmpty else { return nil }
         key = String(fields[0])
         values = [:]
