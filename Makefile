@@ -7,7 +7,7 @@ CURLDYN      := .build/release/curldyn
 
 FIGS         := $(OUT)/figures
 
-.PHONY: deps build run test bench figures clean
+.PHONY: deps build run test check-notebooks bench figures clean
 
 ## deps: install the Debian packages that are missing (apt-get update runs first, once, only if needed)
 deps:
@@ -31,6 +31,12 @@ run: build
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+## check-notebooks: re-run every notebooks-md page's commands with the release build and compare the numbers
+## the pages print (tolerances on each page; see Sources/notebook-check). CI runs it after the tests.
+check-notebooks: build
+	$(SWIFT) build -c release --product notebook-check
+	.build/release/notebook-check --curldyn $(CURLDYN) notebooks-md/*.md
 
 ## figures: the paper's theory figures (Fig. 2 phase diagrams, Fig. 7 spectra) and the Fig. 5 comparison
 ## (tanh 100-10-1, one flipped readout neuron, P = 1000, 10 seeds, t = 1000: about a minute)

@@ -5,6 +5,7 @@ let package = Package(
     name: "CurlDynamics",
     products: [
         .executable(name: "curldyn", targets: ["curldyn"]),
+        .executable(name: "notebook-check", targets: ["notebook-check"]),
         .library(name: "NumericalKit", targets: ["NumericalKit"]),
         .library(name: "LearningDynamics", targets: ["LearningDynamics"]),
         .library(name: "GnuplotIO", targets: ["GnuplotIO"]),
@@ -57,6 +58,9 @@ let package = Package(
             ]
         ),
 
+        // Re-runs the notebooks-md pages' commands and compares their output with the pages (make check-notebooks).
+        .executableTarget(name: "notebook-check"),
+
         // MARK: - Tests
         .testTarget(
             name: "NumericalKitTests",
@@ -64,7 +68,7 @@ let package = Package(
         ),
         .testTarget(name: "LearningDynamicsTests", dependencies: ["LearningDynamics", "NumericalKit"]),
         .testTarget(name: "NodePerturbationTests", dependencies: ["NodePerturbation", "NumericalKit"]),
-        .testTarget(name: "CLITests", dependencies: ["curldyn", "GnuplotIO"]),
+        .testTarget(name: "CLITests", dependencies: ["curldyn", "notebook-check", "GnuplotIO"]),
         .testTarget(name: "CurlTheoryTests", dependencies: ["CurlTheory", "NumericalKit"]),
         .testTarget(name: "StudiesTests", dependencies: ["Studies", "LearningDynamics", "NumericalKit"]),
     ]

@@ -76,8 +76,8 @@ final class Sandbox {
 
     /// Runs `curldyn arguments` with the sandbox as working directory; stdout and stderr go to files beside
     /// `out` (no pipe can fill up), and a run longer than `timeout` seconds is killed.
-    func run(_ arguments: [String], environment: [String: String] = [:], timeout: TimeInterval = 60) throws -> CLIResult {
-        let executable = try #require(curldynExecutable, "cannot find the curldyn executable next to the test bundle")
+    func run(_ arguments: [String], environment: [String: String] = [:], timeout: TimeInterval = 60, executable other: URL? = nil) throws -> CLIResult {
+        let executable = try other ?? #require(curldynExecutable, "cannot find the curldyn executable next to the test bundle")
         runs += 1
         let stdoutURL = root.appendingPathComponent("run\(runs).stdout")
         let stderrURL = root.appendingPathComponent("run\(runs).stderr")

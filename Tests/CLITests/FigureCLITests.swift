@@ -10,7 +10,7 @@ struct FigureCLITests {
             let result = try box.run(["figure", "list"])
             #expect(result.status == 0, "\(result)")
             for name in ["fig3b", "fig4"] { #expect(result.stdout.contains("\(name) "), "\(result)") }
-            #expect(result.stdout.contains("quick: 96 runs of 3000 epochs; full: 8400 runs of 100000 epochs"), "\(result)")
+            #expect(result.stdout.contains("quick: 120 runs of 10000 epochs; full: 8400 runs of 100000 epochs"), "\(result)")
         }
     }
 
@@ -46,14 +46,14 @@ struct FigureCLITests {
             process.waitUntilExit()
             try #require(started, "the shard never finished three cells")
             let before = try records(checkpoint)
-            try #require(before.count < 12, "the shard finished before the kill")
+            try #require(before.count < 15, "the shard finished before the kill")
 
             let resumed = try box.run(shard + ["--resume"], environment: ["CURLDYN_PROGRESS_INTERVAL": "0.001"])
             #expect(resumed.status == 0, "\(resumed)")
             #expect(resumed.stderr.contains("(\(before.count) from the checkpoint)"), "\(resumed)")
-            #expect(resumed.stdout.contains("shard 1/8: 12 of 96 cells"), "\(resumed)")
+            #expect(resumed.stdout.contains("shard 1/8: 15 of 120 cells"), "\(resumed)")
             let after = try records(checkpoint)
-            #expect(after.count == 12 && Set(before).isSubset(of: Set(after)))
+            #expect(after.count == 15 && Set(before).isSubset(of: Set(after)))
 
             let fresh = try box.run(["figure", "fig4", "--shard", "1/8", "--threads", "2", "--name", "fresh", "--out", box.out.path])
             #expect(fresh.status == 0, "\(fresh)")
@@ -61,7 +61,7 @@ struct FigureCLITests {
 
             // Collecting with seven shards missing names them and writes no table.
             let collect = try box.run(["figure", "fig4", "--collect", "--out", box.out.path])
-            #expect(collect.status == 1 && collect.stderr.contains("shard 2/8: 12 of 12 cells missing"), "\(collect)")
+            #expect(collect.status == 1 && collect.stderr.contains("shard 2/8: 15 of 15 cells missing"), "\(collect)")
             #expect(!FileManager.default.fileExists(atPath: box.out.appendingPathComponent("fig4.dat").path))
         }
     }

@@ -25,7 +25,7 @@ public struct QAgainstHiddenFlips: FigureRecipe {
     func settings(_ scale: Scale) -> Settings {
         switch scale {
         case .full: Settings(sizes: [(50, 169), (62, 157), (73, 146)], alphaPoints: 25, inits: 10, epochs: 100_000)
-        case .quick: Settings(sizes: [(17, 56), (21, 52), (24, 49)], alphaPoints: 9, inits: 2, epochs: 4000)
+        case .quick: Settings(sizes: [(17, 56), (21, 52), (24, 49)], alphaPoints: 9, inits: 2, epochs: 16000)
         }
     }
 

@@ -25,7 +25,7 @@ public struct ReadoutFlipMaps: FigureRecipe {
     func settings(_ scale: Scale) -> Settings {
         switch scale {
         case .full: Settings(size: 220, cPoints: 20, alphaPoints: 21, inits: 20, epochs: 100_000)
-        case .quick: Settings(size: 60, cPoints: 8, alphaPoints: 6, inits: 2, epochs: 3000)
+        case .quick: Settings(size: 60, cPoints: 10, alphaPoints: 6, inits: 2, epochs: 10000)
         }
     }
 
