@@ -51,6 +51,7 @@ struct FigureRun: ParsableCommand {
     @Flag(help: "Skip the cells already in the checkpoint.") var resume = false
     @Flag(help: "Join the shards' checkpoints and write the tables and figure.") var collect = false
     @Flag(help: "Print the cells, runs and estimated core-hours; compute nothing.") var dryRun = false
+    @Option(parsing: .unconditional, help: "Use only the first K inits of each grid point (a cheaper check of a full-scale figure).") var inits: Int?
     @Option(help: "Base name of the output files (default: the figure's name).") var name: String?
     @OptionGroup(title: "Output") var output: OutputOptions
 
@@ -72,10 +73,11 @@ struct FigureRun: ParsableCommand {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         if let shard, parsedShard == nil { throw ValidationError("--shard must be k/n with 1 <= k <= n, got \(shard)") }
         if collect && shard != nil { throw ValidationError("--collect joins every shard; give no --shard") }
+        if let inits, inits < 1 { throw ValidationError("--inits must be at least 1, got \(inits)") }
     }
 
     func checkpoint(_ recipe: any FigureRecipe, shard: Studies.Shard?) throws -> Checkpoint {
-        let fingerprint = CellSeed.fingerprint("\(recipe.name) \(scale.rawValue) seed=\(seed) " + recipe.parameters(scale).map { "\($0.0)=\($0.1)" }.joined(separator: " "))
+        let fingerprint = CellSeed.fingerprint("\(recipe.name) \(scale.rawValue) seed=\(seed) inits=\(inits.map(String.init) ?? "all") " + recipe.parameters(scale).map { "\($0.0)=\($0.1)" }.joined(separator: " "))
         let suffix = shard.map { ".shard-\($0.index + 1)-of-\($0.count)" } ?? ""
         return Checkpoint(url: try output.directory.file("\(baseName)\(suffix).checkpoint"), study: "\(recipe.name) \(scale.rawValue)", fingerprint: fingerprint)
     }
@@ -83,7 +85,7 @@ struct FigureRun: ParsableCommand {
     func run() throws {
         BLASThreads.pinToOne()  // parallelism is over cells
         let recipe = try recipe
-        let cells = recipe.cells(scale)
+        let cells = studyCells(recipe)
         if dryRun { return try printDryRun(recipe, cells) }
         let records: [CellRecord]
         if collect {
@@ -106,7 +108,7 @@ struct FigureRun: ParsableCommand {
             }
         }
         let provenance = Provenance.thisRun(parameters: [("figure", recipe.name), ("scale", scale.rawValue)] + recipe.parameters(scale)
-                                                + [("cells", "\(cells.count)")],
+                                                + [("cells", "\(cells.count)"), ("inits_used", inits.map { "first_\($0)" } ?? "all")],
                                             seed: seed, notes: [recipe.summary, "cell seeds derived from the seed and each cell's parameters"])
         let tables = try recipe.tables(records, cells: cells, scale: scale)
         let files = tables.map { RunOutput.File(label: $0.label, name: "\(baseName)\($0.suffix).dat", table: DataFile($0, header: provenance)) }
@@ -128,6 +130,14 @@ struct FigureRun: ParsableCommand {
         let lines = recipe.summaryLines(tables, scale: scale)
         try output.deliver(RunOutput(command: "figure", provenance: provenance, files: files, figure: figure, summary: lines,
                                      results: try JSONTreeEncoder.encode(Results(figure: recipe.name, scale: scale.rawValue, cells: cells.count, summary: lines))))
+    }
+
+    /// The recipe's cells at this scale, the inits cut to --inits (cells keep their grid index, so seeds and
+    /// shards stay those of the whole grid).
+    func studyCells(_ recipe: any FigureRecipe) -> [Cell] {
+        let all = recipe.cells(scale)
+        guard let inits else { return all }
+        return all.filter { !$0.names.contains("init") || $0.integer("init") < inits }
     }
 
     /// The records of every cell from the shards' checkpoints (and an unsharded one); names the shards that miss cells.
