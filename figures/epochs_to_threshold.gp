@@ -23,7 +23,7 @@ set ylabel "epochs to test error < 10^{-3}  (mean {/Symbol \261} SE)"
 set logscale y
 set format y "10^{%T}"
 set grid
-set key outside right top
+set key below
 set offsets graph 0.03, graph 0.03, 0, 0
 array C[4] = ["#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e"]
 # one family: GD blue, curl red; several: one colour per family, GD solid and curl dashed

@@ -60,7 +60,7 @@ extension EpochsToThresholdFigure {
                      (4, 3.706640849, 0.0006510772299, 39), (5, -0.03590360175, 0.9715423682, 39), (6, 4.115331199, 0.0001936788432, 39),
                      (7, 1.691536853, 0.09871139551, 39), (8, 2.547879785, 0.01489151991, 39), (9, 1.342192694, 0.187295265, 39),
                      (10, 0.007632266935, 0.9939492995, 39)]),
-        figureTitle: "Fig. 5d: tanh, P = 10^4, epochs to test error 1e-3 against the student init scale")
+        figureTitle: "Fig. 5d: tanh, P = 10^4 (quick: 10^3), epochs to test error 1e-3 against the student init scale")
 
     public static let fig5e = EpochsToThresholdFigure(
         name: "fig5e", summary: "tanh, P = 1e4, 2e5 epochs: epochs to test error 1e-3 against the teacher scale, GD vs curl",
@@ -74,7 +74,7 @@ extension EpochsToThresholdFigure {
                           (1.25, 4099.2, 5759.3), (1.5, 70063.6, 106993), (1.75, 101907, 115445), (2, 55128.1, 76919), (2.25, 122368, 120621),
                           (2.5, 153414, 154261), (2.75, 169374, 170604), (3, 199999, 199999)],
             tTestSource: nil, tTests: []),
-        figureTitle: "Fig. 5e: tanh, P = 10^4, epochs to test error 1e-3 against the teacher scale")
+        figureTitle: "Fig. 5e: tanh, P = 10^4 (quick: 10^3), epochs to test error 1e-3 against the teacher scale")
 
     public static let fig5f = EpochsToThresholdFigure(
         name: "fig5f", summary: "tanh, P = 2000: curl's epochs to test error 1e-3 against the flipped fraction alpha_r, GD as a band",
@@ -92,7 +92,7 @@ extension EpochsToThresholdFigure {
                      (0.3, -1.338532644, 0.2135511484, 9), (0.4, -5.627733919, 0.00032263019, 9), (0.5, -2.951070392, 0.01619274027, 9),
                      (0.6, -7.386830102, 4.161124242e-05, 9), (0.7, -6.29899821, 0.0001411519091, 9), (0.8, -16.290874, 5.496755952e-08, 9),
                      (0.9, -1.891465976, 0.0911225722, 9), (1, -2.517967011, 0.0328781404, 9)]),
-        figureTitle: "Fig. 5f: tanh, P = 2000, curl descent against the flipped fraction (GD band)")
+        figureTitle: "Fig. 5f: tanh, P = 2000 (quick: 1000), curl descent against the flipped fraction (GD band)")
 
     public static let fig10ab = EpochsToThresholdFigure(
         name: "fig10ab", summary: "ReLU version of fig5c: epochs to test error 1e-3 against P, GD vs curl",
@@ -106,7 +106,7 @@ extension EpochsToThresholdFigure {
         axis: .studentScale, xLabel: "student init range r (weights U(-r/sqrt(fan-in), r/sqrt(fan-in)))",
         variants: [Variant(title: "relu, uniform", activation: .relu, full: studentScales, quick: [1, 4, 8])],
         base: base(trainCount: 10_000), inits: (40, 3), epochs: (100_000, 4000), quickTrainCount: 1000, pooledUpTo: nil, gdBand: false,
-        reference: nil, figureTitle: "Fig. 10c: ReLU, P = 10^4, epochs to test error 1e-3 against the student init scale")
+        reference: nil, figureTitle: "Fig. 10c: ReLU, P = 10^4 (quick: 10^3), epochs to test error 1e-3 against the student init scale")
 
     // fig11: no norm constraint, 10 inits. The reference's fig11a tanh/normal argList has P = 460 where the others have 440.
     public static let fig11a = EpochsToThresholdFigure(

@@ -18,7 +18,7 @@ public struct LearningCurvesAtP260: FigureRecipe {
         s.trainCount = 260
         switch scale {
         case .full: s.epochs = 100_000; return (s, 40)
-        case .quick: s.epochs = 3000; return (s, 6)
+        case .quick: s.epochs = 10_000; return (s, 8)
         }
     }
 
