@@ -16,6 +16,11 @@ public struct DiscreteTrainingOptions: Sendable {
     public var windowEpochs: Int? = nil
     /// Stop at the first logged epoch (entries k >= 1) whose train loss on all P samples is below this value.
     public var stopLoss: Double? = nil
+    /// Stop at the first logged entry by which every given loss has been below its threshold at some logged entry
+    /// (entry 0 included), by `Thresholds.firstIndexBelow`'s floored-log criterion. Unlike `stopLoss` this never
+    /// changes an epochs-to-threshold statistic: the crossing of each listed loss is recorded before the run stops,
+    /// and a run that never crosses runs to its last epoch (the reference's "never reached" convention).
+    public var stopAfterCrossing: [LossKind: Double] = [:]
 
     public init(learningRate: Double = 0.1, batchSize: Int = 10, epochs: Int = 100_000, logPoints: Int = 200,
                 divergenceBound: Double = 1e8, windowEpochs: Int? = nil, stopLoss: Double? = nil) {
@@ -50,6 +55,9 @@ public struct DiscreteTrainingOptions: Sendable {
         }
         if let s = stopLoss, !(s.isFinite && s > 0) {
             throw LearningDynamicsError.invalidParameter("the stop loss must be positive and finite, got \(s)")
+        }
+        for (kind, s) in stopAfterCrossing where !(s.isFinite && s > 0) {
+            throw LearningDynamicsError.invalidParameter("the \(kind.rawValue) crossing threshold must be positive and finite, got \(s)")
         }
     }
 }
@@ -144,6 +152,10 @@ extension TrainingProblem {
                            targets: Array(train.targets[0..<b]))
         record(time: 0, trainLoss: Network.loss(of: start, activation: activation, on: head), testLoss: testLoss(start),
                weights: start, epoch: logged[0])
+        // Losses still waiting for their first crossing (stopAfterCrossing); entry 0 counts.
+        var pendingCrossings = options.stopAfterCrossing.filter { kind, threshold in
+            Thresholds.firstIndexBelow(threshold: threshold, in: [kind == .train ? trainLosses[0] : testLosses[0]]) == nil
+        }
 
         var status = ODEStatus.completed
         var statistics = ODEStatistics()
@@ -218,6 +230,16 @@ extension TrainingProblem {
                     status = .stopped(time: time)
                     progress?(epoch + 1, epochs)
                     break epochLoop
+                }
+                if !options.stopAfterCrossing.isEmpty {
+                    pendingCrossings = pendingCrossings.filter { kind, threshold in
+                        Thresholds.firstIndexBelow(threshold: threshold, in: [kind == .train ? trainLoss : testLoss]) == nil
+                    }
+                    if pendingCrossings.isEmpty && epoch < epochs - 1 {
+                        status = .stopped(time: time)
+                        progress?(epoch + 1, epochs)
+                        break epochLoop
+                    }
                 }
             }
             if let progress, (epoch + 1) % progressStride == 0 || epoch + 1 == epochs { progress(epoch + 1, epochs) }
