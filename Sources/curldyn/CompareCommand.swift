@@ -44,7 +44,29 @@ struct Compare: ParsableCommand {
         try rethrowingAsValidation {
             let shape = try network.shape
             for rule in rules.rules { _ = try rule.signs(for: shape) }
-            _ = try dynamics.integrator(trainCount: trainCount)
+            _ = try integrator
+        }
+    }
+
+    /// The integrator, with --stop-loss made safe for the statistics: a run stops early only once the loss the
+    /// threshold is read on has crossed it (discrete protocol: it stops when both that crossing and the train
+    /// loss below --stop-loss are recorded). A run that never crosses runs to its end, so a threshold never
+    /// reached counts as the full run length, as in the reference, and stopping never changes a time to threshold.
+    var integrator: Integrator {
+        get throws {
+            let base = try dynamics.integrator(trainCount: trainCount)
+            guard let stop = dynamics.stopLoss else { return base }
+            switch base {
+            case .discrete(var options):
+                options.stopLoss = nil
+                options.stopAfterCrossing = on == .train ? [.train: min(stop, threshold)] : [.train: stop, on: threshold]
+                return .discrete(options)
+            case .continuous:
+                guard on == .train, stop <= threshold else {
+                    throw LearningDynamicsError.invalidParameter("with the continuous flow, compare's --stop-loss needs --on train and a stop loss at most --threshold, so that stopping cannot change a time to threshold (or use --protocol discrete)")
+                }
+                return base
+            }
         }
     }
 
@@ -77,7 +99,7 @@ struct Compare: ParsableCommand {
             shape: try network.shape, teacherHidden: network.teacherHidden, activation: network.networkActivation,
             teacherInit: network.teacherInit, studentStart: network.studentStart, trainCount: trainCount, testCount: network.testSize,
             inputVariance: network.inputVariance, normConstraint: dynamics.normConstraint, rules: rules.rules,
-            integrator: try dynamics.integrator(trainCount: trainCount))
+            integrator: try integrator)
         let seedList = (0..<UInt64(seeds)).map { seed + $0 }
         let progress = ProgressLine()
         let comparison: PairedComparison

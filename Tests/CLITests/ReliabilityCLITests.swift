@@ -103,6 +103,25 @@ struct ReliabilityCLITests {
         }
     }
 
+    @Test("compare --stop-loss never changes a statistic: the same times, seeds reached and t-test, from shorter runs")
+    func compareStopLossKeepsStatistics() throws {
+        try withSandbox { box in
+            let base = ["compare", "--protocol", "discrete", "-M", "6", "-N", "4", "--train-size", "30", "--epochs", "3000", "--points", "50",
+                        "--seeds", "4", "--on", "test", "--threshold", "1e-3", "--no-plot", "--out", box.out.path]
+            let full = try box.run(base + ["--name", "full"])
+            let stopped = try box.run(base + ["--stop-loss", "1e-3", "--name", "stopped"])
+            try #require(full.status == 0 && stopped.status == 0, "\(full)\n\(stopped)")
+            #expect(try dataLines(of: box.out.appendingPathComponent("full_stats.dat")) == dataLines(of: box.out.appendingPathComponent("stopped_stats.dat")))
+            let fullCurves = try DataFileContents(contentsOf: box.out.appendingPathComponent("full_curves.dat"))
+            let stoppedCurves = try DataFileContents(contentsOf: box.out.appendingPathComponent("stopped_curves.dat"))
+            #expect(stoppedCurves.sets[0].rows.count < fullCurves.sets[0].rows.count, "the stopped runs end earlier")
+            // The continuous flow cannot stop on the test loss without changing its crossing: refused.
+            let refused = try box.run(["compare", "-M", "6", "-N", "4", "--train-size", "30", "--t-final", "10", "--seeds", "2", "--on", "test",
+                                       "--stop-loss", "1e-3", "--no-plot", "--out", box.root.appendingPathComponent("other").path])
+            #expect(refused.status == 64 && refused.stderr.contains("--stop-loss"), "\(refused)")
+        }
+    }
+
     // MARK: - Output paths are checked before any computation
 
     @Test("an --out that cannot hold files is refused before computing: exit 64, a clear message", arguments: ["file", "/proc/x", "/dev/null", "file/sub"])
