@@ -69,7 +69,10 @@ public protocol FigureRecipe: Sendable {
 
 /// Every figure `curldyn figure` knows, in the order of `figure list`.
 public enum FigureCatalog {
-    public static let all: [any FigureRecipe] = [ReadoutFlipMaps(), QAgainstHiddenFlips()]
+    public static let all: [any FigureRecipe] = [
+        HiddenFlipErrorMap.fig3a, HiddenFlipErrorMap.fig3aInset, QAgainstHiddenFlips(), ReadoutFlipMaps.fig4, HiddenFlipErrorMap.fig6a,
+        HiddenFlipErrorMap.fig6b, ReadoutFlipMaps.fig8,
+    ]
 
     public static func named(_ name: String) -> (any FigureRecipe)? { all.first { $0.name == name } }
 }
