@@ -63,11 +63,11 @@ public struct HiddenFlipErrorMap: FigureRecipe {
         case (.quick, .wide):
             activation == .linear
                 ? Settings(size: 60, cs: GridAxis.logspace(-1, 2, 10), alphas: GridAxis.linspace(0, 1, 11), inits: 2, epochs: 2500)
-                : Settings(size: 40, cs: GridAxis.logspace(-1, 2, 8), alphas: GridAxis.linspace(0, 1, 6), inits: 1, epochs: 3000)
+                : Settings(size: 40, cs: GridAxis.logspace(-1, 2, 7), alphas: GridAxis.linspace(0, 1, 6), inits: 1, epochs: 10_000)
         case (.quick, .zoom):
             activation == .linear
-                ? Settings(size: 80, cs: GridAxis.linspace(0.1, 0.7, 10), alphas: GridAxis.linspace(0, 1, 11), inits: 1, epochs: 2500)
-                : Settings(size: 60, cs: GridAxis.linspace(0.1, 0.7, 7), alphas: GridAxis.linspace(0, 1, 6), inits: 1, epochs: 3000)
+                ? Settings(size: 80, cs: GridAxis.linspace(0.1, 0.7, 10), alphas: GridAxis.linspace(0, 1, 11), inits: 2, epochs: 2500)
+                : Settings(size: 60, cs: GridAxis.linspace(0.1, 0.7, 7), alphas: GridAxis.linspace(0, 1, 6), inits: 1, epochs: 5000)
         }
     }
 
