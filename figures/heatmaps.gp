@@ -1,50 +1,83 @@
-# Two heat maps of a `curldyn figure` grid (c on a log axis, the flipped fraction alpha up), side by side, each
-# with its colour bar, and the random-matrix boundary alpha_c(c) drawn over both (white line).
-# Regenerate with:  curldyn figure fig4   (it calls this script)
-# Usage: gnuplot -c figures/heatmaps.gp GRID BOUNDARY COLUMN_A "TITLE A" COLUMN_B "TITLE B" "Y LABEL" "TITLE" OUTPUT.png
-# GRID: scan lines of c (one blank line between them), columns c alpha value...; BOUNDARY: c alpha_c.
+# One or two heat maps of a `curldyn figure` grid (the ratio c across, on a log or a linear axis; the flipped fraction
+# alpha up), side by side, each with its labelled colour bar and the random-matrix boundary alpha_c(c) drawn over it
+# (white line). Every grid point is drawn as its own cell, centred on its (c, alpha).
+# Regenerate with:  curldyn figure fig3a | fig3a_inset | fig4 | fig6a | fig6b | fig8   (they call this script)
+# Usage: gnuplot -c figures/heatmaps.gp GRID BOUNDARY XSCALE "Y LABEL" "TITLE" "PANEL A" ["PANEL B"] OUTPUT.png
+#   GRID: scan lines of c (one blank line between them), columns c alpha value...; BOUNDARY: c alpha_c.
+#   XSCALE: log (c evenly spaced in log c) or lin (evenly spaced in c).
+#   PANEL: "COLUMN|PANEL TITLE|COLOUR-BAR LABEL", COLUMN the grid column shown. One PANEL draws a single map.
 grid = ARG1
 boundary = ARG2
-colA = ARG3 + 0
-titleA = ARG4
-colB = ARG5 + 0
-titleB = ARG6
-ylab = ARG7
-title = ARG8
-output = ARG9
+logx = (ARG3 eq "log")
+ylab = ARG4
+title = ARG5
+panels = (ARGC >= 8) ? 2 : 1
+output = (panels == 2) ? ARG8 : ARG7
+array SPEC[2]
+SPEC[1] = ARG6
+SPEC[2] = (panels == 2) ? ARG7 : ""
+array COL[2]
+array PTITLE[2]
+array CBLABEL[2]
+do for [p=1:panels] {
+    s = SPEC[p]
+    i = strstrt(s, "|")
+    COL[p] = s[1:i-1] + 0
+    s = s[i+1:]
+    i = strstrt(s, "|")
+    PTITLE[p] = (i > 0) ? s[1:i-1] : s
+    CBLABEL[p] = (i > 0) ? s[i+1:] : "log_{10} E"
+}
+# The x coordinate: log10 c on a log axis (so every cell has the same width), c on a linear one.
+X(c) = logx ? log10(c) : c
 
-# stats first: it obeys ranges and log scales set later
-stats grid using 1 nooutput
-cmin = STATS_min
-cmax = STATS_max
+# The colour range of each panel, and the extent of the cells (an image plot's autoscale covers whole cells).
 array ZMIN[2]
 array ZMAX[2]
-do for [p=1:2] {
-    stats grid using (column(p == 1 ? colA : colB)) nooutput
+do for [p=1:panels] {
+    stats grid using (column(COL[p])) nooutput
     ZMIN[p] = STATS_min
     ZMAX[p] = STATS_max
 }
-set terminal pngcairo size 1300,560 enhanced font "Sans,11"
+stats grid using (X($1)):2 nooutput
+scans = STATS_blank + 1
+rows = STATS_records / scans
+dx = (scans > 1) ? (STATS_max_x - STATS_min_x) / (scans - 1) : 1
+dy = (rows > 1) ? (STATS_max_y - STATS_min_y) / (rows - 1) : 0.1
+xlo = STATS_min_x - dx / 2
+xhi = STATS_max_x + dx / 2
+ylo = STATS_min_y - dy / 2
+yhi = STATS_max_y + dy / 2
+
+set terminal pngcairo size (panels == 2 ? 1400 : 780),580 enhanced font "Sans,11"
 set output output
-set multiplot layout 1,2 title title
-set view map
-set pm3d map corners2color c1
-set logscale x
-if (cmin < cmax) { set xrange [cmin : cmax] } else { set xrange [cmin / 2 : cmax * 2] }
-set yrange [0 : 1]
-set format x "10^{%T}"
-set xlabel "ratio c = M/N"
+if (panels == 2) { set multiplot layout 1,2 title title font ",13" }
+set xrange [xlo : xhi]
+set yrange [ylo : yhi]
+set tics out front
+if (logx) {
+    set xtics 1 format "10^{%.0f}"
+    do for [e=floor(xlo):ceil(xhi)] {
+        do for [k=2:9] {
+            v = e + log10(k)
+            if (v > xlo && v < xhi) { set xtics add ("" v 1) }
+        }
+    }
+    set xlabel "ratio c = M/N (inputs / hidden neurons), log scale"
+} else {
+    set xtics format "%g"
+    set xlabel "ratio c = M/N (inputs / hidden neurons)"
+}
 set ylabel ylab
 set palette rgbformulae 33,13,10
-set key bottom left textcolor rgb "white" box lc rgb "white"
-do for [p=1:2] {
-    col = (p == 1) ? colA : colB
-    set title (p == 1) ? titleA : titleB
+set key bottom left textcolor rgb "white" box lc rgb "white" opaque fc rgb "#404040"
+do for [p=1:panels] {
+    set title (panels == 2 ? PTITLE[p] : title . "\n{/*0.9 " . PTITLE[p] . "}")
     zmin = ZMIN[p]
     zmax = ZMAX[p]
     if (zmin < zmax) { set cbrange [zmin : zmax] } else { set cbrange [zmin - 1 : zmax + 1] }
-    set cblabel "log_{10} E"
-    splot grid using 1:2:(column(col)) with pm3d notitle, \
-          boundary using 1:2:(zmax) with lines lw 3 lc rgb "white" title "theory {/Symbol a}_c(c)"
+    set cblabel CBLABEL[p]
+    plot grid using (X($1)):2:(column(COL[p])) with image notitle, \
+         boundary using (X($1)):2 with lines lw 3 lc rgb "white" title "theory {/Symbol a}_c(c)"
 }
-unset multiplot
+if (panels == 2) { unset multiplot }

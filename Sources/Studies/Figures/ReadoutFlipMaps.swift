@@ -11,12 +11,26 @@ import LearningDynamics
 /// Each cell is one init at (c, alpha_r): M + N = S - 1 with N = int(S / (1 + c)), M = int(S / (1 + 1/c)),
 /// int(N alpha_r) flipped hidden neurons, a uniform teacher (range 1), the student on the teacher with every
 /// W1 entry shifted by 1e-15, P = 250 samples, full batch, lr 0.1, the norm constraint, the reference's
-/// discrete protocol with 200 log-spaced logging points.
+/// discrete protocol with 200 log-spaced logging points. Full scale: c = logspace(-2, 1, 20), alpha_r = linspace(0, 1, 21),
+/// S = 220, 20 inits, 1e5 epochs.
+///
+/// Fig. 8 is the same figure with tanh on the hidden layer and at the output of teacher and student; its boundary is
+/// still the linear theory.
 public struct ReadoutFlipMaps: FigureRecipe {
-    public init() {}
+    /// The nonlinearity of teacher and student, on the hidden layer and at the output: linear for Fig. 4, tanh for Fig. 8.
+    public let activation: Activation
 
-    public let name = "fig4"
-    public let summary = "readout flips from the manifold: final test error and max train error over (c, alpha_r), theory boundary"
+    public init(activation: Activation = .linear) {
+        self.activation = activation
+    }
+
+    public static let fig4 = ReadoutFlipMaps(activation: .linear)
+    public static let fig8 = ReadoutFlipMaps(activation: .tanh)
+
+    public var name: String { activation == .linear ? "fig4" : activation == .tanh ? "fig8" : "fig4_\(activation.rawValue)" }
+    public var summary: String {
+        "readout flips from the manifold, \(activation.rawValue): final test error and max train error over (c, alpha_r), linear theory boundary"
+    }
 
     struct Settings {
         let size: Int, cPoints: Int, alphaPoints: Int, inits: Int, epochs: Int
@@ -33,19 +47,16 @@ public struct ReadoutFlipMaps: FigureRecipe {
         let s = settings(scale)
         return [("size", "\(s.size)"), ("c_points", "\(s.cPoints)"), ("alpha_points", "\(s.alphaPoints)"), ("inits", "\(s.inits)"),
                 ("epochs", "\(s.epochs)"), ("train_size", "250"), ("batch_size", "250"), ("lr", "0.1"), ("start", "teacher+1e-15_on_W1"),
-                ("norm_constraint", "true"), ("activation", "lin")]
+                ("norm_constraint", "true"), ("activation", activation.rawValue)]
     }
 
     public func cells(_ scale: Scale) -> [Cell] {
         let s = settings(scale)
-        let cs = (0..<s.cPoints).map { pow(10, -2 + 3 * Double($0) / Double(s.cPoints - 1)) }
-        let alphas = (0..<s.alphaPoints).map { Double($0) / Double(s.alphaPoints - 1) }
-        return Cell.grid([("c", cs), ("alpha", alphas), ("init", (0..<s.inits).map(Double.init))])
+        return Cell.grid([("c", GridAxis.logspace(-2, 1, s.cPoints)), ("alpha", GridAxis.linspace(0, 1, s.alphaPoints)),
+                          ("init", (0..<s.inits).map(Double.init))])
     }
 
-    static func sizes(c: Double, total: Int) -> (inputs: Int, hidden: Int) {
-        (max(1, Int(Double(total) / (1 + 1 / c))), max(1, Int(Double(total) / (1 + c))))
-    }
+    static func sizes(c: Double, total: Int) -> (inputs: Int, hidden: Int) { GridAxis.sizes(c: c, total: total) }
 
     public func cost(_ cell: Cell, scale: Scale) -> Double { Double(settings(scale).epochs) }
 
@@ -69,7 +80,7 @@ public struct ReadoutFlipMaps: FigureRecipe {
         options.epochs = epochs
         options.logPoints = 200
         let experiment = Experiment(
-            shape: try NetworkShape(inputs: m, hidden: n), activation: NetworkActivation(hidden: .linear, output: .linear),
+            shape: try NetworkShape(inputs: m, hidden: n), activation: .reference(activation),
             teacherInit: .uniform(scale: 1), studentStart: .teacherShifted(w1: 1e-15, w2: 0), trainCount: 250, testCount: 100,
             normConstraint: true, rules: [.curl(flippedInputs: .count(0), flippedHidden: .fraction(cell["alpha"]))],
             integrator: .discrete(options))
@@ -125,8 +136,12 @@ public struct ReadoutFlipMaps: FigureRecipe {
     }
 
     public var figure: FigurePlan {
-        FigurePlan(script: "heatmaps.gp", arguments: [.table(""), .table("_boundary"), .text("3"), .text("(a) final test error, log_{10} E_{test}"),
-                                                      .text("4"), .text("(b) max train error, log_{10} max_t E_{train}"),
-                                                      .text("readout flips {/Symbol a}_r"), .text("Fig. 4: linear network, readout flips, start on the manifold")])
+        let title = activation == .linear ? "Fig. 4: linear network" : activation == .tanh ? "Fig. 8: tanh network" : "\(activation.rawValue) network"
+        return FigurePlan(script: "heatmaps.gp", arguments: [
+            .table(""), .table("_boundary"), .text("log"), .text("rule-flipped fraction {/Symbol a}_r (readout layer)"),
+            .text("\(title), readout flips, start on the manifold" + (activation == .linear ? "" : " (linear theory)")),
+            .text("3|(a) final test error (mean over inits)|mean log_{10} E_{test} at the last epoch"),
+            .text("4|(b) largest train error (max over inits and time)|log_{10} max_t E_{train}"),
+        ])
     }
 }
