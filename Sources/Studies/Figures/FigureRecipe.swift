@@ -69,7 +69,7 @@ public protocol FigureRecipe: Sendable {
 
 /// Every figure `curldyn figure` knows, in the order of `figure list`.
 public enum FigureCatalog {
-    public static let all: [any FigureRecipe] = [ReadoutFlipMaps(), QAgainstHiddenFlips()]
+    public static let all: [any FigureRecipe] = [ReadoutFlipMaps(), QAgainstHiddenFlips(), PhaseDiagrams(), Spectra(), LOCOVariance(), LOCOLearningCurves(), LOCOFailure()]
 
     public static func named(_ name: String) -> (any FigureRecipe)? { all.first { $0.name == name } }
 }
