@@ -19,7 +19,7 @@ public struct LOCOVariance: FigureRecipe {
     func sizes(_ scale: Scale) -> (batches: Int, draws: Int) {
         switch scale {
         case .full: (6, 2000)
-        case .quick: (4, 500)
+        case .quick: (6, 1000)
         }
     }
 
@@ -71,10 +71,12 @@ public struct LOCOVariance: FigureRecipe {
                     let (mean, halfWidth) = Self.meanAndHalfWidth(xs)
                     row += [mean, halfWidth]
                 }
+                // The descent-figure ratio is heavy-tailed across batches (one batch can dominate the mean): its median too.
+                row.append(Self.median(here.compactMap { $0.values["\(v).D_ratio"] }.filter(\.isFinite)))
                 rows.append(row)
             }
         }
-        return [Table(suffix: "", label: "ratios", columns: ["setting", "variant"] + Self.quantities.flatMap { [$0, $0 + "_ci95"] },
+        return [Table(suffix: "", label: "ratios", columns: ["setting", "variant"] + Self.quantities.flatMap { [$0, $0 + "_ci95"] } + ["D_ratio_median"],
                       sets: [(title: "variance ratios to NP, mean over batches", rows: rows)],
                       notes: ["setting 1 = S1, 2 = S2; variants (column 2): " + Self.variants.enumerated().map { "\($0.offset)=\($0.element)" }.joined(separator: " "),
                               "each quantity: mean over the \(sizes(scale).batches) batches (one task per batch) and its 95% half-width 1.96 sd / sqrt(batches)"])]
@@ -89,10 +91,17 @@ public struct LOCOVariance: FigureRecipe {
         return (mean, 1.96 * (variance / Double(xs.count)).squareRoot())
     }
 
+    public static func median(_ xs: [Double]) -> Double {
+        guard !xs.isEmpty else { return .nan }
+        let s = xs.sorted()
+        return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+    }
+
     public func summaryLines(_ tables: [Table], scale: Scale) -> [String] {
         tables[0].sets[0].rows.filter { $0[1] != 0 }.map { r in
-            String(format: "S%d %-13@ V_w ratio %.3f +- %.3f (closed form %.3f)  V_fn ratio %.4f +- %.4f  cos %.2f  D ratio %.2f",
-                   Int(r[0]), Self.variants[Int(r[1])], r[2], r[3], r[4], r[6], r[7], r[10], r[12])
+            "S\(Int(r[0])) " + Self.variants[Int(r[1])].padding(toLength: 13, withPad: " ", startingAt: 0)
+                + String(format: "V_w ratio %.3f +- %.3f (closed form %.3f)  V_fn ratio %.4f +- %.4f (closed form %.4f)  cos %.2f  D ratio median %.2f",
+                         r[2], r[3], r[4], r[6], r[7], r[8], r[10], r[16])
         }
     }
 
@@ -123,9 +132,20 @@ public enum LearningSweep {
         options.mixedBatches = group.mixedBatches
         var values: [String: Double] = [:]
         for method in group.methods {
-            let curve = group.network == "tanh"
-                ? try TwoLayerLOCOLearning.train(task: task, method: method, learningRate: learningRate, options: options, seed: seed)
-                : try LOCOLearning.train(task: task, method: method, learningRate: learningRate, options: options, seed: seed)
+            let curve: LOCOLearningCurve
+            do {
+                curve = group.network == "tanh"
+                    ? try TwoLayerLOCOLearning.train(task: task, method: method, learningRate: learningRate, options: options, seed: seed)
+                    : try LOCOLearning.train(task: task, method: method, learningRate: learningRate, options: options, seed: seed)
+            } catch let error as ProjectionError {
+                // A projector that cannot be built (e.g. a batch whose activity has no direction left) ends the run:
+                // it counts as not stable at this rate, and the tables say how many runs ended so.
+                values["\(method.rawValue).stable"] = 0
+                values["\(method.rawValue).failed"] = 1
+                values["\(method.rawValue).final"] = .nan
+                _ = error
+                continue
+            }
             values["\(method.rawValue).stable"] = curve.isStable ? 1 : 0
             values["\(method.rawValue).final"] = curve.finalLoss
             values["\(method.rawValue).purity"] = curve.purity ?? .nan
@@ -146,6 +166,8 @@ public enum LearningSweep {
         public let stepsToTarget: Int?
         public let finalLoss: Double?
         public let purity: Double?
+        /// Learning rates at which a run of this method ended on a projector that could not be built.
+        public let failedRates: [Double]
     }
 
     /// `records` of cells with parameters "lr" and "repeat" (and others equal), for `group`.
@@ -153,6 +175,7 @@ public enum LearningSweep {
         let rates = Array(Set(records.map { $0.cell["lr"] })).sorted()
         return group.methods.map { method in
             let m = method.rawValue
+            let failedRates = Array(Set(records.filter { $0.record.values["\(m).failed"] == 1 }.map { $0.cell["lr"] })).sorted()
             var stableRates: [Double] = []
             var best: (rate: Double, final: Double)?
             for rate in rates {
@@ -163,7 +186,8 @@ public enum LearningSweep {
                 if best == nil || final < best!.final { best = (rate, final) }
             }
             guard let best else {
-                return Reduced(method: method, largestStableRate: nil, bestRate: nil, curve: [[0, .nan]], stepsToTarget: nil, finalLoss: nil, purity: nil)
+                return Reduced(method: method, largestStableRate: nil, bestRate: nil, curve: [[0, .nan]], stepsToTarget: nil, finalLoss: nil, purity: nil,
+                               failedRates: failedRates)
             }
             let here = records.filter { $0.cell["lr"] == best.rate }.map(\.record)
             let every = here[0].values["\(m).every"] ?? 50
@@ -178,11 +202,20 @@ public enum LearningSweep {
             let purities = here.compactMap { $0.values["\(m).purity"] }.filter(\.isFinite)
             return Reduced(method: method, largestStableRate: stableRates.max(), bestRate: best.rate, curve: curve,
                            stepsToTarget: curve.first { $0[1] < group.target }.map { Int($0[0]) }, finalLoss: curve.last?[1],
-                           purity: purities.isEmpty ? nil : purities.reduce(0, +) / Double(purities.count))
+                           purity: purities.isEmpty ? nil : purities.reduce(0, +) / Double(purities.count), failedRates: failedRates)
         }
     }
 
-    static func grid(points: Int) -> [Double] { (0..<points).map { 1e-3 * pow(1e3, Double($0) / Double(points - 1)) } }
+    /// loco.md 7.2's learning-rate grid, 16 log-spaced points in [1e-3, 1]; the quick scale keeps its points 5...13
+    /// (0.01 to 0.40), where the stable limits of NP (0.1) and LOCO (0.25) lie.
+    public static func grid(_ scale: Scale) -> [Double] {
+        let full = (0..<16).map { 1e-3 * pow(1e3, Double($0) / 15) }
+        return scale == .full ? full : Array(full[5...13])
+    }
+
+    static func gridDescription(_ scale: Scale) -> String {
+        scale == .full ? "16 log-spaced in [0.001, 1]" : "9 log-spaced in [0.01, 0.398] (points 5...13 of the full grid)"
+    }
 
     static func tables(_ groups: [Group], records: [CellRecord], cells: [Cell], repeats: Int) -> [Table] {
         var curves: [(title: String, rows: [[Double]])] = []
@@ -193,13 +226,14 @@ public enum LearningSweep {
                 curves.append((title: "\(group.title): \(r.method.rawValue) lr=\(r.bestRate ?? .nan)", rows: r.curve))
                 summary.append((title: "\(group.title): \(r.method.rawValue)",
                                 rows: [[Double(g), Double(i), r.largestStableRate ?? .nan, r.bestRate ?? .nan, r.stepsToTarget.map(Double.init) ?? .nan,
-                                        r.finalLoss ?? .nan, r.purity ?? .nan, group.target]]))
+                                        r.finalLoss ?? .nan, r.purity ?? .nan, group.target, Double(r.failedRates.count), r.failedRates.min() ?? .nan]]))
             }
         }
         return [Table(suffix: "_curves", label: "curves", columns: ["step", "relative_loss"], sets: curves,
                       notes: ["per group and method, the mean over \(repeats) repeat(s) of the relative evaluation loss at the best stable learning rate",
                               "a method with no stable rate on the grid has the single row 0 NaN"]),
-                Table(suffix: "_summary", label: "summary", columns: ["group", "method", "largest_stable_lr", "best_lr", "steps_to_target", "final_loss", "purity", "target"],
+                Table(suffix: "_summary", label: "summary", columns: ["group", "method", "largest_stable_lr", "best_lr", "steps_to_target", "final_loss", "purity", "target",
+                                                                       "failed_rates", "smallest_failed_lr"],
                       sets: summary)]
     }
 
@@ -209,6 +243,7 @@ public enum LearningSweep {
             func f(_ x: Double) -> String { x.isNaN ? "-" : String(format: "%.3g", x) }
             return "\(set.title.padding(toLength: 24, withPad: " ", startingAt: 0)) largest stable lr \(f(r[2]))  best lr \(f(r[3]))  steps to \(f(r[7])) "
                 + (r[4].isNaN ? "never" : "\(Int(r[4]))") + "  final \(f(r[5]))" + (r[6].isNaN ? "" : "  purity \(f(r[6]))")
+                + (r[8] == 0 ? "" : "  (projector failed at \(Int(r[8])) rate(s) from lr \(f(r[9])))")
         }
     }
 }
@@ -223,12 +258,12 @@ public struct LOCOLearningCurves: FigureRecipe {
     public let name = "loco_learning"
     public let summary = "LOCO: learning curves of SGD, NP, LowRank-only, OWM-only and LOCO at their best rates, linear and tanh students (S1)"
 
-    struct Settings { let lrPoints: Int, repeats: Int, linearSteps: Int, tanhSteps: Int }
+    struct Settings { let repeats: Int, linearSteps: Int, tanhSteps: Int }
 
     func settings(_ scale: Scale) -> Settings {
         switch scale {
-        case .full: Settings(lrPoints: 16, repeats: 3, linearSteps: 3000, tanhSteps: 4000)
-        case .quick: Settings(lrPoints: 7, repeats: 1, linearSteps: 1000, tanhSteps: 1000)
+        case .full: Settings(repeats: 3, linearSteps: 3000, tanhSteps: 4000)
+        case .quick: Settings(repeats: 1, linearSteps: 1000, tanhSteps: 1000)
         }
     }
 
@@ -242,13 +277,13 @@ public struct LOCOLearningCurves: FigureRecipe {
 
     public func parameters(_ scale: Scale) -> [(String, String)] {
         let s = settings(scale)
-        return [("setting", "s1"), ("lr_grid", "\(s.lrPoints) log-spaced in [0.001, 1]"), ("repeats", "\(s.repeats)"), ("linear_steps", "\(s.linearSteps)"),
+        return [("setting", "s1"), ("lr_grid", LearningSweep.gridDescription(scale)), ("repeats", "\(s.repeats)"), ("linear_steps", "\(s.linearSteps)"),
                 ("tanh_steps", "\(s.tanhSteps)"), ("batch_size", "32"), ("sigma", "0.01"), ("rank", "14"), ("methods", LearningMethod.allCases.map(\.rawValue).joined(separator: ","))]
     }
 
     public func cells(_ scale: Scale) -> [Cell] {
         let s = settings(scale)
-        return Cell.grid([("group", [0, 1]), ("lr", LearningSweep.grid(points: s.lrPoints)), ("repeat", (0..<s.repeats).map(Double.init))])
+        return Cell.grid([("group", [0, 1]), ("lr", LearningSweep.grid(scale)), ("repeat", (0..<s.repeats).map(Double.init))])
     }
 
     public func cost(_ cell: Cell, scale: Scale) -> Double { Double(groups(scale)[cell.integer("group")].steps) }
@@ -287,10 +322,10 @@ public struct LOCOFailure: FigureRecipe {
     public let name = "loco_failure"
     public let summary = "LOCO failure mode: NP and LOCO with cluster-pure against mixed minibatches (linear student, S1)"
 
-    func settings(_ scale: Scale) -> (lrPoints: Int, repeats: Int, steps: Int) {
+    func settings(_ scale: Scale) -> (repeats: Int, steps: Int) {
         switch scale {
-        case .full: (16, 3, 3000)
-        case .quick: (7, 1, 1500)
+        case .full: (3, 3000)
+        case .quick: (1, 1500)
         }
     }
 
@@ -304,13 +339,13 @@ public struct LOCOFailure: FigureRecipe {
 
     public func parameters(_ scale: Scale) -> [(String, String)] {
         let s = settings(scale)
-        return [("setting", "s1"), ("network", "linear"), ("lr_grid", "\(s.lrPoints) log-spaced in [0.001, 1]"), ("repeats", "\(s.repeats)"),
+        return [("setting", "s1"), ("network", "linear"), ("lr_grid", LearningSweep.gridDescription(scale)), ("repeats", "\(s.repeats)"),
                 ("steps", "\(s.steps)"), ("batch_size", "32"), ("sigma", "0.01"), ("rank", "14"), ("methods", "np,loco")]
     }
 
     public func cells(_ scale: Scale) -> [Cell] {
         let s = settings(scale)
-        return Cell.grid([("group", [0, 1]), ("lr", LearningSweep.grid(points: s.lrPoints)), ("repeat", (0..<s.repeats).map(Double.init))])
+        return Cell.grid([("group", [0, 1]), ("lr", LearningSweep.grid(scale)), ("repeat", (0..<s.repeats).map(Double.init))])
     }
 
     public func cost(_ cell: Cell, scale: Scale) -> Double { Double(settings(scale).steps) }
