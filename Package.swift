@@ -66,6 +66,6 @@ let package = Package(
         .testTarget(name: "NodePerturbationTests", dependencies: ["NodePerturbation", "NumericalKit"]),
         .testTarget(name: "CLITests", dependencies: ["curldyn", "GnuplotIO"]),
         .testTarget(name: "CurlTheoryTests", dependencies: ["CurlTheory", "NumericalKit"]),
-        .testTarget(name: "StudiesTests", dependencies: ["Studies", "LearningDynamics", "NumericalKit"]),
+        .testTarget(name: "StudiesTests", dependencies: ["Studies", "LearningDynamics", "NumericalKit", "CurlTheory", "NodePerturbation"]),
     ]
 )
