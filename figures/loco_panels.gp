@@ -8,6 +8,7 @@ per = int(ARG2)
 output = ARG6
 if (!exists("TITLES")) { array TITLES[2*per]; do for [k=1:2*per] { TITLES[k] = sprintf("index %d", k-1) } }
 
+colours = "#000000 #1f77b4 #17becf #ff7f0e #d62728"
 set terminal pngcairo size 1500,600 enhanced font "Sans,11"
 set output output
 set multiplot layout 1,2 title ARG5
@@ -19,6 +20,6 @@ set grid
 set key bottom left
 do for [p=0:1] {
     set title (p == 0 ? ARG3 : ARG4)
-    plot for [i=0:per-1] datafile index (p*per + i) using 1:2 with lines lw 2 lc i+1 title TITLES[p*per + i + 1]
+    plot for [i=0:per-1] datafile index (p*per + i) using 1:2 with lines lw 2 lc rgb word(colours, i % words(colours) + 1) title TITLES[p*per + i + 1]
 }
 unset multiplot

@@ -56,7 +56,7 @@ import Testing
         for row in theory.prefix(5000) { #expect((row[2] == 1) == (row[1] > (try CriticalFraction.value(c: row[0], layer: .hidden)))) }
         #expect(abs((try CriticalFraction.value(c: 0.3, layer: .hidden)) - 0.5585) < 1e-4)
         #expect(abs((try CriticalFraction.value(c: 1, layer: .readout)) - 0.055059) < 1e-6)
-        let agreement = PhaseDiagrams.agreement(theory: tables[0], empirical: tables[2], layer: .hidden)
+        let agreement = PhaseDiagrams.agreement(theory: tables[0], empirical: tables[2], layer: .hidden, size: 220)
         #expect(agreement.total == 165)
     }
 

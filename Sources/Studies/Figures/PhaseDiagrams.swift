@@ -106,27 +106,37 @@ public struct PhaseDiagrams: FigureRecipe {
     }
 
     /// Per layer: the finite-size grid points whose majority verdict (unstable if at least half of the draws have
-    /// lambda_min < 0) agrees with the theory, and the theory's unstable share of its grid.
-    public static func agreement(theory: Table, empirical: Table, layer: FlipLayer) -> (agree: Int, total: Int, unstableShare: Double) {
+    /// lambda_min < 0) agrees with the theory, the disagreements within 0.1 of the boundary alpha_c(c) and those at
+    /// fewer than 25 flippable neurons (where floor(alpha n) is coarse), and the theory's unstable share of its grid.
+    public static func agreement(theory: Table, empirical: Table, layer: FlipLayer, size: Int)
+        -> (agree: Int, total: Int, nearBoundary: Int, fewNeurons: Int, unstableShare: Double) {
         let points = empirical.sets.flatMap(\.rows)
-        let agree = points.count { row in
-            ((try? CriticalFraction.isUnstable(c: row[0], alpha: row[1], layer: layer)) ?? false) == (row[3] >= 0.5)
+        var (agree, near, few) = (0, 0, 0)
+        for row in points {
+            let alphaC = (try? CriticalFraction.value(c: row[0], layer: layer)) ?? .nan
+            if (row[1] > alphaC) == (row[3] >= 0.5) {
+                agree += 1
+                continue
+            }
+            let shape = EmpiricalPhaseDiagram.shape(c: row[0], size: size)
+            if abs(row[1] - alphaC) <= 0.1 { near += 1 } else if (layer == .hidden ? shape.inputs : shape.hidden) < 25 { few += 1 }
         }
         let grid = theory.sets.flatMap(\.rows)
-        return (agree, points.count, Double(grid.count { $0[2] == 1 }) / Double(max(1, grid.count)))
+        return (agree, points.count, near, few, Double(grid.count { $0[2] == 1 }) / Double(max(1, grid.count)))
     }
 
     public func summaryLines(_ tables: [Table], scale: Scale) -> [String] {
         Self.layers.enumerated().map { l, layer in
-            let (agree, total, share) = Self.agreement(theory: tables[3 * l], empirical: tables[3 * l + 2], layer: layer)
+            let a = Self.agreement(theory: tables[3 * l], empirical: tables[3 * l + 2], layer: layer, size: settings(scale).size)
             let n = tables[3 * l].sets.count
             let marks = layer == .hidden
                 ? String(format: "alpha_h^c(0.3) = %.4f, alpha_h^c(0.5) = %.4f", (try? CriticalFraction.value(c: 0.3, layer: layer)) ?? .nan,
                          (try? CriticalFraction.value(c: 0.5, layer: layer)) ?? .nan)
                 : String(format: "alpha_r^c(0.25) = %.4f, alpha_r^c(1) = %.4f", (try? CriticalFraction.value(c: 0.25, layer: layer)) ?? .nan,
                          (try? CriticalFraction.value(c: 1, layer: layer)) ?? .nan)
-            return String(format: "%@ layer: %d x %d theory grid, %.1f%% unstable; %@; finite size agrees with theory at %d of %d points",
-                          layer.rawValue, n, n, 100 * share, marks, agree, total)
+            return String(format: "%@ layer: %d x %d theory grid, %.1f%% unstable; %@; finite size agrees with theory at %d of %d points "
+                              + "(of the others, %d within 0.1 of the boundary, %d with fewer than 25 flippable neurons)",
+                          layer.rawValue, n, n, 100 * a.unstableShare, marks, a.agree, a.total, a.nearBoundary, a.fewNeurons)
         }
     }
 
