@@ -35,7 +35,7 @@ set title "(b) Phase diagram - readout layer"
 set ylabel "fraction of rule-flipped neurons {/Symbol a}_r"
 set palette defined (0 "#f2b8bb", 1 "#780000")
 splot rgrid using 1:2:3 with pm3d notitle, \
-      rboundary using 1:2:(1) with lines lw 3 lc rgb "white" title "theory {/Symbol a}_r^c(c)", \
+      rboundary using 1:2:(1) with lines lw 3 lc rgb "#2ec4b6" title "theory {/Symbol a}_r^c(c)", \
       rempirical using 1:2:($4 >= 0.5 ? 1 : NaN) with points pt 7 ps 0.8 lc rgb "#ffb703" title "finite size: unstable", \
       rempirical using 1:2:($4 < 0.5 ? 1 : NaN) with points pt 6 ps 0.7 lc rgb "black" title "finite size: stable", \
       keyentry with boxes fs solid 1.0 lc rgb "#f2b8bb" title "manifold stable", \
