@@ -38,15 +38,13 @@ check-notebooks: build
 	$(SWIFT) build -c release --product notebook-check
 	.build/release/notebook-check --curldyn $(CURLDYN) notebooks-md/*.md
 
-## figures: the paper's theory figures (Fig. 2 phase diagrams, Fig. 7 spectra) and the Fig. 5 comparison
-## (tanh 100-10-1, one flipped readout neuron, P = 1000, 10 seeds, t = 1000: about a minute)
+## figures: every paper figure `curldyn figure list` names, at quick scale (README "Paper figures"; each about a
+## minute or less on one core), into $(FIGS)/NAME.png with its tables; `curldyn figure NAME --scale full` for the paper's
 figures: build
-	$(CURLDYN) phase-diagram --layer hidden --empirical 220 --out $(FIGS) --name fig2_hidden
-	$(CURLDYN) phase-diagram --layer readout --empirical 220 --out $(FIGS) --name fig2_readout
-	$(CURLDYN) spectrum --layer readout --c 10 --alpha 0.5 --sample-hidden 400 --out $(FIGS) --name fig7_readout
-	$(CURLDYN) spectrum --layer hidden --c 0.1 --alpha 0.7 --sample-hidden 10000 --out $(FIGS) --name fig7_hidden
-	$(CURLDYN) compare -M 100 -N 10 --activation tanh --init-scale 2 --flip-hidden 1 --norm-constraint \
-		--train-size 1000 --t-final 1000 --seeds 10 --out $(FIGS) --name fig5_P1000
+	@set -e; for f in $$($(CURLDYN) figure list | awk '/^[^ ]/ {print $$1}'); do \
+		echo "== curldyn figure $$f (quick)"; \
+		$(CURLDYN) figure $$f --scale quick --out $(FIGS); \
+	done
 
 ## bench: kernel throughput (dgemm, flow RHS, eigensolvers)
 bench: build

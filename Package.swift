@@ -70,6 +70,6 @@ let package = Package(
         .testTarget(name: "NodePerturbationTests", dependencies: ["NodePerturbation", "NumericalKit"]),
         .testTarget(name: "CLITests", dependencies: ["curldyn", "notebook-check", "GnuplotIO"]),
         .testTarget(name: "CurlTheoryTests", dependencies: ["CurlTheory", "NumericalKit"]),
-        .testTarget(name: "StudiesTests", dependencies: ["Studies", "LearningDynamics", "NumericalKit"]),
+        .testTarget(name: "StudiesTests", dependencies: ["Studies", "LearningDynamics", "NumericalKit", "CurlTheory", "NodePerturbation"]),
     ]
 )

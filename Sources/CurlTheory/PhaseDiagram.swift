@@ -76,8 +76,7 @@ public struct EmpiricalPhaseDiagram: Sendable {
         let rows = rows ?? grid.ratios.indices
         cells = try parallelMap(rows.count, threads: threads, progress: progress) { r in
             let c = grid.ratios[rows.lowerBound + r]
-            let hidden = max(1, min(size - 1, Int((Double(size) / (1 + c)).rounded())))
-            let inputs = size - hidden
+            let (inputs, hidden) = Self.shape(c: c, size: size)
             var sums = [Double](repeating: 0, count: grid.alphas.count)
             var unstable = [Int](repeating: 0, count: grid.alphas.count)
             for d in 0..<draws {
@@ -97,5 +96,12 @@ public struct EmpiricalPhaseDiagram: Sendable {
         self.rows = rows
         self.size = size
         self.draws = draws
+    }
+
+    /// The network of the finite-size diagram at ratio c: N = round(size / (1 + c)) hidden neurons (at least 1,
+    /// at most size - 1) and M = size - N inputs.
+    public static func shape(c: Double, size: Int) -> (inputs: Int, hidden: Int) {
+        let hidden = max(1, min(size - 1, Int((Double(size) / (1 + c)).rounded())))
+        return (size - hidden, hidden)
     }
 }

@@ -19,12 +19,12 @@ struct FigureList: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "The figures `curldyn figure NAME` reproduces.")
 
     func run() throws {
+        // Names are never cut (padding(toLength:) truncates): scripts read the first word of each unindented line.
         let width = max(8, FigureCatalog.all.map(\.name.count).max() ?? 0)
-        let indent = String(repeating: " ", count: width + 1)
         for recipe in FigureCatalog.all {
             let cells = (quick: recipe.cells(.quick), full: recipe.cells(.full))
             print("\(recipe.name.padding(toLength: width, withPad: " ", startingAt: 0)) \(recipe.summary)")
-            print(indent + "quick: \(cells.quick.count) runs of \(Int(recipe.cost(cells.quick[0], scale: .quick))) epochs; "
+            print(String(repeating: " ", count: width + 1) + "quick: \(cells.quick.count) runs of \(Int(recipe.cost(cells.quick[0], scale: .quick))) epochs; "
                   + "full: \(cells.full.count) runs of \(Int(recipe.cost(cells.full[0], scale: .full))) epochs")
         }
     }

@@ -165,30 +165,19 @@ struct Spectrum: ParsableCommand {
     func run() throws {
         BLASThreads.pinToOne()
         let theory = try layer.spectrum(c: c, alpha: alpha)
-        let (lo, hi) = (theory.edges.first ?? -1, theory.edges.last ?? 1)
-        let pad = 0.1 * max(hi - lo, 1e-3)
+        let lo = theory.edges.first ?? -1
         var eigenvalues: [Double] = []
         if let n = sampleHidden {
             let m = max(1, Int((c * Double(n)).rounded()))
             for d in 0..<draws {
                 let sample = try SampledStabilityMatrix(layer: layer, inputs: m, hidden: n, seed: seed, task: UInt64(d))
-                let k = sample.flipCount(fraction: alpha)
-                eigenvalues += try Eigen.symmetricEigenvalues(sample.stabilityMatrix(flipped: k)).map { layer == .readout ? $0 - 1 : $0 }
+                eigenvalues += try SpectrumComparison.sampledEigenvalues(sample, flipped: sample.flipCount(fraction: alpha))
             }
         }
-        let xMin = min(lo - pad, eigenvalues.min() ?? .infinity)
-        let xMax = max(hi + pad, eigenvalues.max() ?? -.infinity)
-        let curve = try (0..<points).map { i -> [Double] in
-            let x = xMin + (xMax - xMin) * Double(i) / Double(points - 1)
-            return [x, try theory.density(at: x), 0]
-        }
-        var sets: [DataFile.DataSet] = [.init(title: "density", rows: curve), .init(title: "edges", rows: theory.edges.map { [$0, 0, 0] })]
+        let comparison = try SpectrumComparison(theory: theory, eigenvalues: eigenvalues, points: points, bins: bins)
+        var sets: [DataFile.DataSet] = [.init(title: "density", rows: comparison.curve), .init(title: "edges", rows: theory.edges.map { [$0, 0, 0] })]
         if !eigenvalues.isEmpty {
-            let width = (xMax - xMin) / Double(bins)
-            var counts = [Int](repeating: 0, count: bins)
-            for v in eigenvalues { counts[min(bins - 1, max(0, Int((v - xMin) / width)))] += 1 }
-            sets.append(.init(title: "histogram of \(eigenvalues.count) sampled eigenvalues (N = \(sampleHidden!))",
-                              rows: counts.enumerated().map { [xMin + (Double($0.offset) + 0.5) * width, Double($0.element) / (Double(eigenvalues.count) * width), Double($0.element)] }))
+            sets.append(.init(title: "histogram of \(eigenvalues.count) sampled eigenvalues (N = \(sampleHidden!))", rows: comparison.histogram))
         }
         let file = DataFile(header: Provenance.thisRun(parameters: [("layer", layer.rawValue), ("c", "\(c)"), ("alpha", "\(alpha)"), ("sample_hidden", sampleHidden.map(String.init) ?? "none"),
                                                             ("draws", "\(draws)"), ("bins", "\(bins)")],

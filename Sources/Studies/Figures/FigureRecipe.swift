@@ -70,10 +70,13 @@ public protocol FigureRecipe: Sendable {
 /// Every figure `curldyn figure` knows, in the order of `figure list`.
 public enum FigureCatalog {
     public static let all: [any FigureRecipe] = [
-        HiddenFlipErrorMap.fig3a, HiddenFlipErrorMap.fig3aInset, QAgainstHiddenFlips(), ReadoutFlipMaps.fig4, LearningCurvesAtP260(),
+        PhaseDiagrams(), HiddenFlipErrorMap.fig3a, HiddenFlipErrorMap.fig3aInset, QAgainstHiddenFlips(), ReadoutFlipMaps.fig4,
+        LearningCurvesAtP260(),
     ] + EpochsToThresholdFigure.all.prefix(4).map { $0 as any FigureRecipe } + [
-        HiddenFlipErrorMap.fig6a, HiddenFlipErrorMap.fig6b, ReadoutFlipMaps.fig8,
-    ] + EpochsToThresholdFigure.all.dropFirst(4).map { $0 as any FigureRecipe }
+        HiddenFlipErrorMap.fig6a, HiddenFlipErrorMap.fig6b, Spectra(), ReadoutFlipMaps.fig8,
+    ] + EpochsToThresholdFigure.all.dropFirst(4).map { $0 as any FigureRecipe } + [
+        LOCOVariance(), LOCOLearningCurves(), LOCOFailure(),
+    ]
 
     public static func named(_ name: String) -> (any FigureRecipe)? { all.first { $0.name == name } }
 }
