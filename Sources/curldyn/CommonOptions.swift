@@ -7,7 +7,10 @@ import NumericalKit
 /// The networks: sizes, nonlinearity, initialisation, the student's start and the data.
 struct NetworkOptions: ParsableArguments {
     enum InitName: String, ExpressibleByArgument, CaseIterable { case uniform, normal }
-    enum StartName: String, ExpressibleByArgument, CaseIterable { case random, teacher }
+    enum StartName: String, ExpressibleByArgument, CaseIterable {
+        case random, teacher
+        case teacherShifted = "teacher-shifted"
+    }
 
     @Option(name: [.customShort("M"), .long], parsing: .unconditional, help: "Number of input neurons M.") var inputs = 20
     @Option(name: [.customShort("N"), .long], parsing: .unconditional, help: "Number of hidden neurons N of the student.") var hidden = 199
@@ -19,6 +22,9 @@ struct NetworkOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Teacher init range.") var teacherScale = 1.0
     @Option(help: "Student start: random, or teacher (on the solution manifold, plus --perturbation).") var start: StartName = .random
     @Option(parsing: .unconditional, help: "Standard deviation of the Gaussian offset of every weight when starting at the teacher.") var perturbation = 1e-3
+    @Option(parsing: .unconditional, help: "With --start teacher-shifted: added to every W1 entry (the reference's Fig. 4 and 8 starts: 1e-15).") var shiftW1 = 0.0
+    @Option(parsing: .unconditional, help: "With --start teacher-shifted: added to every W2 entry (the reference's Fig. 3b start: 1e-10).") var shiftW2 = 0.0
+    @Flag(help: "Rescale the teacher to |W1|_F = sqrt(N), |W2| = 1, the normalisation of the random-matrix theory (the reference's Fig. 3b).") var normalizedTeacher = false
     @Option(help: "Start the student from weights saved with --save-state (overrides --start).") var loadState: String?
     @Option(parsing: .unconditional, help: "Input variance sigma_x^2.") var inputVariance = LinearFlow.defaultInputVariance
     @Option(parsing: .unconditional, help: "Training-set size P (default: the population loss for linear networks, else \(Self.defaultTrainCount)).") var trainSize: Int?
@@ -28,13 +34,23 @@ struct NetworkOptions: ParsableArguments {
         guard inputs > 0 else { throw ValidationError("--inputs must be positive, got \(inputs)") }
         guard hidden > 0 else { throw ValidationError("--hidden must be positive, got \(hidden)") }
         if let t = teacherHidden, t <= 0 { throw ValidationError("--teacher-hidden must be positive, got \(t)") }
-        if start == .teacher, let t = teacherHidden, t != hidden { throw ValidationError("--start teacher needs --teacher-hidden equal to --hidden") }
+        if start != .random, let t = teacherHidden, t != hidden { throw ValidationError("--start \(start.rawValue) needs --teacher-hidden equal to --hidden") }
+        if start != .teacherShifted, shiftW1 != 0 || shiftW2 != 0 { throw ValidationError("--shift-w1 and --shift-w2 go with --start teacher-shifted") }
         guard inputVariance > 0, inputVariance.isFinite else { throw ValidationError("--input-variance must be positive") }
         if let p = trainSize, p <= 0 { throw ValidationError("--train-size must be positive, got \(p)") }
         guard testSize > 0 else { throw ValidationError("--test-size must be positive, got \(testSize)") }
         try rethrowingAsValidation {
             _ = try StudentTeacherPair(shape: NetworkShape(inputs: 1, hidden: 1), teacher: teacherInit, student: studentStart, seed: 0)
         }
+    }
+
+    /// The paired experiment of these networks and data with `rules`, run by `integrator`.
+    func experiment(rules: [LearningRule], integrator: Integrator, normConstraint: Bool) throws -> Experiment {
+        var experiment = Experiment(shape: try shape, teacherHidden: teacherHidden, activation: networkActivation, teacherInit: teacherInit,
+                                    studentStart: studentStart, trainCount: trainCount, testCount: testSize, inputVariance: inputVariance,
+                                    normConstraint: normConstraint, rules: rules, integrator: integrator)
+        experiment.normalizedTeacher = normalizedTeacher
+        return experiment
     }
 
     static let defaultTrainCount = 250
@@ -48,6 +64,7 @@ struct NetworkOptions: ParsableArguments {
         switch start {
         case .random: .random(initialization == .uniform ? .uniform(scale: initScale) : .normal(scale: initScale))
         case .teacher: .nearTeacher(perturbation: perturbation)
+        case .teacherShifted: .teacherShifted(w1: shiftW1, w2: shiftW2)
         }
     }
 
@@ -56,7 +73,7 @@ struct NetworkOptions: ParsableArguments {
         [("M", "\(inputs)"), ("N", "\(hidden)"), ("teacher_N", "\(teacherHidden ?? hidden)"), ("activation", activation.rawValue),
          ("output_activation", noOutputActivation ? "lin" : activation.rawValue), ("init", initialization.rawValue),
          ("init_scale", "\(initScale)"), ("teacher_scale", "\(teacherScale)"), ("start", loadState.map { "file:\($0)" } ?? start.rawValue),
-         ("perturbation", "\(perturbation)"), ("sigma_x2", "\(inputVariance)"), ("train_size", trainCount.map { "\($0)" } ?? "population"),
+         ("perturbation", "\(perturbation)"), ("shift_w1", "\(shiftW1)"), ("shift_w2", "\(shiftW2)"), ("normalized_teacher", "\(normalizedTeacher)"), ("sigma_x2", "\(inputVariance)"), ("train_size", trainCount.map { "\($0)" } ?? "population"),
          ("test_size", "\(testSize)")]
     }
 }

@@ -95,11 +95,7 @@ struct Compare: ParsableCommand {
     func run() throws {
         BLASThreads.pinToOne()  // parallelism is over seeds
         rules.warnIfCurlFlipsNothing(try network.shape)
-        let experiment = Experiment(
-            shape: try network.shape, teacherHidden: network.teacherHidden, activation: network.networkActivation,
-            teacherInit: network.teacherInit, studentStart: network.studentStart, trainCount: trainCount, testCount: network.testSize,
-            inputVariance: network.inputVariance, normConstraint: dynamics.normConstraint, rules: rules.rules,
-            integrator: try integrator)
+        let experiment = try network.experiment(rules: rules.rules, integrator: try integrator, normConstraint: dynamics.normConstraint)
         let seedList = (0..<UInt64(seeds)).map { seed + $0 }
         let progress = ProgressLine()
         let comparison: PairedComparison

@@ -137,7 +137,7 @@ struct Integrate: ParsableCommand {
     }
 
     func populationRuns(_ shape: NetworkShape, _ loaded: TwoLayerWeights?, _ progress: ProgressLine) throws -> [Run] {
-        let pair = try StudentTeacherPair(shape: shape, teacherHidden: network.teacherHidden, teacher: network.teacherInit,
+        let pair = try StudentTeacherPair(shape: shape, teacherHidden: network.teacherHidden, teacher: network.teacherInit, normalizedTeacher: network.normalizedTeacher,
                                           student: network.studentStart, seed: seed)
         let start = loaded ?? pair.student
         let covariance = try inputCovariance.map { try CovarianceFile.read(URL(fileURLWithPath: $0), size: shape.inputs) }
@@ -154,10 +154,8 @@ struct Integrate: ParsableCommand {
     }
 
     func finiteDataRuns(_ shape: NetworkShape, _ loaded: TwoLayerWeights?, _ progress: ProgressLine) throws -> [Run] {
-        let experiment = Experiment(
-            shape: shape, teacherHidden: network.teacherHidden, activation: network.networkActivation, teacherInit: network.teacherInit,
-            studentStart: network.studentStart, trainCount: trainCount, testCount: network.testSize, inputVariance: network.inputVariance,
-            normConstraint: dynamics.normConstraint, rules: rules.rules, integrator: try dynamics.integrator(trainCount: trainCount))
+        let experiment = try network.experiment(rules: rules.rules, integrator: try dynamics.integrator(trainCount: trainCount),
+                                                normConstraint: dynamics.normConstraint)
         return try experiment.problems(seed: seed, start: loaded).map { problem in
             let curve = try experiment.run(problem) { fraction in
                 progress.update("integrate [\(problem.rule.name)] \(String(format: "%.0f", 100 * fraction))%")

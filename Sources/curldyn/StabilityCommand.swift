@@ -28,7 +28,6 @@ struct StabilityCommand: ParsableCommand {
     @OptionGroup(title: "Output") var output: OutputOptions
     @Option(parsing: .unconditional, help: "Seed of the teacher (and of a random manifold point).") var seed: UInt64 = 1
     @Option(help: "Where: teacher (the teacher itself), manifold (a seeded random point of the manifold); --load-state uses saved weights.") var point: PointName = .teacher
-    @Flag(help: "Rescale the teacher to |W1|_F = sqrt(N), |W2| = 1, the normalisation of the random-matrix theory (the reference's fig3b).") var normalizedTeacher = false
     @Flag(help: "Also compute the full Jacobian's eigenvalues (dense, O((NM + N)^3); at most \(Self.fullJacobianLimit) weights NM + N).") var full = false
     @Flag(help: "Check the analytic Jacobian against central finite differences.") var finiteDifferences = false
     @Option(help: "Base name of the output files.") var name = "stability"
@@ -86,7 +85,7 @@ struct StabilityCommand: ParsableCommand {
     func run() throws {
         BLASThreads.pinToOne()
         let shape = try network.shape
-        let teacher = try StudentTeacherPair(shape: shape, teacher: network.teacherInit, normalizedTeacher: normalizedTeacher,
+        let teacher = try StudentTeacherPair(shape: shape, teacher: network.teacherInit, normalizedTeacher: network.normalizedTeacher,
                                              student: .nearTeacher(perturbation: 0), seed: seed).teacher
         let at: TwoLayerWeights
         if let path = network.loadState {
@@ -127,7 +126,7 @@ struct StabilityCommand: ParsableCommand {
                                       finiteDifferenceCheck: fdCheck, origin: Stability.originKind(flow)))
         }
         let file = DataFile(header: Provenance.thisRun(parameters: network.parameters(trainCount: usesFullBatchFlow ? network.trainCount : nil) + rules.parameters
-                                                   + [("point", network.loadState.map { "file:\($0)" } ?? point.rawValue), ("normalized_teacher", "\(normalizedTeacher)"), ("full", "\(full)")],
+                                                   + [("point", network.loadState.map { "file:\($0)" } ?? point.rawValue), ("full", "\(full)")],
                                                seed: seed, notes: ["eigenvalues of K = |w2|^2 D1 + W1^T D2 W1 and of the Jacobian, one index per rule and kind"]),
                             columns: ["k", "value", "value2"], dataSets: dataSets)
         let lines = reports.map { r in
