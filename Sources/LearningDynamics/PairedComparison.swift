@@ -22,6 +22,9 @@ public struct PairedComparison: Sendable {
         public let reached: Int
         /// Seeds whose run of this rule diverged (or failed): kept out of every statistic and mean curve.
         public let divergedSeeds: [UInt64]
+        /// Per seed, in the order of `seeds`: the time to threshold and whether it was reached (nil: diverged).
+        public let timeBySeed: [Double?]
+        public let reachedBySeed: [Bool?]
         /// Over the finished runs; nil when none finished.
         public let time: SampleSummary?
         public let finalTestLoss: SampleSummary?
@@ -57,12 +60,17 @@ public struct PairedComparison: Sendable {
             let times = zip(runs, crossings).map { curve, c in curve.times[c.index] }
             let epochs = zip(runs, crossings).compactMap { curve, c in curve.loggedEpochs.isEmpty ? nil : curve.loggedEpochs[c.index] }
             var timeBySeed = [Double?](repeating: nil, count: seeds.count)
-            for (k, s) in finished.enumerated() { timeBySeed[s] = times[k] }
+            var reachedBySeed = [Bool?](repeating: nil, count: seeds.count)
+            for (k, s) in finished.enumerated() {
+                timeBySeed[s] = times[k]
+                reachedBySeed[s] = crossings[k].reached
+            }
             if r == 0 { baselineTimes = timeBySeed }
             let pairs = zip(baselineTimes, timeBySeed).compactMap { a, b in a.flatMap { a in b.map { (a, $0) } } }
             results.append(RuleResult(
                 rule: rule.name, timesToThreshold: times, epochsToThreshold: epochs, reached: crossings.count { $0.reached },
                 divergedSeeds: curves.indices.filter { !curves[$0][r].status.isSuccess }.map { seeds[$0] },
+                timeBySeed: timeBySeed, reachedBySeed: reachedBySeed,
                 time: try? SampleSummary(times), finalTestLoss: try? SampleSummary(runs.map(\.finalTestLoss)),
                 maxTrainLoss: try? SampleSummary(runs.map(\.maxTrainLoss)),
                 versusBaseline: r == 0 || pairs.count < 2 ? nil : try PairedTTest.compute(pairs.map(\.0), pairs.map(\.1))))

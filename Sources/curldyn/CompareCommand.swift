@@ -12,7 +12,8 @@ struct Compare: ParsableCommand {
         For each seed every rule starts from the same teacher, student and data (the reference's paired design). \
         Writes OUT/NAME_curves.dat (per rule: mean and standard error over seeds of the train and test loss), \
         OUT/NAME_stats.dat (per rule: time to threshold, mean, standard error, how many seeds reached it, and a \
-        paired t-test against the first rule) and OUT/NAME.png. A threshold never reached counts as the run's end \
+        paired t-test against the first rule), OUT/NAME_seeds.dat (per rule and seed: time to threshold, reached, \
+        final test loss, max train loss) and OUT/NAME.png. A threshold never reached counts as the run's end \
         time, as in the reference. A run that diverges is left out of its rule's statistics and curves, and named in \
         the summary (the t-test pairs the seeds where both rules finished). Seeds run in parallel on all cores; results do not depend on the thread count.
         """)
@@ -126,6 +127,14 @@ struct Compare: ParsableCommand {
                                                                    result.versusBaseline.map { Double($0.degreesOfFreedom) } ?? .nan,
                                                                    result.versusBaseline?.pValue ?? .nan]])
                              })
+        let perSeed = DataFile(header: provenance, columns: ["seed", "time_to_threshold", "reached", "final_test", "max_train"],
+                               dataSets: comparison.results.enumerated().map { r, result in
+                                   .init(title: "\(result.rule) (diverged seeds are left out)", rows: seedList.indices.compactMap { s in
+                                       guard let time = result.timeBySeed[s], let reached = result.reachedBySeed[s] else { return nil }
+                                       let curve = comparison.curves[s][r]
+                                       return [Double(seedList[s]), time, reached ? 1 : 0, curve.finalTestLoss, curve.maxTrainLoss]
+                                   })
+                               })
         let figure = try output.figure("compare.gp", name: "\(name).png") { path in
             [path("\(name)_curves.dat"), "\(seeds) seeds, M=\(network.inputs), N=\(network.hidden), \(network.activation.rawValue)"]
         } titles: { experiment.rules.map(\.name) }
@@ -148,7 +157,8 @@ struct Compare: ParsableCommand {
         let diverged = comparison.results.filter { !$0.divergedSeeds.isEmpty }.map { "rule \($0.rule): \($0.divergedSeeds.count) of \(seeds) seeds diverged; they are left out of its statistics and curves" }
         try output.deliver(RunOutput(command: "compare", provenance: provenance,
                                      files: [.init(label: "data", name: "\(name)_curves.dat", table: curves),
-                                             .init(label: "stats", name: "\(name)_stats.dat", table: stats)],
+                                             .init(label: "stats", name: "\(name)_stats.dat", table: stats),
+                                             .init(label: "seeds", name: "\(name)_seeds.dat", table: perSeed)],
                                      figure: figure, summary: lines,
                                      results: try JSONTreeEncoder.encode(Summary(seeds: seedList, threshold: threshold, on: on.rawValue, rules: summaries)),
                                      warnings: diverged))

@@ -515,7 +515,7 @@ struct TrainingCLITests {
             let result = try box.run(Self.compareRun + ["--out", box.out.path, "--figures", repositoryFigures.path, "--json"])
             try #require(result.status == 0, "\(result)")
             #expect(result.stderr.isEmpty, "\(result.stderr)")
-            #expect(try box.outEntries() == ["compare.png", "compare_curves.dat", "compare_stats.dat"])
+            #expect(try box.outEntries() == ["compare.png", "compare_curves.dat", "compare_seeds.dat", "compare_stats.dat"])
             let png = try Data(contentsOf: box.out.appendingPathComponent("compare.png"))
             #expect(png.prefix(8) == pngMagic && png.count > 1000)
 
