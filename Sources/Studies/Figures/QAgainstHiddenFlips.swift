@@ -31,6 +31,10 @@ public struct QAgainstHiddenFlips: FigureRecipe {
 
     static let window = 999
 
+    /// The reference notebook's critical fractions at the nominal c = 0.3, 0.4, 0.5, read from its 500 x 500 mask
+    /// (reference data file fig3b_notebook_critical_lines.csv).
+    static let referenceCritical: [(c: Double, alpha: Double)] = [(0.3, 0.569138), (0.4, 0.190381), (0.5, 0.048096)]
+
     public func parameters(_ scale: Scale) -> [(String, String)] {
         let s = settings(scale)
         return [("sizes", s.sizes.map { "\($0.0)x\($0.1)" }.joined(separator: ",")), ("alpha_points", "\(s.alphaPoints)"), ("inits", "\(s.inits)"),
@@ -99,6 +103,16 @@ public struct QAgainstHiddenFlips: FigureRecipe {
             Table(suffix: "", label: "data", columns: ["alpha_h", "q_mean", "q_se", "runs"], sets: sets,
                   notes: ["q over the last \(Self.window) epochs, mean and standard error over the finished inits (runs); a diverged run has no q"]),
             Table(suffix: "_critical", label: "critical", columns: ["c", "alpha_c"], sets: [(title: "theory alpha_h^c(c)", rows: critical)]),
+            Table(suffix: "_vs_reference", label: "vs reference",
+                  columns: ["c_nominal", "alpha_c_reference_mask", "alpha_c_closed_form", "alpha_jump_low", "alpha_jump_high"],
+                  sets: [(title: "critical alpha_h: the reference's mask beside the closed form and the jump of q in this run", rows: zip(Self.referenceCritical, sets).map { reference, set in
+                      // The jump: the last alpha with q at round-off (< 1e-12) and the first after it with q above.
+                      let low = set.rows.last { $0[1] < 1e-12 }?[0] ?? .nan
+                      let high = set.rows.first { $0[0] > low && $0[1] >= 1e-12 }?[0] ?? .nan
+                      return [reference.c, reference.alpha, (try? CriticalFraction.value(c: reference.c, layer: .hidden)) ?? .nan, low, high]
+                  })],
+                  notes: ["alpha_c_reference_mask: the reference notebook's critical lines from its 500 x 500 mask (reference data file fig3b_notebook_critical_lines.csv)",
+                          "alpha_jump_low/high: the last alpha_h whose mean q is below 1e-12 and the first larger one whose q is not"]),
         ]
     }
 
