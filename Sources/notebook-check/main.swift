@@ -100,7 +100,7 @@ func run(_ curldyn: String, _ arguments: String, variables: [String: String], in
     process.arguments = ["-c", "exec \"$0\" " + expanded, curldyn]
     process.currentDirectoryURL = directory
     let output = directory.appendingPathComponent(".stdout")
-    FileManager.default.createFile(atPath: output.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: output.path, contents: nil)
     let handle = try FileHandle(forWritingTo: output)
     process.standardOutput = handle
     process.standardError = FileHandle.nullDevice
