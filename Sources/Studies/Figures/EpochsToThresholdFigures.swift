@@ -43,7 +43,7 @@ extension EpochsToThresholdFigure {
         figureTitle: "Fig. 5c: tanh, one flipped readout neuron, epochs to test error 1e-3")
 
     public static let fig5d = EpochsToThresholdFigure(
-        name: "fig5d", summary: "tanh, P = 1e4: epochs to test error 1e-3 against the student init scale, GD vs curl",
+        name: "fig5d", summary: "tanh, P = 1e4 (quick: 1e3): epochs to test error 1e-3 against the student init scale, GD vs curl",
         axis: .studentScale, xLabel: "student init range r (weights U(-r/sqrt(fan-in), r/sqrt(fan-in)))",
         variants: [Variant(title: "tanh, uniform", activation: .tanh, full: Array(studentScales[5...]), quick: [1, 4, 8])],
         base: base(trainCount: 10_000), inits: (40, 3), epochs: (100_000, 4000), quickTrainCount: 1000, pooledUpTo: nil, gdBand: false,
@@ -63,7 +63,7 @@ extension EpochsToThresholdFigure {
         figureTitle: "Fig. 5d: tanh, P = 10^4 (quick: 10^3), epochs to test error 1e-3 against the student init scale")
 
     public static let fig5e = EpochsToThresholdFigure(
-        name: "fig5e", summary: "tanh, P = 1e4, 2e5 epochs: epochs to test error 1e-3 against the teacher scale, GD vs curl",
+        name: "fig5e", summary: "tanh, P = 1e4 (quick: 1e3), 2e5 epochs: epochs to test error 1e-3 against the teacher scale, GD vs curl",
         axis: .teacherScale, xLabel: "teacher init range t (task complexity)",
         variants: [Variant(title: "tanh, uniform", activation: .tanh, full: Array(teacherScales[...12]), quick: [0.25, 1, 2])],
         base: base(trainCount: 10_000), inits: (10, 3), epochs: (200_000, 4000), quickTrainCount: 1000, pooledUpTo: nil, gdBand: false,
@@ -77,7 +77,7 @@ extension EpochsToThresholdFigure {
         figureTitle: "Fig. 5e: tanh, P = 10^4 (quick: 10^3), epochs to test error 1e-3 against the teacher scale")
 
     public static let fig5f = EpochsToThresholdFigure(
-        name: "fig5f", summary: "tanh, P = 2000: curl's epochs to test error 1e-3 against the flipped fraction alpha_r, GD as a band",
+        name: "fig5f", summary: "tanh, P = 2000 (quick: 1000): curl's epochs to test error 1e-3 against the flipped fraction alpha_r, GD as a band",
         axis: .flippedFraction, xLabel: "fraction of rule-flipped readout neurons {/Symbol a}_r",
         variants: [Variant(title: "tanh, uniform", activation: .tanh, full: flippedFractions, quick: [0.1, 0.5, 0.9])],
         base: base(trainCount: 2000), inits: (10, 3), epochs: (100_000, 5000), quickTrainCount: 1000, pooledUpTo: 0.6, gdBand: true,
@@ -102,7 +102,7 @@ extension EpochsToThresholdFigure {
         figureTitle: "Fig. 10a,b: ReLU, one flipped readout neuron, epochs to test error 1e-3")
 
     public static let fig10c = EpochsToThresholdFigure(
-        name: "fig10c", summary: "ReLU version of fig5d: epochs to test error 1e-3 against the student init scale (P = 1e4)",
+        name: "fig10c", summary: "ReLU version of fig5d: epochs to test error 1e-3 against the student init scale (P = 1e4; quick: 1e3)",
         axis: .studentScale, xLabel: "student init range r (weights U(-r/sqrt(fan-in), r/sqrt(fan-in)))",
         variants: [Variant(title: "relu, uniform", activation: .relu, full: studentScales, quick: [1, 4, 8])],
         base: base(trainCount: 10_000), inits: (40, 3), epochs: (100_000, 4000), quickTrainCount: 1000, pooledUpTo: nil, gdBand: false,
@@ -122,26 +122,26 @@ extension EpochsToThresholdFigure {
         reference: nil, figureTitle: "Fig. 11a: no norm constraint, epochs to test error 1e-3 against P")
 
     public static let fig11b = EpochsToThresholdFigure(
-        name: "fig11b", summary: "no norm constraint: epochs to test error 1e-3 against the student init scale (lin P = 150, tanh P = 1e4)",
+        name: "fig11b", summary: "no norm constraint: epochs to test error 1e-3 against the student init scale (lin P = 150, tanh P = 1e4; quick tanh: 1e3)",
         axis: .studentScale, xLabel: "student init range r (weights U or N with scale r/sqrt(fan-in))",
         variants: [
             Variant(title: "lin, normal, P = 150", activation: .linear, normalInit: true, full: studentScales, quick: [1, 4], trainCount: (150, 150)),
             Variant(title: "lin, uniform, P = 150", activation: .linear, full: studentScales, quick: [1, 4], trainCount: (150, 150)),
-            Variant(title: "tanh, normal, P = 1e4", activation: .tanh, normalInit: true, full: studentScales, quick: [1, 4], trainCount: (10_000, 1000)),
-            Variant(title: "tanh, uniform, P = 1e4", activation: .tanh, full: studentScales, quick: [1, 4], trainCount: (10_000, 1000)),
+            Variant(title: "tanh, normal, P = 1e4 (quick 1e3)", activation: .tanh, normalInit: true, full: studentScales, quick: [1, 4], trainCount: (10_000, 1000)),
+            Variant(title: "tanh, uniform, P = 1e4 (quick 1e3)", activation: .tanh, full: studentScales, quick: [1, 4], trainCount: (10_000, 1000)),
         ],
         base: base(trainCount: 10_000, normConstraint: false), inits: (10, 2), epochs: (100_000, 3000), quickTrainCount: nil, pooledUpTo: nil,
         gdBand: false, reference: nil, figureTitle: "Fig. 11b: no norm constraint, epochs to test error 1e-3 against the student init scale")
 
     public static let fig11c = EpochsToThresholdFigure(
-        name: "fig11c", summary: "no norm constraint: epochs to test error 1e-3 against the teacher scale (tanh, P = 1e4, 2e5 epochs)",
+        name: "fig11c", summary: "no norm constraint: epochs to test error 1e-3 against the teacher scale (tanh, P = 1e4 (quick: 1e3), 2e5 epochs)",
         axis: .teacherScale, xLabel: "teacher init range t (task complexity)",
         variants: [Variant(title: "tanh, uniform", activation: .tanh, full: teacherScales, quick: [0.25, 1, 2])],
         base: base(trainCount: 10_000, normConstraint: false), inits: (10, 3), epochs: (200_000, 4000), quickTrainCount: 1000, pooledUpTo: nil,
         gdBand: false, reference: nil, figureTitle: "Fig. 11c: no norm constraint, epochs to test error 1e-3 against the teacher scale")
 
     public static let fig11d = EpochsToThresholdFigure(
-        name: "fig11d", summary: "no norm constraint: curl's epochs to test error 1e-3 against alpha_r (tanh, P = 2000), GD as a band",
+        name: "fig11d", summary: "no norm constraint: curl's epochs to test error 1e-3 against alpha_r (tanh, P = 2000 (quick: 1000)), GD as a band",
         axis: .flippedFraction, xLabel: "fraction of rule-flipped readout neurons {/Symbol a}_r",
         variants: [Variant(title: "tanh, uniform", activation: .tanh, full: flippedFractions, quick: [0.1, 0.5, 0.9])],
         base: base(trainCount: 2000, normConstraint: false), inits: (10, 3), epochs: (100_000, 5000), quickTrainCount: 1000, pooledUpTo: nil,
