@@ -31,11 +31,7 @@ public struct ThresholdSetup: Sendable, Equatable {
     /// The experiment and the discrete options; with `stopEarly` a run ends at the first logged epoch by which both
     /// its test and its train error have crossed the threshold (which changes neither epochs-to-threshold).
     public func experiment(stopEarly: Bool) throws -> (Experiment, DiscreteTrainingOptions) {
-        var options = DiscreteTrainingOptions()
-        options.learningRate = Self.learningRate
-        options.batchSize = Self.batchSize
-        options.epochs = epochs
-        options.logPoints = Self.logPoints
+        var options = DiscreteTrainingOptions(learningRate: Self.learningRate, batchSize: Self.batchSize, epochs: epochs, logPoints: Self.logPoints)
         if stopEarly { options.stopAfterCrossing = [.test: Self.threshold, .train: Self.threshold] }
         let initialization: (Double) -> WeightInitialization = { normalInit ? .normal(scale: $0) : .uniform(scale: $0) }
         let experiment = Experiment(
@@ -82,9 +78,7 @@ public struct ThresholdSetup: Sendable, Equatable {
     func secondsPerEpoch() throws -> Double {
         var short = self
         short.epochs = 100
-        let started = DispatchTime.now().uptimeNanoseconds
-        _ = try short.pairedRecord(key: "timing", seed: 1, stopEarly: false)
-        return Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 / Double(short.epochs)
+        return try secondsPerUnit(Double(short.epochs)) { _ = try short.pairedRecord(key: "timing", seed: 1, stopEarly: false) }
     }
 }
 

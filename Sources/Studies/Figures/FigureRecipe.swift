@@ -1,3 +1,5 @@
+import Dispatch
+
 /// How big a figure's computation is: `full` uses the paper's parameters; `quick` shrinks the grid, the sizes,
 /// the inits and the epochs so that the figure runs in about a minute on one core and shows the same result.
 public enum Scale: String, Sendable, CaseIterable {
@@ -65,6 +67,21 @@ public protocol FigureRecipe: Sendable {
     /// Lines for the terminal summary.
     func summaryLines(_ tables: [Table], scale: Scale) -> [String]
     var figure: FigurePlan { get }
+}
+
+/// Seconds per unit of work of `body`, which does `units` units (epochs, steps, draws): the timing behind
+/// `secondsPerEpoch` and `--dry-run`.
+func secondsPerUnit(_ units: Double, _ body: () throws -> Void) rethrows -> Double {
+    let started = DispatchTime.now().uptimeNanoseconds
+    try body()
+    return Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 / units
+}
+
+extension FigureRecipe {
+    /// By default, one whole cell timed and divided by its cost; recipes whose cells are long time a short run instead.
+    public func secondsPerEpoch(_ cell: Cell, scale: Scale) throws -> Double {
+        try secondsPerUnit(cost(cell, scale: scale)) { _ = try compute(cell, seed: 1, scale: scale) }
+    }
 }
 
 /// Every figure `curldyn figure` knows, in the order of `figure list`.

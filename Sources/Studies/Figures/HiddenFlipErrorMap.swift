@@ -98,18 +98,12 @@ public struct HiddenFlipErrorMap: FigureRecipe {
 
     public func secondsPerEpoch(_ cell: Cell, scale: Scale) throws -> Double {
         let epochs = 300
-        let started = DispatchTime.now().uptimeNanoseconds
-        _ = try compute(cell, seed: 1, scale: scale, epochs: epochs)
-        return Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 / Double(epochs)
+        return try secondsPerUnit(Double(epochs)) { _ = try compute(cell, seed: 1, scale: scale, epochs: epochs) }
     }
 
     func experiment(_ cell: Cell, scale: Scale, epochs: Int) throws -> Experiment {
         let (m, n) = GridAxis.sizes(c: cell["c"], total: settings(scale).size)
-        var options = DiscreteTrainingOptions()
-        options.learningRate = 0.1
-        options.batchSize = Self.batchSize
-        options.epochs = epochs
-        options.logPoints = 100
+        let options = DiscreteTrainingOptions(learningRate: 0.1, batchSize: Self.batchSize, epochs: epochs, logPoints: 100)
         return Experiment(
             shape: try NetworkShape(inputs: m, hidden: n), activation: .reference(activation), teacherInit: .uniform(scale: 1),
             studentStart: .random(.uniform(scale: 1)), trainCount: Self.trainCount, testCount: 100, normConstraint: true,

@@ -34,12 +34,6 @@ public struct LOCOVariance: FigureRecipe {
 
     public func cost(_ cell: Cell, scale: Scale) -> Double { Double(sizes(scale).draws) }
 
-    public func secondsPerEpoch(_ cell: Cell, scale: Scale) throws -> Double {
-        let started = DispatchTime.now().uptimeNanoseconds
-        _ = try compute(cell, seed: 1, scale: scale)
-        return Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 / cost(cell, scale: scale)
-    }
-
     public func compute(_ cell: Cell, seed: UInt64, scale: Scale) throws -> CellRecord {
         let task = try ClusteredTask(setting: Self.settings[cell.integer("setting") - 1], seed: seed)
         var configuration = ClusteredStudyConfiguration()
@@ -288,12 +282,6 @@ public struct LOCOLearningCurves: FigureRecipe {
 
     public func cost(_ cell: Cell, scale: Scale) -> Double { Double(groups(scale)[cell.integer("group")].steps) }
 
-    public func secondsPerEpoch(_ cell: Cell, scale: Scale) throws -> Double {
-        let started = DispatchTime.now().uptimeNanoseconds
-        _ = try compute(cell, seed: 1, scale: scale)
-        return Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 / cost(cell, scale: scale)
-    }
-
     public func compute(_ cell: Cell, seed: UInt64, scale: Scale) throws -> CellRecord {
         CellRecord(key: cell.key, values: try LearningSweep.run(groups(scale)[cell.integer("group")], learningRate: cell["lr"], seed: seed))
     }
@@ -349,12 +337,6 @@ public struct LOCOFailure: FigureRecipe {
     }
 
     public func cost(_ cell: Cell, scale: Scale) -> Double { Double(settings(scale).steps) }
-
-    public func secondsPerEpoch(_ cell: Cell, scale: Scale) throws -> Double {
-        let started = DispatchTime.now().uptimeNanoseconds
-        _ = try compute(cell, seed: 1, scale: scale)
-        return Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 / cost(cell, scale: scale)
-    }
 
     public func compute(_ cell: Cell, seed: UInt64, scale: Scale) throws -> CellRecord {
         CellRecord(key: cell.key, values: try LearningSweep.run(groups(scale)[cell.integer("group")], learningRate: cell["lr"], seed: seed))

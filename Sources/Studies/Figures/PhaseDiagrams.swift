@@ -56,12 +56,6 @@ public struct PhaseDiagrams: FigureRecipe {
     /// One eigensolve of an at most size x size matrix.
     public func cost(_ cell: Cell, scale: Scale) -> Double { 1 }
 
-    public func secondsPerEpoch(_ cell: Cell, scale: Scale) throws -> Double {
-        let started = DispatchTime.now().uptimeNanoseconds
-        _ = try compute(cell, seed: 1, scale: scale)
-        return Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-    }
-
     public func compute(_ cell: Cell, seed: UInt64, scale: Scale) throws -> CellRecord {
         let layer = Self.layers[cell.integer("layer")]
         let (m, n) = EmpiricalPhaseDiagram.shape(c: cell["c"], size: settings(scale).size)

@@ -56,20 +56,13 @@ public struct QAgainstHiddenFlips: FigureRecipe {
 
     public func secondsPerEpoch(_ cell: Cell, scale: Scale) throws -> Double {
         let epochs = 1200
-        let started = DispatchTime.now().uptimeNanoseconds
-        _ = try compute(cell, seed: 1, scale: scale, epochs: epochs)
-        return Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 / Double(epochs)
+        return try secondsPerUnit(Double(epochs)) { _ = try compute(cell, seed: 1, scale: scale, epochs: epochs) }
     }
 
     func compute(_ cell: Cell, seed: UInt64, scale: Scale, epochs: Int) throws -> CellRecord {
         let s = settings(scale)
         let (m, n) = s.sizes[cell.integer("size")]
-        var options = DiscreteTrainingOptions()
-        options.learningRate = 0.1
-        options.batchSize = 250
-        options.epochs = epochs
-        options.logPoints = 200
-        options.windowEpochs = Self.window
+        let options = DiscreteTrainingOptions(learningRate: 0.1, batchSize: 250, epochs: epochs, logPoints: 200, windowEpochs: Self.window)
         var experiment = Experiment(
             shape: try NetworkShape(inputs: m, hidden: n), activation: NetworkActivation(hidden: .linear, output: .linear),
             teacherInit: .uniform(scale: 1), studentStart: .teacherShifted(w1: 0, w2: 1e-10), trainCount: 250, testCount: 100,

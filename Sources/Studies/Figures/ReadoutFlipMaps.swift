@@ -66,19 +66,13 @@ public struct ReadoutFlipMaps: FigureRecipe {
 
     public func secondsPerEpoch(_ cell: Cell, scale: Scale) throws -> Double {
         let epochs = 1200
-        let started = DispatchTime.now().uptimeNanoseconds
-        _ = try compute(cell, seed: 1, scale: scale, epochs: epochs)
-        return Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 / Double(epochs)
+        return try secondsPerUnit(Double(epochs)) { _ = try compute(cell, seed: 1, scale: scale, epochs: epochs) }
     }
 
     func compute(_ cell: Cell, seed: UInt64, scale: Scale, epochs: Int) throws -> CellRecord {
         let s = settings(scale)
         let (m, n) = Self.sizes(c: cell["c"], total: s.size)
-        var options = DiscreteTrainingOptions()
-        options.learningRate = 0.1
-        options.batchSize = 250
-        options.epochs = epochs
-        options.logPoints = 200
+        let options = DiscreteTrainingOptions(learningRate: 0.1, batchSize: 250, epochs: epochs, logPoints: 200)
         let experiment = Experiment(
             shape: try NetworkShape(inputs: m, hidden: n), activation: .reference(activation),
             teacherInit: .uniform(scale: 1), studentStart: .teacherShifted(w1: 1e-15, w2: 0), trainCount: 250, testCount: 100,

@@ -50,12 +50,6 @@ public struct Spectra: FigureRecipe {
         pow(Double(settings(scale).samples[cell.integer("panel")].inputs) / 1000, 3)
     }
 
-    public func secondsPerEpoch(_ cell: Cell, scale: Scale) throws -> Double {
-        let started = DispatchTime.now().uptimeNanoseconds
-        _ = try compute(cell, seed: 1, scale: scale)
-        return Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 / cost(cell, scale: scale)
-    }
-
     public func compute(_ cell: Cell, seed: UInt64, scale: Scale) throws -> CellRecord {
         let p = settings(scale).samples[cell.integer("panel")]
         let sample = try SampledStabilityMatrix(layer: p.layer, inputs: p.inputs, hidden: p.hidden, seed: seed)
