@@ -49,7 +49,7 @@ struct FigureRun: ParsableCommand {
     @Option(help: "quick (about a minute on one core) or full (the paper's parameters).") var scale: Scale = .quick
     @Option(parsing: .unconditional, help: "Study seed; each cell's seed is derived from it and the cell's parameters.") var seed: UInt64 = 1
     @Option(parsing: .unconditional, help: "Worker threads (default: the CPUs this process may use).") var threads = ProcessorBudget.available
-    @Option(help: "Compute only shard k of n (every n-th cell), e.g. 3/8 for a SLURM array task.") var shard: String?
+    @Option(help: "Compute only shard k of n (every n-th cell), e.g. 3/8 for a SLURM array task.") var shard: Studies.Shard?
     @Flag(help: "Skip the cells already in the checkpoint.") var resume = false
     @Flag(help: "Join the shards' checkpoints and write the tables and figure.") var collect = false
     @Flag(help: "Print the cells, runs and estimated core-hours; compute nothing.") var dryRun = false
@@ -67,20 +67,18 @@ struct FigureRun: ParsableCommand {
     }
 
     var baseName: String { name ?? figureName }
-    var parsedShard: Studies.Shard? { shard.flatMap(Studies.Shard.init) }
 
     func validate() throws {
         _ = try recipe
         guard !baseName.isEmpty, !baseName.contains("/") else { throw ValidationError("--name must be a plain file name") }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
-        if let shard, parsedShard == nil { throw ValidationError("--shard must be k/n with 1 <= k <= n, got \(shard)") }
         if collect && shard != nil { throw ValidationError("--collect joins every shard; give no --shard") }
         if let inits, inits < 1 { throw ValidationError("--inits must be at least 1, got \(inits)") }
     }
 
     func checkpoint(_ recipe: any FigureRecipe, shard: Studies.Shard?) throws -> Checkpoint {
         let fingerprint = CellSeed.fingerprint("\(recipe.name) \(scale.rawValue) seed=\(seed) inits=\(inits.map(String.init) ?? "all") " + recipe.parameters(scale).map { "\($0.0)=\($0.1)" }.joined(separator: " "))
-        let suffix = shard.map { ".shard-\($0.index + 1)-of-\($0.count)" } ?? ""
+        let suffix = shard?.suffix ?? ""
         return Checkpoint(url: try output.directory.file("\(baseName)\(suffix).checkpoint"), study: "\(recipe.name) \(scale.rawValue)", fingerprint: fingerprint)
     }
 
@@ -93,16 +91,16 @@ struct FigureRun: ParsableCommand {
         if collect {
             records = try collectShards(recipe, cells)
         } else {
-            let checkpoint = try checkpoint(recipe, shard: parsedShard)
+            let checkpoint = try checkpoint(recipe, shard: shard)
             if !resume { unlink(checkpoint.url.path) }
-            let sweep = Sweep(cells: cells, seed: seed, shard: parsedShard, threads: threads, checkpoint: checkpoint)
+            let sweep = Sweep(cells: cells, seed: seed, shard: shard, threads: threads, checkpoint: checkpoint)
             let progress = ProgressLine()
             let (name, scale) = (figureName, self.scale)
             records = try sweep.run(progress: { p in progress.update("figure \(name) (\(scale.rawValue)): \(p.description)") }) { cell, seed in
                 try recipe.compute(cell, seed: seed, scale: scale)
             }
             progress.finish()
-            if let shard = parsedShard {
+            if let shard = shard {
                 print("shard \(shard): \(records.count) of \(cells.count) cells in \(checkpoint.url.path)")
                 print("when every shard is done: curldyn figure \(figureName) --scale \(scale.rawValue) --collect --out \(output.out)"
                       + (name == nil ? "" : " --name \(baseName)"))
@@ -166,13 +164,13 @@ struct FigureRun: ParsableCommand {
     }
 
     func printDryRun(_ recipe: any FigureRecipe, _ cells: [Cell]) throws {
-        let own = parsedShard.map { s in cells.filter(s.contains) } ?? cells
+        let own = shard.map { s in cells.filter(s.contains) } ?? cells
         let epochs = own.reduce(0) { $0 + recipe.cost($1, scale: scale) }
         // Measured on three cells across the grid (first, middle, last): sizes differ along the grid.
         let samples = Array(Set([0, own.count / 2, own.count - 1])).sorted().map { own[$0] }
         let perEpoch = try samples.map { try recipe.secondsPerEpoch($0, scale: scale) }.reduce(0, +) / Double(samples.count)
         let coreHours = epochs * perEpoch / 3600
-        print("figure \(recipe.name) (\(scale.rawValue)): \(own.count) cells\(parsedShard.map { " (shard \($0) of \(cells.count))" } ?? ""), "
+        print("figure \(recipe.name) (\(scale.rawValue)): \(own.count) cells\(shard.map { " (shard \($0) of \(cells.count))" } ?? ""), "
               + "one run each, \(String(format: "%.3g", epochs)) epochs in all")
         print(String(format: "measured %.3g ms per epoch (mean of %d cells); estimated %.3g core-hours, %.3g h on %d threads",
                      perEpoch * 1e3, samples.count, coreHours, coreHours / Double(min(threads, max(1, own.count))), threads))

@@ -3,24 +3,13 @@ import CurlTheory
 import Foundation
 import GnuplotIO
 import NumericalKit
+import Studies
 
 extension FlipLayer: ExpressibleByArgument {}
 
-/// `--shard k/n`: which part of a sweep this process computes.
-struct Shard: ExpressibleByArgument, CustomStringConvertible {
-    let index: Int
-    let count: Int
-
-    init?(argument: String) {
-        let parts = argument.split(separator: "/")
-        guard parts.count == 2, let k = Int(parts[0]), let n = Int(parts[1]), n >= 1, (1...n).contains(k) else { return nil }
-        index = k - 1
-        count = n
-    }
-
-    var description: String { "\(index + 1)/\(count)" }
-    /// The file-name suffix of this shard's outputs.
-    var suffix: String { ".shard-\(index + 1)-of-\(count)" }
+/// `--shard k/n` on the command line: the sweep engine's shard, parsed by it.
+extension Studies.Shard: ExpressibleByArgument {
+    public init?(argument: String) { self.init(argument) }
 }
 
 /// `curldyn critical`: the critical curl strength, from theory and measured at finite size.
@@ -223,7 +212,7 @@ struct PhaseDiagramCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Sampled matrices per cell of the finite-size diagram.") var draws = 5
     @Option(parsing: .unconditional, help: "Seed of the sampled matrices.") var seed: UInt64 = 1
     @Option(parsing: .unconditional, help: "Worker threads for the finite-size diagram.") var threads = ProcessInfo.processInfo.activeProcessorCount
-    @Option(help: "Compute only shard k of n (1-based), e.g. 3/8 for a SLURM array task.") var shard: Shard?
+    @Option(help: "Compute only shard k of n (1-based), e.g. 3/8 for a SLURM array task.") var shard: Studies.Shard?
     @Option(help: "Base name of the output files.") var name: String?
     @OptionGroup(title: "Output") var output: OutputOptions
 

@@ -1,8 +1,9 @@
 import Dispatch
 import Foundation
 
-/// `--shard k/n`: the cells whose grid index is k-1 modulo n (interleaved, so that shards of a grid whose cost
-/// grows along an axis get similar work).
+/// `--shard k/n`: part k of n of a sweep. For the sweep engine, the cells whose grid index is k-1 modulo n
+/// (interleaved, so that shards of a grid whose cost grows along an axis get similar work); `phase-diagram`
+/// splits its theory grid into contiguous blocks of c instead.
 public struct Shard: Sendable, Equatable, CustomStringConvertible {
     public let index: Int
     public let count: Int
@@ -22,6 +23,8 @@ public struct Shard: Sendable, Equatable, CustomStringConvertible {
 
     public func contains(_ cell: Cell) -> Bool { cell.index % count == index }
     public var description: String { "\(index + 1)/\(count)" }
+    /// The file-name suffix of this shard's outputs: `.shard-k-of-n`.
+    public var suffix: String { ".shard-\(index + 1)-of-\(count)" }
 }
 
 /// How far a sweep is: cells done (of this run's), cells taken from the checkpoint, and a time estimate.
