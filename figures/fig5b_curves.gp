@@ -23,6 +23,9 @@ set key top right
 set style fill transparent solid 0.25 noborder
 array C[4] = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd"]
 title_of(k) = system(sprintf("sed -n 's/^# index %d: //p' '%s'", k, data))
+# keep the threshold inside the frame even when no curve gets below it
+stats data using 2 nooutput
+set yrange [(STATS_min < 1e-3 ? STATS_min : 1e-3) / 3 : *]
 set arrow 1 from graph 0, first 1e-3 to graph 1, first 1e-3 nohead dt 3 lw 1.5 lc rgb "gray40"
 plot for [k=0:nsets-1] data index k using ($1 + 1):4:5 with filledcurves lc rgb C[k + 1] notitle, \
      for [k=0:nsets-1] data index k using ($1 + 1):2 with lines lw 2 lc rgb C[k + 1] title title_of(k), \

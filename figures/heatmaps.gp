@@ -5,7 +5,9 @@
 # Usage: gnuplot -c figures/heatmaps.gp GRID BOUNDARY XSCALE "Y LABEL" "TITLE" "PANEL A" ["PANEL B"] OUTPUT.png
 #   GRID: scan lines of c (one blank line between them), columns c alpha value...; BOUNDARY: c alpha_c.
 #   XSCALE: log (c evenly spaced in log c) or lin (evenly spaced in c).
-#   PANEL: "COLUMN|PANEL TITLE|COLOUR-BAR LABEL", COLUMN the grid column shown. One PANEL draws a single map.
+#   PANEL: "COLUMN|PANEL TITLE|COLOUR-BAR LABEL[|LOW:HIGH]", COLUMN the grid column shown. One PANEL draws a single map.
+#   LOW:HIGH fixes the colour range (widened only if the data leave it), so that maps of one statistic drawn by
+#   different figures (Figs. 3a and 6, say) share their colours.
 grid = ARG1
 boundary = ARG2
 logx = (ARG3 eq "log")
@@ -19,6 +21,8 @@ SPEC[2] = (panels == 2) ? ARG7 : ""
 array COL[2]
 array PTITLE[2]
 array CBLABEL[2]
+array FIXLO[2]
+array FIXHI[2]
 do for [p=1:panels] {
     s = SPEC[p]
     i = strstrt(s, "|")
@@ -26,7 +30,13 @@ do for [p=1:panels] {
     s = s[i+1:]
     i = strstrt(s, "|")
     PTITLE[p] = (i > 0) ? s[1:i-1] : s
-    CBLABEL[p] = (i > 0) ? s[i+1:] : "log_{10} E"
+    s = (i > 0) ? s[i+1:] : ""
+    i = strstrt(s, "|")
+    CBLABEL[p] = (i > 0) ? s[1:i-1] : (strlen(s) > 0 ? s : "log_{10} E")
+    r = (i > 0) ? s[i+1:] : ""
+    j = strstrt(r, ":")
+    FIXLO[p] = (j > 0) ? real(r[1:j-1]) : NaN
+    FIXHI[p] = (j > 0) ? real(r[j+1:]) : NaN
 }
 # The x coordinate: log10 c on a log axis (so every cell has the same width), c on a linear one.
 X(c) = logx ? log10(c) : c
@@ -36,8 +46,8 @@ array ZMIN[2]
 array ZMAX[2]
 do for [p=1:panels] {
     stats grid using (column(COL[p])) nooutput
-    ZMIN[p] = STATS_min
-    ZMAX[p] = STATS_max
+    ZMIN[p] = (FIXLO[p] == FIXLO[p] && FIXLO[p] < STATS_min) ? FIXLO[p] : STATS_min
+    ZMAX[p] = (FIXHI[p] == FIXHI[p] && FIXHI[p] > STATS_max) ? FIXHI[p] : STATS_max
 }
 stats grid using (X($1)):2 nooutput
 scans = STATS_blank + 1

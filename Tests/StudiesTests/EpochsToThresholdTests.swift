@@ -162,6 +162,33 @@ struct EpochsToThresholdTests {
         #expect(abs(ftables[2].sets[0].rows[0][1] - 2275) < 1e-9)
     }
 
+    @Test("the summary calls a grid value significant only with at least 4 degrees of freedom, and flags a quick P unlike the reference's")
+    func summaryNeedsEnoughInitsAndFlagsMismatchedSetups() throws {
+        let figure = EpochsToThresholdFigure.fig5c
+        // Three inits per P (df 2): curl is much faster at P = 1000 (t about 17, p < 0.01), yet no claim is made.
+        let cells = Cell.grid([("P", [1000, 2000]), ("init", [0, 1, 2])])
+        let gd: [Double] = [3000, 3100, 2950, 2900, 3100, 2800]
+        let curl: [Double] = [1000, 1050, 1020, 2800, 3200, 2900]
+        let records = cells.indices.map { thresholdRecord(cells[$0].key, gd: gd[$0], curl: curl[$0]) }
+        let small = figure.summaryLines(try figure.tables(records, cells: cells, scale: .quick), scale: .quick)
+        #expect(small[0].contains("too few inits") && !small[0].contains("significantly faster"))
+        // Five inits (df 4) at P = 1000: the claim is made.
+        let five = Cell.grid([("P", [1000]), ("init", [0, 1, 2, 3, 4])])
+        let records5 = five.indices.map { thresholdRecord(five[$0].key, gd: [3000, 3100, 2950, 3050, 2980][$0], curl: [1000, 1050, 1020, 990, 1010][$0]) }
+        let enough = figure.summaryLines(try figure.tables(records5, cells: five, scale: .quick), scale: .quick)
+        #expect(enough[0].contains("significantly faster (p < 0.05) at P = [1000]"))
+        // fig5f trains on P = 1000 at quick scale where the reference used 2000; the comparison says so, the full scale does not.
+        let f5f = EpochsToThresholdFigure.fig5f
+        let fcells = Cell.grid([("alpha_r", [0.1]), ("init", [0, 1])])
+        let frecords = fcells.indices.map { thresholdRecord(fcells[$0].key, gd: [2000, 2500][$0], curl: [1000, 1300][$0]) }
+        for (scale, flagged) in [(Scale.quick, true), (.full, false)] {
+            let tables = try f5f.tables(frecords, cells: fcells, scale: scale)
+            let comparison = try #require(tables.first { $0.suffix == "_vs_reference" })
+            #expect(comparison.notes.contains { $0.contains("NOT the same setup") } == flagged)
+            #expect(f5f.summaryLines(tables, scale: scale).last!.contains("P = 1000, the reference on P = 2000") == flagged)
+        }
+    }
+
     @Test("stopping once the errors crossed 1e-3 changes no epochs-to-threshold (short real runs)")
     func stoppingEarlyChangesNothing() throws {
         var setup = ThresholdSetup()

@@ -194,13 +194,14 @@ public struct EpochsToThresholdFigure: FigureRecipe {
             tables.append(Table(suffix: "_band", label: "GD band", columns: [axis.rawValue, "gd_mean", "gd_low", "gd_high"],
                                 sets: [(title: "gradient descent, pooled over the grid (mean +- SE)", rows: band)]))
         }
-        if let reference { tables.append(comparison(reference, curves: curves, tests: tests)) }
+        if let reference { tables.append(comparison(reference, curves: curves, tests: tests, scale: scale)) }
         return tables
     }
 
     /// Ours beside the reference's: the train-epoch means (difference in our standard errors) and the t statistics
     /// on the test epochs (a t statistic has unit spread, so t_ours - t_ref is itself in standard errors).
-    func comparison(_ reference: Reference, curves: [(title: String, rows: [[Double]])], tests: [(title: String, rows: [[Double]])]) -> Table {
+    func comparison(_ reference: Reference, curves: [(title: String, rows: [[Double]])], tests: [(title: String, rows: [[Double]])],
+                    scale: Scale) -> Table {
         let gdRows = curves.first?.rows
         let curlRows = curves.count > 1 ? curves[1].rows : []
         var rows: [[Double]] = []
@@ -220,10 +221,22 @@ public struct EpochsToThresholdFigure: FigureRecipe {
                      columns: [axis.rawValue, "gd_train_epochs", "gd_se", "ref_gd_train_epochs", "gd_diff_in_se", "curl_train_epochs", "curl_se",
                                "ref_curl_train_epochs", "curl_diff_in_se", "t_test_epochs", "ref_t", "t_diff"],
                      sets: [(title: "ours vs the reference notebooks (x = 0 row: pooled t-test)", rows: rows)],
-                     notes: ["reference train-epoch means: \(reference.trainSource) (mean over inits of the first logged epoch with train error < 1e-3)",
+                     notes: (trainCountMismatch(scale).map { [$0] } ?? []) + ["reference train-epoch means: \(reference.trainSource) (mean over inits of the first logged epoch with train error < 1e-3)",
                              "reference t-tests (test epochs, GD vs curl): \(reference.tTestSource ?? "none printed")",
                              "diff_in_se = (ours - reference) / our standard error; t_diff = t_ours - t_ref; the reference printed no spread"])
     }
+
+    /// Says so when this scale trains on fewer samples than the reference did (quick fig5d-f): the comparison then
+    /// measures the change of P as well as any disagreement.
+    func trainCountMismatch(_ scale: Scale) -> String? {
+        guard scale == .quick, axis != .trainSize, let p = quickTrainCount, p != base.trainCount else { return nil }
+        return "NOT the same setup: ours at quick scale trains on P = \(p), the reference on P = \(base.trainCount)"
+    }
+
+    /// The fewest degrees of freedom (inits - 1) at which the summary calls a grid value's t-test significant: with
+    /// one or two, a p below 0.05 needs |t| above 4.3 to 12.7 and rests on two or three pairs, too few to judge the
+    /// normality the test assumes. The t-test table keeps every value.
+    static let minimumDegreesOfFreedom = 4
 
     public func summaryLines(_ tables: [Table], scale: Scale) -> [String] {
         var lines: [String] = []
@@ -231,11 +244,15 @@ public struct EpochsToThresholdFigure: FigureRecipe {
         for (k, test) in tables[1].sets.enumerated() {
             let prefix = variants.count > 1 ? "\(variants[k].title): " : ""
             let rows = test.rows.dropLast()
-            let faster = rows.filter { $0[1] > 0 && $0[2] < 0.05 }.map { String(format: "%g", $0[0]) }
-            let slower = rows.filter { $0[1] < 0 && $0[2] < 0.05 }.map { String(format: "%g", $0[0]) }
+            let judged = rows.filter { $0[3] >= Double(Self.minimumDegreesOfFreedom) }
+            let faster = judged.filter { $0[1] > 0 && $0[2] < 0.05 }.map { String(format: "%g", $0[0]) }
+            let slower = judged.filter { $0[1] < 0 && $0[2] < 0.05 }.map { String(format: "%g", $0[0]) }
             let pooled = test.rows.last!
-            lines.append(prefix + String(format: "pooled t = %.2f (p = %.2g, df %d); curl significantly faster (p < 0.05) at %@ = [%@], slower at [%@]",
-                                         pooled[1], pooled[2], Int(pooled[3]), axis.rawValue, faster.joined(separator: ", "), slower.joined(separator: ", ")))
+            let verdict = judged.isEmpty
+                ? String(format: "too few inits per %@ value to call one significant (df < %d)", axis.rawValue, Self.minimumDegreesOfFreedom)
+                : String(format: "curl significantly faster (p < 0.05) at %@ = [%@], slower at [%@]", axis.rawValue,
+                         faster.joined(separator: ", "), slower.joined(separator: ", "))
+            lines.append(prefix + String(format: "pooled t = %.2f (p = %.2g, df %d); ", pooled[1], pooled[2], Int(pooled[3])) + verdict)
             let curl = curves[2 * k + 1].rows
             if gdBand {
                 let band = tables[2].sets[0].rows[2 * k]
@@ -250,8 +267,9 @@ public struct EpochsToThresholdFigure: FigureRecipe {
             let rows = comparison.sets[0].rows.filter { $0[0] != 0 }
             let diffs = rows.flatMap { [$0[4], $0[8]] }.filter(\.isFinite)
             let tDiffs = comparison.sets[0].rows.map { $0[11] }.filter(\.isFinite)
+            let caveat = trainCountMismatch(scale).map { " (\($0))" } ?? ""
             lines.append(String(format: "vs reference (%d grid values): train-epoch means within 2 SE in %d of %d; |t_ours - t_ref| < 2 in %d of %d",
-                                rows.count, diffs.count { abs($0) < 2 }, diffs.count, tDiffs.count { abs($0) < 2 }, tDiffs.count))
+                                rows.count, diffs.count { abs($0) < 2 }, diffs.count, tDiffs.count { abs($0) < 2 }, tDiffs.count) + caveat)
         }
         return lines
     }

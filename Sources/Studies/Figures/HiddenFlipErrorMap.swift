@@ -188,7 +188,7 @@ public struct HiddenFlipErrorMap: FigureRecipe {
         return FigurePlan(script: "heatmaps.gp", arguments: [
             .table(""), .table("_boundary"), .text(axis == .wide ? "log" : "lin"), .text("rule-flipped fraction {/Symbol a}_h (hidden layer)"),
             .text("\(figureName): \(what), hidden flips, random start"),
-            .text("3|final test error of curl descent (mean over inits)|mean log_{10}(E_{test} + 10^{-15}) at the last epoch"),
+            .text("3|final test error of curl descent (mean over inits)|mean log_{10}(E_{test} + 10^{-15}) at the last epoch|-15:0"),
         ])
     }
 }
