@@ -145,3 +145,24 @@ struct SweepTests {
         #expect(ProcessorBudget.available >= 1)
     }
 }
+
+@Suite("cell selection")
+struct CellSelectionTests {
+    let grid = Cell.grid([("P", [260, 1000, 2000]), ("alpha", [0.1, 0.30000000000000004]), ("init", [0, 1])])
+
+    @Test("a selection keeps exactly the cells with the named values, with their grid index and key")
+    func keepsNamedValues() throws {
+        let kept = try CellSelection.apply([try #require(CellSelection("P=1000,2000")), try #require(CellSelection("alpha=0.3"))], to: grid)
+        #expect(kept.count == 4)
+        #expect(kept.allSatisfy { [1000, 2000].contains($0["P"]) && abs($0["alpha"] - 0.3) < 1e-12 })
+        #expect(kept.map(\.index) == grid.filter { $0["P"] != 260 && $0["alpha"] > 0.2 }.map(\.index))
+        #expect(try CellSelection.apply([], to: grid) == grid)
+    }
+
+    @Test("malformed text does not parse; an unknown parameter or a value no cell has is an error, never an empty study")
+    func refusesTypos() throws {
+        for bad in ["P", "=1", "P=", "P=1,", "P=abc", "P=nan", "P=inf"] { #expect(CellSelection(bad) == nil, "\(bad)") }
+        #expect(throws: CellSelection.Invalid.self) { try CellSelection.apply([CellSelection(parameter: "Q", values: [1])], to: grid) }
+        #expect(throws: CellSelection.Invalid.self) { try CellSelection.apply([CellSelection(parameter: "P", values: [1000, 1500])], to: grid) }
+    }
+}
