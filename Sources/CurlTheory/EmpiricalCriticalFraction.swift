@@ -14,14 +14,14 @@ public struct EmpiricalCriticalFraction: Sendable {
     /// Mean, standard deviation and standard error of `fractions`.
     public let summary: SampleSummary
 
-    /// Draws `draws` matrices W1 (N = `hidden`, M = `inputs`) from `RandomStream(seed: seed, task: 0..<draws)` and
+    /// Draws `draws` matrices W1 (N = `hidden`, M = `inputs`) from draws 0..<draws of `seed` and
     /// bisects each on the flip count (exact, since lambda_min(K) is monotone in k for a fixed draw).
     public init(layer: FlipLayer, inputs: Int, hidden: Int, draws: Int, seed: UInt64 = 1) throws {
         guard draws >= 1 else { throw CurlTheoryError.invalidParameter("need at least one draw, got \(draws)") }
         var counts: [Int?] = []
         var fractions: [Double] = []
-        for task in 0..<draws {
-            let sample = try SampledStabilityMatrix(layer: layer, inputs: inputs, hidden: hidden, seed: seed, task: UInt64(task))
+        for draw in 0..<draws {
+            let sample = try SampledStabilityMatrix(layer: layer, inputs: inputs, hidden: hidden, seed: seed, draw: UInt64(draw))
             let k = try sample.firstUnstableCount()
             counts.append(k)
             fractions.append(k.map { Double($0) / Double(sample.flippableCount) } ?? 1)

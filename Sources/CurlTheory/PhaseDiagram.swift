@@ -80,8 +80,8 @@ public struct EmpiricalPhaseDiagram: Sendable {
             var sums = [Double](repeating: 0, count: grid.alphas.count)
             var unstable = [Int](repeating: 0, count: grid.alphas.count)
             for d in 0..<draws {
-                let task = UInt64(rows.lowerBound + r) &* UInt64(draws) &+ UInt64(d)
-                let sample = try SampledStabilityMatrix(layer: layer, inputs: inputs, hidden: hidden, seed: seed, task: task)
+                let draw = UInt64(rows.lowerBound + r) &* UInt64(draws) &+ UInt64(d)
+                let sample = try SampledStabilityMatrix(layer: layer, inputs: inputs, hidden: hidden, seed: seed, draw: draw)
                 for (a, alpha) in grid.alphas.enumerated() {
                     let k = sample.flipCount(fraction: alpha)
                     let lambda = try sample.smallestEigenvalue(flipped: k)

@@ -19,15 +19,15 @@ public struct SampledStabilityMatrix: Sendable {
     /// W1^T W1, shared by every flip count.
     private let gram: Matrix
 
-    /// Draws W1 from `RandomStream(seed: seed, task: task)`.
-    public init(layer: FlipLayer, inputs: Int, hidden: Int, seed: UInt64, task: UInt64 = 0) throws {
+    /// Draws W1 from draw `draw` of `seed` (stream role `CurlStreams.stabilitySample`).
+    public init(layer: FlipLayer, inputs: Int, hidden: Int, seed: UInt64, draw: UInt64 = 0) throws {
         guard inputs > 0, hidden > 0 else {
             throw CurlTheoryError.invalidParameter("the network needs M >= 1 inputs and N >= 1 hidden neurons, got M = \(inputs), N = \(hidden)")
         }
         guard !inputs.multipliedReportingOverflow(by: hidden).overflow, !inputs.multipliedReportingOverflow(by: inputs).overflow else {
             throw CurlTheoryError.invalidParameter("M = \(inputs), N = \(hidden): the matrix sizes M N and M^2 overflow")
         }
-        let stream = RandomStream(seed: seed, task: task)
+        let stream = RandomStream(seed: seed, role: CurlStreams.stabilitySample, index: draw)
         let w1 = Matrix(rows: hidden, columns: inputs, elements: stream.gaussians(hidden * inputs, sigma: 1 / Double(inputs).squareRoot()))
         self.layer = layer
         self.inputs = inputs

@@ -66,7 +66,7 @@ extension TrainingProblem {
     /// Trains with the reference's discrete protocol (curl-descent.md 2.1) and records the training curve.
     ///
     /// Every epoch draws a permutation of the P training samples (Fisher-Yates from the identity, with one
-    /// `RandomStream(seed: seed, task: SeedStream.shuffle)` for the whole run) and walks through it in consecutive
+    /// `RandomStream(seed: seed, role: SeedStream.shuffle)` for the whole run) and walks through it in consecutive
     /// minibatches of B samples (the last one may be smaller). Each minibatch updates
     /// theta -= eta_eff * S g, with g the rule's (pseudo-)gradient averaged over the minibatch (`BatchGradient`,
     /// through the feedback vector for feedback alignment) and eta_eff = lr * B / P, so that an epoch is about one
@@ -129,7 +129,7 @@ extension TrainingProblem {
         targets.initialize(from: train.targets, count: p)
 
         let kernel = BatchGradient(shape: shape, activation: activation, capacity: b, feedback: feedback)
-        let stream = RandomStream(seed: seed, task: SeedStream.shuffle)
+        let stream = RandomStream(seed: seed, role: SeedStream.shuffle)
         let norm1 = start.w1.frobeniusNorm, norm2 = Vector.norm(start.w2)
 
         var times: [Double] = [], trainLosses: [Double] = [], testLosses: [Double] = []

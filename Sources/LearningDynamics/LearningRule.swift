@@ -137,7 +137,7 @@ public struct LearningRule: Equatable, Sendable {
         let (name1, name2) = convention == .column ? ("input neurons", "hidden neurons") : ("hidden neurons' incoming rows", "output rows")
         let k1 = try flippedInputs.resolved(layerSize: size1, layerName: name1)
         let k2 = try flippedHidden.resolved(layerSize: size2, layerName: name2)
-        let stream = selection == .random ? RandomStream(seed: seed, task: SeedStream.flips) : nil
+        let stream = selection == .random ? RandomStream(seed: seed, role: SeedStream.flips) : nil
         func chosen(_ k: Int, of n: Int) -> [Int] {
             guard let stream else { return Array(0..<k) }
             var order = Array(0..<n)  // partial Fisher-Yates: the first k of a seeded permutation
@@ -152,6 +152,6 @@ public struct LearningRule: Equatable, Sendable {
     public func feedbackVector(hidden n: Int, seed: UInt64) -> [Double]? {
         guard case .random(let scale) = feedback else { return nil }
         let bound = scale / Double(n).squareRoot()
-        return RandomStream(seed: seed, task: SeedStream.feedback).uniforms(n, -bound, bound)
+        return RandomStream(seed: seed, role: SeedStream.feedback).uniforms(n, -bound, bound)
     }
 }

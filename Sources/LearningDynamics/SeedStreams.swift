@@ -1,14 +1,19 @@
-/// The random streams drawn from one seed, one per role (see `RandomStream(seed:task:)`), so that changing
-/// one choice (the student's start, the flipped subset) never changes another draw (the teacher, the data).
+import NumericalKit
+
+/// The stream roles of one learning experiment (ids 0-15; see `StreamRole`), one per purpose, so that changing one
+/// choice (the student's start, the flipped subset) never changes another draw (the teacher, the data). Ids 0-5 are
+/// the task numbers these streams had before roles existed, so every experiment keeps its draws.
 public enum SeedStream {
-    public static let teacher: UInt64 = 0
-    public static let student: UInt64 = 1
+    public static let teacher = StreamRole(id: 0, name: "teacher")
+    public static let student = StreamRole(id: 1, name: "student start")
     /// Training inputs first, then test inputs.
-    public static let data: UInt64 = 2
+    public static let data = StreamRole(id: 2, name: "training and test data")
     /// Which neurons are rule-flipped, when chosen at random.
-    public static let flips: UInt64 = 3
+    public static let flips = StreamRole(id: 3, name: "flipped neurons")
     /// The random feedback vector of feedback alignment.
-    public static let feedback: UInt64 = 4
+    public static let feedback = StreamRole(id: 4, name: "feedback vector")
     /// Minibatch order of the discrete protocol.
-    public static let shuffle: UInt64 = 5
+    public static let shuffle = StreamRole(id: 5, name: "minibatch order")
+
+    public static let all = [teacher, student, data, flips, feedback, shuffle]
 }

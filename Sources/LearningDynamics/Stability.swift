@@ -10,7 +10,7 @@ public enum Stability {
     public static func randomManifoldPoint(target: [Double], shape: NetworkShape, initialization: WeightInitialization,
                                            seed: UInt64) -> TwoLayerWeights {
         precondition(target.count == shape.inputs)
-        var w = initialization.draw(shape, from: RandomStream(seed: seed, task: SeedStream.student))
+        var w = initialization.draw(shape, from: RandomStream(seed: seed, role: SeedStream.student))
         let residual = zip(target, w.endToEnd).map { $0 - $1 }
         let norm2 = Vector.dot(w.w2, w.w2)
         for i in 0..<shape.hidden { for j in 0..<shape.inputs { w.w1[i, j] += w.w2[i] * residual[j] / norm2 } }

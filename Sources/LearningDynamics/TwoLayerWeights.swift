@@ -96,9 +96,9 @@ public struct StudentTeacherPair: Equatable, Sendable {
                 student start: StudentStart, seed: UInt64) throws {
         try teacherInit.validate()
         let teacherShape = try NetworkShape(inputs: shape.inputs, hidden: teacherHidden ?? shape.hidden)
-        let drawn = teacherInit.draw(teacherShape, from: RandomStream(seed: seed, task: SeedStream.teacher))
+        let drawn = teacherInit.draw(teacherShape, from: RandomStream(seed: seed, role: SeedStream.teacher))
         teacher = normalizedTeacher ? drawn.normalized : drawn
-        let stream = RandomStream(seed: seed, task: SeedStream.student)
+        let stream = RandomStream(seed: seed, role: SeedStream.student)
         switch start {
         case .random(let initialization):
             try initialization.validate()

@@ -169,7 +169,7 @@ struct Bench: ParsableCommand {
         let t = Matrix(rows: 32, columns: 10, elements: stream.gaussians(320))
         let estimator = try NodePerturbationEstimator(sigma: 0.005)
         let draws = 50
-        let seconds = best { for k in 0..<draws { _ = try? estimator.estimate(network: network, inputs: x, targets: t, seed: 1, task: UInt64(k)) } }
+        let seconds = best { for k in 0..<draws { _ = try? estimator.estimate(network: network, inputs: x, targets: t, seed: 1, draw: UInt64(k)) } }
         let flops = 3.0 * 2 * 32 * (784.0 * 500 + 500 * 500 + 500 * 10)  // two forward passes and the rank-B update per layer
         print(String(format: "NP draws, 784-500-500-10, B=32: %.0f draws/s (%.1f GFLOP/s)", Double(draws) / seconds, Double(draws) * flops / seconds / 1e9))
         // A buffer of 1000 batch-mean directions around 10 cluster centres.

@@ -159,7 +159,7 @@ struct Spectrum: ParsableCommand {
         if let n = sampleHidden {
             let m = max(1, Int((c * Double(n)).rounded()))
             for d in 0..<draws {
-                let sample = try SampledStabilityMatrix(layer: layer, inputs: m, hidden: n, seed: seed, task: UInt64(d))
+                let sample = try SampledStabilityMatrix(layer: layer, inputs: m, hidden: n, seed: seed, draw: UInt64(d))
                 eigenvalues += try SpectrumComparison.sampledEigenvalues(sample, flipped: sample.flipCount(fraction: alpha))
             }
         }

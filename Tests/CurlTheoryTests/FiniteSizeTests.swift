@@ -44,7 +44,7 @@ func smallestEigenvalueHasTheTheorysSignAroundTheBoundary(layer: FlipLayer, c: D
     let hidden = 1000
     let inputs = Int((c * Double(hidden)).rounded())
     let alphaC = try CriticalFraction.value(c: c, layer: layer)
-    let samples = try (0..<draws).map { try SampledStabilityMatrix(layer: layer, inputs: inputs, hidden: hidden, seed: 2024, task: UInt64($0)) }
+    let samples = try (0..<draws).map { try SampledStabilityMatrix(layer: layer, inputs: inputs, hidden: hidden, seed: 2024, draw: UInt64($0)) }
     for alpha in [max(0, alphaC - 0.05), alphaC + 0.05] {
         let count = Int((alpha * Double(samples[0].flippableCount)).rounded())
         let values = try samples.map { try $0.smallestEigenvalue(flipped: count) }

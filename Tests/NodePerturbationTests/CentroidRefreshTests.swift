@@ -16,7 +16,7 @@ private func builder(period: Int, initialisation: KMeansInitialisation = .plusPl
 /// uniformly, or taken in turn (`cyclic`) so that every cluster is in the buffer.
 private func batches(_ count: Int, seed: UInt64, cyclic: Bool = false) throws -> [(Matrix, Int)] {
     let task = try ClusteredTask(setting: .s1, seed: seed)
-    let stream = RandomStream(seed: seed, task: 1)
+    let stream = RandomStream(seed: seed, role: NPStreams.batches)
     return (0..<count).map { i in
         let k = cyclic ? i % task.clusters : stream.integer(below: task.clusters)
         return (task.sample(cluster: k, count: 16, stream: stream), k)

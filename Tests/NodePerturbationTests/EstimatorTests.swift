@@ -185,7 +185,7 @@ func columnSpaceProjector(_ a: Matrix) throws -> Matrix {
     #expect(Vector.maxAbsDifference(px.elements, (x * p).elements) < 1e-12)
     var plain = [[Double]](), projected = [[Double]]()
     for k in 0..<6000 {
-        let e = try np.estimate(network: setup.student, inputs: setup.inputs, targets: setup.targets, seed: 16, task: UInt64(k))
+        let e = try np.estimate(network: setup.student, inputs: setup.inputs, targets: setup.targets, seed: 16, draw: UInt64(k))
         plain.append(e.weightGradients[0]!.elements)
         projected.append(try e.weightGradient(layer: 0, presynaptic: px).elements)
     }
@@ -212,7 +212,7 @@ func columnSpaceProjector(_ a: Matrix) throws -> Matrix {
     let np = try NodePerturbationEstimator(sigma: 1e-4, layers: .layer(0))
     var draws = [[Double]]()
     for k in 0..<6000 {
-        let e = try np.estimate(network: setup.student, inputs: setup.inputs, targets: setup.targets, seed: 18, task: UInt64(k))
+        let e = try np.estimate(network: setup.student, inputs: setup.inputs, targets: setup.targets, seed: 18, draw: UInt64(k))
         // (G-hat x'_e) for all e, scaled so |.|^2 is the mean over e.
         draws.append((evaluation * e.weightGradients[0]!.transposed).elements.map { $0 / (8.0).squareRoot() })
     }
@@ -239,16 +239,16 @@ func columnSpaceProjector(_ a: Matrix) throws -> Matrix {
 @Test func seedsReproduceDrawsExactlyAndThreadCountDoesNotMatter() throws {
     let setup = try deepSetup()
     let np = try NodePerturbationEstimator(sigma: 0.1)
-    let a = try np.estimate(network: setup.student, inputs: setup.inputs, targets: setup.targets, seed: 1, task: 4)
-    let b = try np.estimate(network: setup.student, inputs: setup.inputs, targets: setup.targets, seed: 1, task: 4)
-    let c = try np.estimate(network: setup.student, inputs: setup.inputs, targets: setup.targets, seed: 1, task: 5)
+    let a = try np.estimate(network: setup.student, inputs: setup.inputs, targets: setup.targets, seed: 1, draw: 4)
+    let b = try np.estimate(network: setup.student, inputs: setup.inputs, targets: setup.targets, seed: 1, draw: 4)
+    let c = try np.estimate(network: setup.student, inputs: setup.inputs, targets: setup.targets, seed: 1, draw: 5)
     #expect(a.weightGradients == b.weightGradients && a.lossDifferences == b.lossDifferences)
     #expect(a.weightGradients != c.weightGradients)
     // Caller-supplied noise equals the seeded draw, and a single-layer draw sees the same xi for its layer.
-    let noise = PerturbationNoise(network: setup.student, batchSize: 4, sigma: 0.1, seed: 1, task: 4)
+    let noise = PerturbationNoise(network: setup.student, batchSize: 4, sigma: 0.1, seed: 1, draw: 4)
     #expect(try np.estimate(network: setup.student, inputs: setup.inputs, targets: setup.targets, noise: noise).weightGradients == a.weightGradients)
     let single = try NodePerturbationEstimator(sigma: 0.1, layers: .layer(2))
-    let s = try single.estimate(network: setup.student, inputs: setup.inputs, targets: setup.targets, seed: 1, task: 4)
+    let s = try single.estimate(network: setup.student, inputs: setup.inputs, targets: setup.targets, seed: 1, draw: 4)
     let recovered = zip(s.nodeGradients[2]!.elements, noise.layers[2].elements).map { $0 / $1 * 0.01 }  // delta L per entry
     for bIndex in 0..<4 { for j in 0..<3 { #expect(abs(recovered[bIndex * 3 + j] - s.lossDifferences[bIndex]) < 1e-12 * max(1, abs(s.lossDifferences[bIndex]))) } }
     let serial = try np.sample(network: setup.student, inputs: setup.inputs, targets: setup.targets, draws: 50, seed: 2, threads: 1)
@@ -258,7 +258,7 @@ func columnSpaceProjector(_ a: Matrix) throws -> Matrix {
         #expect(serial[l]!.traceVariance == parallel[l]!.traceVariance)
     }
     let wp = try WeightPerturbationEstimator(sigma: 0.1)
-    #expect(wp.noise(network: setup.student, seed: 3, task: 1) == wp.noise(network: setup.student, seed: 3, task: 1))
+    #expect(wp.noise(network: setup.student, seed: 3, draw: 1) == wp.noise(network: setup.student, seed: 3, draw: 1))
 }
 
 @Test func badInputIsRejectedWithAClearError() throws {
@@ -269,17 +269,17 @@ func columnSpaceProjector(_ a: Matrix) throws -> Matrix {
     }
     let outOfRange = try NodePerturbationEstimator(sigma: 0.1, layers: .layer(3))
     #expect(throws: PerturbationError.invalidArgument("perturbed layer 3 out of range 0..<3")) {
-        try outOfRange.estimate(network: setup.student, inputs: setup.inputs, targets: setup.targets, seed: 1, task: 0)
+        try outOfRange.estimate(network: setup.student, inputs: setup.inputs, targets: setup.targets, seed: 1, draw: 0)
     }
     #expect(throws: PerturbationError.self) {
-        try NodePerturbationEstimator(sigma: 0.1, layers: .layer(-1)).estimate(network: setup.student, inputs: setup.inputs, targets: setup.targets, seed: 1, task: 0)
+        try NodePerturbationEstimator(sigma: 0.1, layers: .layer(-1)).estimate(network: setup.student, inputs: setup.inputs, targets: setup.targets, seed: 1, draw: 0)
     }
     let np = try NodePerturbationEstimator(sigma: 0.1)
     #expect(throws: PerturbationError.self) { try np.sample(network: setup.student, inputs: setup.inputs, targets: setup.targets, draws: 1, seed: 1) }
     #expect(throws: PerturbationError.self) { try DrawStatistics([[1.0, 2.0]]) }
-    let wrongNoise = PerturbationNoise(network: setup.student, batchSize: 3, sigma: 0.1, seed: 1, task: 0)
+    let wrongNoise = PerturbationNoise(network: setup.student, batchSize: 3, sigma: 0.1, seed: 1, draw: 0)
     #expect(throws: PerturbationError.self) { try np.estimate(network: setup.student, inputs: setup.inputs, targets: setup.targets, noise: wrongNoise) }
-    let e = try NodePerturbationEstimator(sigma: 0.1, layers: .layer(0)).estimate(network: setup.student, inputs: setup.inputs, targets: setup.targets, seed: 1, task: 0)
+    let e = try NodePerturbationEstimator(sigma: 0.1, layers: .layer(0)).estimate(network: setup.student, inputs: setup.inputs, targets: setup.targets, seed: 1, draw: 0)
     #expect(throws: PerturbationError.self) { try e.weightGradient(layer: 1, presynaptic: setup.inputs) }
     #expect(throws: PerturbationError.self) { try NPVariance.nodeVariances(layer: 1, layers: .layer(0), backprop: setup.student.backpropagate(inputs: setup.inputs, targets: setup.targets)) }
 }

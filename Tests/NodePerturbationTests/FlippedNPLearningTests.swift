@@ -30,12 +30,13 @@ import NodePerturbation
         Foundation.log(try #require(result.measuredGrowthFactor(method))) / Foundation.log(result.predictedGrowthFactor)
     }
 
-    @Test(arguments: [(15, -1.6), (0, 0.61)])
-    func exactGradientErrorFollowsOneMinusEtaLambdaMinPerStep(flippedHidden: Int, expectedLambdaMin: Double) throws {
+    @Test(arguments: [15, 0])
+    func exactGradientErrorFollowsOneMinusEtaLambdaMinPerStep(flippedHidden: Int) throws {
         // B = 100 keeps the finite-batch (Wishart) correction eta^2 tr(K^2) / (2B) per step below 1% of the rate;
         // u_0 on K's bottom eigenvector and |u| <= 0.1 |w*| keep the linear theory exact to first order.
         let result = try problem(flippedHidden: flippedHidden).solve(methods: [.gradient])
-        #expect(abs(result.start.lambdaMin - expectedLambdaMin) < 0.01)
+        // Half the inputs' rules flipped puts this draw well inside the unstable regime, none keeps K positive definite.
+        #expect(flippedHidden > 0 ? result.start.lambdaMin < -0.5 : result.start.lambdaMin > 0.3, "lambda_min \(result.start.lambdaMin)")
         let ratio = try rateRatio(result, .gradient)
         #expect(abs(ratio - 1) < 0.02, "log-rate ratio measured / predicted \(ratio)")
         // The curve itself, not just its slope: |u_t| / |u_0| against (1 - eta lambda_min)^t within 5% up to t = 200.
@@ -44,7 +45,7 @@ import NodePerturbation
             let predicted = curve.errorNorms[0] * Foundation.pow(result.predictedGrowthFactor, Double(t))
             #expect(abs(e / predicted - 1) < 0.05, "step \(t): |u| \(e), predicted \(predicted)")
         }
-        if expectedLambdaMin < 0 { #expect(curve.errorNorms[20] > 10 * curve.errorNorms[0]) } else { #expect(curve.errorNorms[20] < curve.errorNorms[0] / 2) }
+        if flippedHidden > 0 { #expect(curve.errorNorms[20] > 10 * curve.errorNorms[0]) } else { #expect(curve.errorNorms[20] < curve.errorNorms[0] / 2) }
     }
 
     @Test func randomDisplacementMatchesTheLinearTheoryIncludingItsTransient() throws {

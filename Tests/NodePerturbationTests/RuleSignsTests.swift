@@ -14,7 +14,7 @@ import NodePerturbation
         #expect(signs.layers.map(\.count) == [5, 6, 4])
         #expect(signs == (try PresynapticSigns.flippingFirst([0, 0, 0], of: net)))
         let bp = try net.backpropagate(inputs: setup.inputs, targets: setup.targets)
-        let np = try NodePerturbationEstimator(sigma: 1e-3).estimate(network: net, inputs: setup.inputs, targets: setup.targets, seed: 1, task: 0)
+        let np = try NodePerturbationEstimator(sigma: 1e-3).estimate(network: net, inputs: setup.inputs, targets: setup.targets, seed: 1, draw: 0)
         let signedBP = try signs.apply(to: bp.weightGradients.map { Optional($0) })
         let signedNP = try signs.apply(to: np.weightGradients)
         for l in 0..<net.layerCount {
@@ -39,7 +39,7 @@ import NodePerturbation
         let setup = try studentTeacher(widths: [6, 7, 3], activations: [.tanh], batch: 5, seed: 22)
         let net = setup.student
         let bp = try net.backpropagate(inputs: setup.inputs, targets: setup.targets)
-        let np = try NodePerturbationEstimator(sigma: 1e-3).estimate(network: net, inputs: setup.inputs, targets: setup.targets, seed: 2, task: 0)
+        let np = try NodePerturbationEstimator(sigma: 1e-3).estimate(network: net, inputs: setup.inputs, targets: setup.targets, seed: 2, draw: 0)
         var d = [Double](repeating: 1, count: 6)
         d[j] = -1
         for g in [bp.weightGradients[0], np.weightGradients[0]!] {
@@ -78,7 +78,7 @@ import NodePerturbation
         // Layer 0 is 10 x 20: rank(G-hat_0) = rank((1/B) g^T X) <= min(B, 10, 20) = B, and = B generically.
         let setup = try studentTeacher(widths: [20, 10, 3], activations: [.tanh], batch: batch, seed: 23)
         let net = setup.student
-        let np = try NodePerturbationEstimator(sigma: 1e-3, layers: .all).estimate(network: net, inputs: setup.inputs, targets: setup.targets, seed: 4, task: 0)
+        let np = try NodePerturbationEstimator(sigma: 1e-3, layers: .all).estimate(network: net, inputs: setup.inputs, targets: setup.targets, seed: 4, draw: 0)
         let bp = try net.backpropagate(inputs: setup.inputs, targets: setup.targets)
         let signs = try PresynapticSigns.flippingFirst([7, 4], of: net)
         for l in 0..<net.layerCount {
@@ -93,7 +93,7 @@ import NodePerturbation
 
     @Test func largeBatchRankIsCappedByTheLayerShape() throws {
         let setup = try studentTeacher(widths: [20, 10, 3], activations: [.tanh], batch: 30, seed: 24)
-        let np = try NodePerturbationEstimator(sigma: 1e-3).estimate(network: setup.student, inputs: setup.inputs, targets: setup.targets, seed: 5, task: 0)
+        let np = try NodePerturbationEstimator(sigma: 1e-3).estimate(network: setup.student, inputs: setup.inputs, targets: setup.targets, seed: 5, draw: 0)
         #expect(try updateRank(np.weightGradients[0]!) == 10)
         #expect(try updateRank(np.weightGradients[1]!) == 3)
         #expect(try updateRank(Matrix(rows: 4, columns: 5)) == 0)

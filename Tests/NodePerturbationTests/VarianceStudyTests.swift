@@ -84,15 +84,15 @@ struct SmallStudy {
 
     init() throws {
         let task = try ClusteredTask(setting: .s2, seed: 3)
-        network = try MLP.random(widths: [task.inputs, 12, task.outputs], activations: [.tanh], seed: 3, task: 21)
+        network = try MLP.random(widths: [task.inputs, 12, task.outputs], activations: [.tanh], seed: 3, role: NPStreams.student)
         let teacher = try ClusteredTask.nonlinearTeacher(widths: network.widths, activations: [.tanh], seed: 3)
-        let stream = RandomStream(seed: 3, task: 1)
+        let stream = RandomStream(seed: 3, role: NPStreams.evaluation)
         x = task.sample(cluster: 2, count: 8, stream: stream)
         evaluation = task.sample(cluster: 5, count: 12, stream: stream)
         targets = try teacher.outputs(x)
         evaluationTargets = try teacher.outputs(evaluation)
         variants = try StudyVariants.make(task: task, network: network, batch: x, batchSize: 8, ranks: [4, 3], warmupBatches: 30,
-                                          stream: RandomStream(seed: 3, task: 2))
+                                          stream: RandomStream(seed: 3, role: NPStreams.warmup))
     }
 
     func study(draws: Int, threads: Int, perturbed: PerturbedLayers = .all, sigma: Double = 0.05) throws -> VarianceStudy {
@@ -107,7 +107,7 @@ struct SmallStudy {
     let draws = 40
     let study = try small.study(draws: draws, threads: 2)
     let estimator = try NodePerturbationEstimator(sigma: 0.05)
-    let estimates = try (0..<draws).map { try estimator.estimate(network: small.network, inputs: small.x, targets: small.targets, seed: 11, task: UInt64($0)) }
+    let estimates = try (0..<draws).map { try estimator.estimate(network: small.network, inputs: small.x, targets: small.targets, seed: 11, draw: UInt64($0)) }
     let pass = try small.network.forward(small.x)
     let evaluationPass = try small.network.forward(small.evaluation)
     let gradients = try small.network.backpropagate(inputs: small.x, targets: small.targets).weightGradients

@@ -104,3 +104,20 @@ private func meanAndVariance(_ x: [Double]) -> (mean: Double, variance: Double) 
     #expect(a.gaussians(100, sigma: 0.5) == (0..<100).map { _ in b.gaussian(sigma: 0.5) })
     #expect(a.uniforms(100, 2, 4) == (0..<100).map { _ in b.uniform(2, 4) })
 }
+
+@Test("stream roles pack (id, index) into disjoint bits: distinct pairs give distinct tasks, decode inverts, index 0 is the id")
+func streamRolesPackIdAndIndex() {
+    let roles = (0..<40).map { StreamRole(id: UInt64($0 * 997 % 1024), name: "role \($0)") }
+    var seen: [UInt64: (UInt64, UInt64)] = [:]
+    for role in roles {
+        for index: UInt64 in [0, 1, 2, 1023, 1 << 20, StreamRole.indexLimit - 1] {
+            let task = role.task(index)
+            #expect(seen[task] == nil, "task \(task) of \(role) repeats \(String(describing: seen[task]))")
+            seen[task] = (role.id, index)
+            #expect(StreamRole.decode(task: task) == (role.id, index))
+        }
+        #expect(role.task(0) == role.id)
+    }
+    let a = RandomStream(seed: 3, role: roles[1], index: 5).uniforms(4, 0, 1)
+    #expect(a == RandomStream(seed: 3, task: roles[1].task(5)).uniforms(4, 0, 1))
+}

@@ -34,9 +34,9 @@ public struct PerturbationNoise: Sendable {
 
     public init(layers: [Matrix]) { self.layers = layers }
 
-    /// Noise for `network` and a batch of `batchSize`, from `RandomStream(seed: seed, task: task)`.
-    public init(network: MLP, batchSize: Int, sigma: Double, seed: UInt64, task: UInt64) {
-        self.init(network: network, batchSize: batchSize, sigma: sigma, stream: RandomStream(seed: seed, task: task))
+    /// Noise for `network` and a batch of `batchSize`: draw `draw` of `seed` (role `NPStreams.nodeNoise`).
+    public init(network: MLP, batchSize: Int, sigma: Double, seed: UInt64, draw: UInt64) {
+        self.init(network: network, batchSize: batchSize, sigma: sigma, stream: RandomStream(seed: seed, role: NPStreams.nodeNoise, index: draw))
     }
 
     /// Noise drawn from the caller's stream (which advances by B * sum_l n_l draws).
@@ -119,9 +119,9 @@ public struct NodePerturbationEstimator: Sendable {
         self.antithetic = antithetic
     }
 
-    /// Noise for draw `task` of `seed` (see `PerturbationNoise`).
-    public func noise(network: MLP, batchSize: Int, seed: UInt64, task: UInt64) -> PerturbationNoise {
-        PerturbationNoise(network: network, batchSize: batchSize, sigma: sigma, seed: seed, task: task)
+    /// Noise for draw `draw` of `seed` (stream `draw` of role `NPStreams.nodeNoise`; see `PerturbationNoise`).
+    public func noise(network: MLP, batchSize: Int, seed: UInt64, draw: UInt64) -> PerturbationNoise {
+        PerturbationNoise(network: network, batchSize: batchSize, sigma: sigma, seed: seed, draw: draw)
     }
 
     /// One draw with caller-supplied noise (common random numbers across variants).
@@ -131,15 +131,15 @@ public struct NodePerturbationEstimator: Sendable {
         return workspace.estimate(noise)
     }
 
-    /// One draw with the noise of `RandomStream(seed: seed, task: task)`.
-    public func estimate(network: MLP, inputs: Matrix, targets: Matrix, seed: UInt64, task: UInt64) throws -> NodePerturbationEstimate {
-        try estimate(network: network, inputs: inputs, targets: targets, noise: noise(network: network, batchSize: inputs.rows, seed: seed, task: task))
+    /// One draw with the noise of draw `draw` of `seed` (role `NPStreams.nodeNoise`).
+    public func estimate(network: MLP, inputs: Matrix, targets: Matrix, seed: UInt64, draw: UInt64) throws -> NodePerturbationEstimate {
+        try estimate(network: network, inputs: inputs, targets: targets, noise: noise(network: network, batchSize: inputs.rows, seed: seed, draw: draw))
     }
 
-    /// Monte Carlo over `draws` draws; draw k uses stream (seed, firstTask + k), so the result does not depend
+    /// Monte Carlo over `draws` draws; draw k uses node-noise draw firstDraw + k of `seed`, so the result does not depend
     /// on `threads`. Returns, per layer, statistics of vec(G-hat_l) (row-major), nil for unperturbed layers;
     /// `keepDraws` keeps every draw in them (for `DrawStatistics.hotelling`).
-    public func sample(network: MLP, inputs: Matrix, targets: Matrix, draws: Int, seed: UInt64, firstTask: UInt64 = 0,
+    public func sample(network: MLP, inputs: Matrix, targets: Matrix, draws: Int, seed: UInt64, firstDraw: UInt64 = 0,
                        threads: Int = 1, keepDraws: Bool = false) throws -> [DrawStatistics?] {
         guard draws >= 2 else { throw PerturbationError.invalidArgument("a Monte Carlo sample needs R >= 2 draws, got \(draws)") }
         let perturbed = try layers.indices(layerCount: network.layerCount)
@@ -147,10 +147,10 @@ public struct NodePerturbationEstimator: Sendable {
         let estimator = self
         let pieces = try parallelMap(chunks, threads: chunks) { c -> [[[Double]]] in
             let workspace = try Workspace(estimator: estimator, network: network, inputs: inputs, targets: targets)
-            var noise = estimator.noise(network: network, batchSize: inputs.rows, seed: seed, task: firstTask)
+            var noise = estimator.noise(network: network, batchSize: inputs.rows, seed: seed, draw: firstDraw)
             var out = perturbed.map { _ in [[Double]]() }
             for k in stride(from: c, to: draws, by: chunks) {
-                noise.redraw(sigma: estimator.sigma, stream: RandomStream(seed: seed, task: firstTask &+ UInt64(k)))
+                noise.redraw(sigma: estimator.sigma, stream: RandomStream(seed: seed, role: NPStreams.nodeNoise, index: firstDraw &+ UInt64(k)))
                 let e = workspace.estimate(noise)
                 for (slot, l) in perturbed.enumerated() { out[slot].append(e.weightGradients[l]!.elements) }
             }

@@ -16,9 +16,9 @@ public struct WeightPerturbationEstimator: Sendable {
         self.antithetic = antithetic
     }
 
-    /// Psi_l (n_l x n_{l-1}) for every layer, in layer order, row-major, from stream (seed, task).
-    public func noise(network: MLP, seed: UInt64, task: UInt64) -> [Matrix] {
-        let rng = RandomStream(seed: seed, task: task)
+    /// Psi_l (n_l x n_{l-1}) for every layer, in layer order, row-major, from draw `draw` of `seed` (role `NPStreams.weightNoise`).
+    public func noise(network: MLP, seed: UInt64, draw: UInt64) -> [Matrix] {
+        let rng = RandomStream(seed: seed, role: NPStreams.weightNoise, index: draw)
         return network.weights.map { Matrix(rows: $0.rows, columns: $0.columns, elements: rng.gaussians($0.elements.count, sigma: sigma)) }
     }
 
@@ -43,15 +43,15 @@ public struct WeightPerturbationEstimator: Sendable {
         return out
     }
 
-    /// Monte Carlo over `draws` draws (draw k from stream (seed, firstTask + k)); per-layer statistics of vec(G-hat_l).
-    public func sample(network: MLP, inputs: Matrix, targets: Matrix, draws: Int, seed: UInt64, firstTask: UInt64 = 0,
+    /// Monte Carlo over `draws` draws (draw firstDraw + k for the k-th); per-layer statistics of vec(G-hat_l).
+    public func sample(network: MLP, inputs: Matrix, targets: Matrix, draws: Int, seed: UInt64, firstDraw: UInt64 = 0,
                        keepDraws: Bool = false) throws -> [DrawStatistics?] {
         guard draws >= 2 else { throw PerturbationError.invalidArgument("a Monte Carlo sample needs R >= 2 draws, got \(draws)") }
         let perturbed = try layers.indices(layerCount: network.layerCount)
         var collected = perturbed.map { _ in [[Double]]() }
         for k in 0..<draws {
             let e = try estimate(network: network, inputs: inputs, targets: targets,
-                                 noise: noise(network: network, seed: seed, task: firstTask &+ UInt64(k)))
+                                 noise: noise(network: network, seed: seed, draw: firstDraw &+ UInt64(k)))
             for (slot, l) in perturbed.enumerated() { collected[slot].append(e[l]!.elements) }
         }
         var result = [DrawStatistics?](repeating: nil, count: network.layerCount)

@@ -77,14 +77,14 @@ public struct MLP: Sendable, Equatable {
     }
 
     /// A network with W_l ~ N(0, scale^2 / n_{l-1}) entries drawn in layer order, row-major, from
-    /// `RandomStream(seed:task:)`; biases (when on) ~ N(0, biasScale^2), drawn after all weights.
+    /// stream `role` of `seed` (by default the student's); biases (when on) ~ N(0, biasScale^2), drawn after all weights.
     public static func random(widths: [Int], activations: [LayerActivation], scale: Double = 1, withBiases: Bool = false,
-                              biasScale: Double = 0.1, seed: UInt64, task: UInt64 = 0) throws -> MLP {
+                              biasScale: Double = 0.1, seed: UInt64, role: StreamRole = NPStreams.student) throws -> MLP {
         guard widths.count >= 2, widths.allSatisfy({ $0 > 0 }) else {
             throw PerturbationError.invalidArgument("widths need at least 2 positive entries, got \(widths)")
         }
         guard scale.isFinite, scale >= 0 else { throw PerturbationError.invalidArgument("weight scale must be finite and >= 0") }
-        let rng = RandomStream(seed: seed, task: task)
+        let rng = RandomStream(seed: seed, role: role)
         let weights = (1..<widths.count).map { l in
             Matrix(rows: widths[l], columns: widths[l - 1],
                    elements: rng.gaussians(widths[l] * widths[l - 1], sigma: scale / Double(widths[l - 1]).squareRoot()))

@@ -1,13 +1,5 @@
 import NumericalKit
 
-/// Streams of one seed used by the student-teacher setting (see `RandomStream(seed:task:)`), one per role,
-/// so changing one choice never changes another draw.
-public enum NPSeedStream {
-    public static let teacher: UInt64 = 0
-    public static let student: UInt64 = 1
-    public static let inputs: UInt64 = 2
-}
-
 /// A teacher network labels Gaussian inputs; a student of the same input/output size learns them.
 public struct StudentTeacher: Sendable {
     public var teacher: MLP
@@ -17,7 +9,7 @@ public struct StudentTeacher: Sendable {
     public var targets: Matrix
 
     /// Teacher and student drawn with `MLP.random` (scale `teacherScale` / `studentScale`) from the streams
-    /// `NPSeedStream` of `seed`; `batchSize` inputs x ~ N(0, I).
+    /// roles `NPStreams.teacher`, `.student` and `.inputs` of `seed`; `batchSize` inputs x ~ N(0, I).
     public init(teacherWidths: [Int], teacherActivations: [LayerActivation], studentWidths: [Int],
                 studentActivations: [LayerActivation], batchSize: Int, teacherScale: Double = 1, studentScale: Double = 1,
                 withBiases: Bool = false, seed: UInt64) throws {
@@ -26,12 +18,12 @@ public struct StudentTeacher: Sendable {
         }
         guard batchSize > 0 else { throw PerturbationError.invalidArgument("batch size must be positive, got \(batchSize)") }
         teacher = try MLP.random(widths: teacherWidths, activations: teacherActivations, scale: teacherScale,
-                                 withBiases: withBiases, seed: seed, task: NPSeedStream.teacher)
+                                 withBiases: withBiases, seed: seed, role: NPStreams.teacher)
         student = try MLP.random(widths: studentWidths, activations: studentActivations, scale: studentScale,
-                                 withBiases: withBiases, seed: seed, task: NPSeedStream.student)
+                                 withBiases: withBiases, seed: seed, role: NPStreams.student)
         let n0 = teacherWidths[0]
         inputs = Matrix(rows: batchSize, columns: n0,
-                        elements: RandomStream(seed: seed, task: NPSeedStream.inputs).gaussians(batchSize * n0))
+                        elements: RandomStream(seed: seed, role: NPStreams.inputs).gaussians(batchSize * n0))
         targets = try teacher.outputs(inputs)
     }
 }

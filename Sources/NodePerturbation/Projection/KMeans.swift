@@ -4,7 +4,7 @@ import NumericalKit
 public enum KMeansInitialisation: Sendable, Equatable {
     /// Points at evenly spaced indices i * N / K (the LOCO author code, loco.md 4.2 step 3). Deterministic.
     case evenlySpaced
-    /// k-means++ (D^2 sampling) from a seeded stream; restart j uses `RandomStream(seed:task: j)`.
+    /// k-means++ (D^2 sampling) from a seeded stream; restart j uses stream j of role `NPStreams.kMeansStart`.
     case plusPlus(seed: UInt64)
 }
 
@@ -42,7 +42,7 @@ public enum KMeans {
         case .plusPlus(let seed):
             var best: KMeansResult?
             for run in 0..<restarts {
-                let start = plusPlusCentres(points, k: k, stream: RandomStream(seed: seed, task: UInt64(run)))
+                let start = plusPlusCentres(points, k: k, stream: RandomStream(seed: seed, role: NPStreams.kMeansStart, index: UInt64(run)))
                 let result = lloyd(points, start: start, maxIterations: maxIterations)
                 if best == nil || result.inertia < best!.inertia { best = result }
             }

@@ -51,7 +51,7 @@ public enum PrincipalSubspace {
         }
         let n = x.columns
         var rows = Array(svd.vt.elements.prefix(rank * n))
-        let stream = RandomStream(seed: seed)
+        let stream = RandomStream(seed: seed, role: NPStreams.subspaceDirections)
         // Oversample the random candidates; Gram-Schmidt drops any that fall (numerically) into the span.
         let candidates = extraDimensions == 0 ? 0 : extraDimensions + 2
         rows += stream.gaussians(candidates * n)

@@ -7,7 +7,7 @@ public struct ClusteredStudyConfiguration: Sendable {
     /// With hidden layers, student and teacher share the shape and the teacher is `ClusteredTask.nonlinearTeacher`.
     public var hidden: [Int] = []
     public var activation: LayerActivation = .tanh
-    /// Student weights ~ N(0, scale^2 / n_{l-1}) from `RandomStream(seed: seed, task: 21)`; nil means 0 for the
+    /// Student weights ~ N(0, scale^2 / n_{l-1}) from stream `NPStreams.student` of the seed; nil means 0 for the
     /// linear student (loco.md 7.3's W = 0) and 1 with hidden layers (a zero network has no hidden activity).
     public var studentScale: Double?
     /// The largest student weight scale accepted: the teacher and inputs are of order 1, so a student 1e6 times
@@ -46,22 +46,23 @@ public struct ClusteredStudyConfiguration: Sendable {
 
 extension VarianceStudy {
     /// The study of loco.md 7.3 on `task` with the student of `configuration`: one cluster-pure batch and the
-    /// evaluation set from `RandomStream(seed: seed, task: 1)`, the variants' warm-up from task 2, draws from `seed`.
+    /// evaluation set from stream `NPStreams.evaluation` of `seed`, the variants' warm-up from `NPStreams.warmup`, the
+    /// noise draws from `NPStreams.nodeNoise`.
     public static func clustered(task: ClusteredTask, configuration c: ClusteredStudyConfiguration, perturbed: PerturbedLayers = .all,
                                  sigma: Double, draws: Int, seed: UInt64, threads: Int = 2) throws -> VarianceStudy {
         try c.validate(task: task)
         let widths = [task.inputs] + c.hidden + [task.outputs]
         let activations = Array(repeating: c.activation, count: c.hidden.count)
         let student = try MLP.random(widths: widths, activations: activations, scale: c.studentScale ?? (c.hidden.isEmpty ? 0 : 1),
-                                     seed: seed, task: 21)
+                                     seed: seed, role: NPStreams.student)
         let teacher = c.hidden.isEmpty ? try MLP(weights: [task.teacher], activations: [])
                                        : try ClusteredTask.nonlinearTeacher(widths: widths, activations: activations, seed: seed)
-        let stream = RandomStream(seed: seed, task: 1)
+        let stream = RandomStream(seed: seed, role: NPStreams.evaluation)
         let batch = task.sample(cluster: c.cluster, count: c.batchSize, stream: stream)
         let evaluation = task.evaluationSet(perCluster: c.evaluationPerCluster, stream: stream)
         let ranks = [c.inputRank] + c.hidden.map { _ in c.hiddenRank }
         let variants = try StudyVariants.make(task: task, network: student, batch: batch, batchSize: c.batchSize, ranks: ranks,
-                                              warmupBatches: c.warmupBatches, stream: RandomStream(seed: seed, task: 2))
+                                              warmupBatches: c.warmupBatches, stream: RandomStream(seed: seed, role: NPStreams.warmup))
         return try VarianceStudy(network: student, batch: batch, targets: try teacher.outputs(batch), evaluation: evaluation,
                                  evaluationTargets: try teacher.outputs(evaluation), variants: variants, perturbed: perturbed,
                                  sigma: sigma, draws: draws, seed: seed, threads: threads)

@@ -68,11 +68,9 @@ public struct FlippedNPProblem: Sendable, Equatable {
         guard divergenceRatio > 0, divergenceRatio.isFinite else { throw PerturbationError.invalidArgument("the divergence ratio must be positive and finite") }
     }
 
-    /// Stream tasks of `seed`: the student (as `NPSeedStream.student`), the displacement, and per replicate r the
-    /// batches (100 + 2r) and the NP noise (101 + 2r). GD and NP see the same batches.
-    static let displacementTask: UInt64 = 3
-    static func batchTask(_ replicate: Int) -> UInt64 { 100 + 2 * UInt64(replicate) }
-    static func noiseTask(_ replicate: Int) -> UInt64 { 101 + 2 * UInt64(replicate) }
+    // Streams of `seed`: the student (`NPStreams.student`), the displacement (`NPStreams.displacement`), and per
+    // replicate r the batches (`NPStreams.batches`, index r) and the NP noise (`NPStreams.nodeNoise`, index r).
+    // GD and NP see the same batches.
 }
 
 /// The start of every run: the manifold point, its stability matrix, and the displaced student.
@@ -224,7 +222,7 @@ extension FlippedNPProblem {
     /// The manifold point, K and its spectrum, and the displaced student.
     public func start() throws -> FlippedNPStart {
         try validate()
-        let onManifold = try MLP.random(widths: [inputs, hidden, 1], activations: [.linear], seed: seed, task: NPSeedStream.student)
+        let onManifold = try MLP.random(widths: [inputs, hidden, 1], activations: [.linear], seed: seed, role: NPStreams.student)
         let signs = try PresynapticSigns.flippingFirst([flippedInputs, flippedHidden], of: onManifold)
         let w1 = onManifold.weights[0], w2 = onManifold.weights[1]
         // w* = (w2 W1)^T: the error against a zero teacher.
@@ -236,7 +234,7 @@ extension FlippedNPProblem {
         var student = onManifold
         switch direction {
         case .random:
-            let stream = RandomStream(seed: seed, task: Self.displacementTask)
+            let stream = RandomStream(seed: seed, role: NPStreams.displacement)
             for l in 0..<2 {
                 let z = stream.gaussians(student.weights[l].elements.count)
                 let scale = displacement * student.weights[l].frobeniusNorm / Vector.norm(z)
@@ -328,8 +326,8 @@ extension FlippedNPProblem {
             self.problem = problem
             self.start = start
             estimator = try NodePerturbationEstimator(sigma: problem.sigma, layers: .all, placement: .preActivation)
-            batches = RandomStream(seed: problem.seed, task: FlippedNPProblem.batchTask(replicate))
-            noiseStream = RandomStream(seed: problem.seed, task: FlippedNPProblem.noiseTask(replicate))
+            batches = RandomStream(seed: problem.seed, role: NPStreams.batches, index: UInt64(replicate))
+            noiseStream = RandomStream(seed: problem.seed, role: NPStreams.nodeNoise, index: UInt64(replicate))
             network = start.student
             inputs = Matrix(rows: problem.batchSize, columns: problem.inputs)
             targets = Matrix(rows: problem.batchSize, columns: 1)

@@ -73,10 +73,10 @@ public enum LOCOLearning {
                              seed: UInt64) throws -> LOCOLearningCurve {
         try options.validate()
         guard learningRate > 0, learningRate.isFinite else { throw PerturbationError.invalidArgument("the learning rate must be positive") }
-        let data = RandomStream(seed: seed, task: 10)
+        let data = RandomStream(seed: seed, role: NPStreams.evaluation)
         let evaluation = task.evaluationSet(perCluster: options.evaluationPerCluster, stream: data)
         let evaluationTargets = task.targets(evaluation)
-        let batches = RandomStream(seed: seed, task: 11)
+        let batches = RandomStream(seed: seed, role: NPStreams.batches)
         let estimator = try NodePerturbationEstimator(sigma: options.sigma)
         var network = try MLP(weights: [Matrix(rows: task.outputs, columns: task.inputs)], activations: [])
         let initialLoss = try network.loss(inputs: evaluation, targets: evaluationTargets)
@@ -86,7 +86,7 @@ public enum LOCOLearning {
         var labels: [Int] = []
         var lastClustering: KMeansResult?
         if method == .owm || method == .loco {
-            let warmup = RandomStream(seed: seed, task: 12)
+            let warmup = RandomStream(seed: seed, role: NPStreams.warmup)
             for _ in 0..<options.warmupBatches {
                 let k = warmup.integer(below: task.clusters)
                 try builder.record(task.sample(cluster: k, count: options.batchSize, stream: warmup))
@@ -107,7 +107,7 @@ public enum LOCOLearning {
             case .sgd:
                 update = try network.backpropagate(inputs: x, targets: t).weightGradients[0]
             default:
-                let estimate = try estimator.estimate(network: network, inputs: x, targets: t, seed: seed, task: UInt64(step))
+                let estimate = try estimator.estimate(network: network, inputs: x, targets: t, seed: seed, draw: UInt64(step))
                 let presynaptic: Matrix
                 switch method {
                 case .np: presynaptic = x

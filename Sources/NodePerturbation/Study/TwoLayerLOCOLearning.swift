@@ -6,7 +6,7 @@ import NumericalKit
 /// pre-activations of both layers; LOCO keeps one projector builder per layer, fed with that layer's clean
 /// presynaptic activity (layer 0: the inputs, layer 1: the hidden activity).
 public enum TwoLayerLOCOLearning {
-    /// Trains the student (small random start, scale `initialScale`, from `RandomStream(seed: seed, task: 21)`)
+    /// Trains the student (small random start, scale `initialScale`, from stream `NPStreams.student`)
     /// with `method` at `learningRate`; same seeded streams, relative evaluation loss and divergence rule as
     /// `LOCOLearning.train`. `options.rank` is the input layer's projector rank, `hiddenRank` the hidden layer's.
     /// Each layer's k-means centroids are refit at the end of the warm-up and then every `centroidRefresh` steps
@@ -25,12 +25,12 @@ public enum TwoLayerLOCOLearning {
         }
         guard initialScale >= 0, initialScale.isFinite else { throw PerturbationError.invalidArgument("initial scale must be finite and >= 0") }
         let teacher = try ClusteredTask.nonlinearTeacher(widths: [task.inputs, hidden, task.outputs], activations: [.tanh], seed: seed)
-        let data = RandomStream(seed: seed, task: 10)
+        let data = RandomStream(seed: seed, role: NPStreams.evaluation)
         let evaluation = task.evaluationSet(perCluster: options.evaluationPerCluster, stream: data)
         let evaluationTargets = try teacher.outputs(evaluation)
-        let batches = RandomStream(seed: seed, task: 11)
+        let batches = RandomStream(seed: seed, role: NPStreams.batches)
         let estimator = try NodePerturbationEstimator(sigma: options.sigma)
-        var network = try MLP.random(widths: [task.inputs, hidden, task.outputs], activations: [.tanh], scale: initialScale, seed: seed, task: 21)
+        var network = try MLP.random(widths: [task.inputs, hidden, task.outputs], activations: [.tanh], scale: initialScale, seed: seed, role: NPStreams.student)
         let initialLoss = try network.loss(inputs: evaluation, targets: evaluationTargets)
         let ranks = [options.rank, hiddenRank]
         var builders = try [task.inputs, hidden].enumerated().map { l, width in
@@ -47,7 +47,7 @@ public enum TwoLayerLOCOLearning {
         let usesBuilders = method == .owm || method == .loco
         if usesBuilders {
             // Input statistics only: the hidden builder sees the initial student's hidden activity.
-            let warmup = RandomStream(seed: seed, task: 12)
+            let warmup = RandomStream(seed: seed, role: NPStreams.warmup)
             for _ in 0..<options.warmupBatches {
                 let k = warmup.integer(below: task.clusters)
                 let x = task.sample(cluster: k, count: options.batchSize, stream: warmup)
@@ -69,7 +69,7 @@ public enum TwoLayerLOCOLearning {
             case .sgd:
                 updates = try network.backpropagate(inputs: x, targets: t).weightGradients
             default:
-                let estimate = try estimator.estimate(network: network, inputs: x, targets: t, seed: seed, task: UInt64(step))
+                let estimate = try estimator.estimate(network: network, inputs: x, targets: t, seed: seed, draw: UInt64(step))
                 if usesBuilders {
                     labels.append(cluster)
                     if labels.count > options.bufferCapacity { labels.removeFirst() }

@@ -67,7 +67,7 @@ public struct VarianceStudy: Sendable {
     /// Runs the study on `network` at its current weights. `variants[l]` pairs names with projectors acting on
     /// layer l's presynaptic side (n_{l-1} wide); the first of each layer is the reference of the ratios (plain NP,
     /// the identity). Layers outside `perturbed` are not studied and may have no variants. `evaluation` (with its
-    /// teacher outputs) defines Sigma' and the evaluation loss. Draw k uses `RandomStream(seed: seed, task: k)`;
+    /// teacher outputs) defines Sigma' and the evaluation loss. Draw k uses node-noise draw k of `seed`;
     /// results do not depend on `threads`.
     public init(network: MLP, batch x: Matrix, targets: Matrix, evaluation: Matrix, evaluationTargets: Matrix,
                 variants: [[(String, any PresynapticProjector)]], perturbed: PerturbedLayers = .all,
@@ -88,10 +88,10 @@ public struct VarianceStudy: Sendable {
 
         let sums = try parallelMap(Self.blocks, threads: threads) { b -> BlockSums in
             let workspace = try NodePerturbationEstimator.Workspace(estimator: estimator, network: network, inputs: x, targets: targets)
-            var noise = estimator.noise(network: network, batchSize: x.rows, seed: seed, task: 0)
+            var noise = estimator.noise(network: network, batchSize: x.rows, seed: seed, draw: 0)
             var block = BlockSums(forms: forms)
             for k in Self.drawRange(block: b, draws: draws) {
-                noise.redraw(sigma: sigma, stream: RandomStream(seed: seed, task: UInt64(k)))
+                noise.redraw(sigma: sigma, stream: RandomStream(seed: seed, role: NPStreams.nodeNoise, index: UInt64(k)))
                 let estimate = workspace.estimate(noise, formingWeightGradients: false)
                 block.add(forms.map { estimate.nodeGradients[$0.layer]! }, forms: forms)
             }

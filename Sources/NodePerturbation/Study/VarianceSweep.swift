@@ -49,7 +49,7 @@ public struct SweepPoint: Sendable, Equatable {
 
 /// Sweeps of the NP weight-space variance of layer 0 (loco.md 2.3 and 5.1): a seeded random tanh student
 /// MLP, inputs x ~ N(0, I), targets from a seeded random tanh teacher of the same shape, one fixed batch, and
-/// R draws of pre-activation node noise (draw k from `RandomStream(seed: seed ^ drawSalt, task: k)`).
+/// R draws of pre-activation node noise (draw k: node-noise draw k of the seed).
 public enum VarianceSweep {
     /// The base configuration; the swept parameter overrides one of its fields per point.
     public struct Configuration: Sendable, Equatable {
@@ -70,8 +70,6 @@ public enum VarianceSweep {
 
         public init() {}
     }
-
-    static let drawSalt: UInt64 = 0x9E37_79B9_7F4A_7C15
 
     /// Runs the sweep of `parameter` over `values` (integers for width, depth, layers and rank).
     public static func run(parameter: SweepParameter, values: [Double], base: Configuration = .init()) throws -> [SweepPoint] {
@@ -118,7 +116,7 @@ public enum VarianceSweep {
         // Layer 0's presynaptic rows P x_b: a seeded random orthonormal basis of rank r.
         let projected: Matrix?
         if let r = c.rank {
-            let a = Matrix(rows: c.inputs, columns: r, elements: RandomStream(seed: c.seed, task: 3).gaussians(c.inputs * r))
+            let a = Matrix(rows: c.inputs, columns: r, elements: RandomStream(seed: c.seed, role: NPStreams.subspaceDirections).gaussians(c.inputs * r))
             projected = try SubspaceProjector(spanning: a).apply(x)
         } else {
             projected = nil
@@ -132,11 +130,11 @@ public enum VarianceSweep {
         // Monte Carlo: all layers' noise drawn every time (common random numbers), only the first k applied.
         let estimator = try NodePerturbationEstimator(sigma: c.sigma, layers: .first(k))
         let workspace = try NodePerturbationEstimator.Workspace(estimator: estimator, network: student, inputs: x, targets: targets)
-        var noise = PerturbationNoise(network: student, batchSize: c.batchSize, sigma: c.sigma, seed: c.seed ^ drawSalt, task: 0)
+        var noise = PerturbationNoise(network: student, batchSize: c.batchSize, sigma: c.sigma, seed: c.seed, draw: 0)
         var draws = [[Double]]()
         draws.reserveCapacity(c.draws)
         for d in 0..<c.draws {
-            noise.redraw(sigma: c.sigma, stream: RandomStream(seed: c.seed ^ drawSalt, task: UInt64(d)))
+            noise.redraw(sigma: c.sigma, stream: RandomStream(seed: c.seed, role: NPStreams.nodeNoise, index: UInt64(d)))
             let e = workspace.estimate(noise)
             if let projected {
                 draws.append(try e.weightGradient(layer: 0, presynaptic: projected).elements)

@@ -30,7 +30,7 @@ public struct ClusteredTask: Sendable {
             throw PerturbationError.invalidArgument("need n >= 1 + K (r + 1) inputs for K = \(clusters) clusters of rank \(clusterRank), got \(inputs)")
         }
         guard noise >= 0, commonMode >= 0 else { throw PerturbationError.invalidArgument("noise and common mode must be non-negative") }
-        let stream = RandomStream(seed: seed, task: 0)
+        let stream = RandomStream(seed: seed, role: NPStreams.task)
         let n = inputs
         var centroids: [[Double]] = []
         var bases: [Matrix] = []
