@@ -38,8 +38,10 @@ final class LinearDiscreteUpdate: DiscreteUpdate {
     private let order: UnsafeMutablePointer<Int>           // this epoch's permutation (minibatches only)
     /// The full-batch statistics; nil for minibatches.
     private let statistics: LinearSufficientStatistics?
-    /// Rescaling factors not yet applied to theta.
-    private var pending1 = 1.0, pending2 = 1.0
+    /// W1 = scale1 * (the stored W1): the norm constraint's rescaling of W1 stays a scalar until `materialize`.
+    private var scale1 = 1.0
+    /// A rescaling of W2 not yet applied (the next pass applies it).
+    private var pending2 = 1.0
 
     /// The update for `problem` (which must be linear) with minibatches of `batchSize` <= P samples.
     init(problem: TrainingProblem, theta: UnsafeMutablePointer<Double>, etaEff: Double, batchSize: Int) {
@@ -91,18 +93,18 @@ final class LinearDiscreteUpdate: DiscreteUpdate {
     }
 
     func rescale(_ f1: Double, _ f2: Double) {
-        pending1 = f1
+        scale1 *= f1
         pending2 = f2
         let f = f1 * f2
         for j in 0..<m { u[j] *= f }
     }
 
     func materialize() {
-        guard pending1 != 1 || pending2 != 1 else { return }
+        guard scale1 != 1 || pending2 != 1 else { return }
         let nm = n * m
-        for k in 0..<nm { theta[k] *= pending1 }
+        for k in 0..<nm { theta[k] *= scale1 }
         for k in nm..<(nm + n) { theta[k] *= pending2 }
-        pending1 = 1
+        scale1 = 1
         pending2 = 1
     }
 
@@ -119,56 +121,42 @@ final class LinearDiscreteUpdate: DiscreteUpdate {
         for j in 0..<m { g[j] *= scale }
     }
 
-    /// The fused pass: W2 and W1 updated (a pending rescaling applied first), u recomputed, squared norms returned.
+    /// The fused pass: W2 and W1 updated, u recomputed, the squared norms returned. Rows go in pairs, so that the
+    /// entries of g, eta_eff c * g and u are loaded once for two rows.
     private func descend() -> (squares1: Double, squares2: Double) {
-        let (f1, f2) = (pending1, pending2)
-        pending1 = 1
+        let (s1, f2) = (scale1, pending2)
         pending2 = 1
+        // W1 = s1 W1s: W1 - a (eta_eff c * g) = s1 (W1s - a (eta_eff c * g) / s1).
+        let step = etaEff / s1
         for j in 0..<m {
-            columnStep[j] = etaEff * columnSigns[j] * g[j]
+            columnStep[j] = step * columnSigns[j] * g[j]
             u[j] = 0
         }
         let w2 = theta + n * m
-        let chunked = m - m % 8
-        var squares1 = SIMD8<Double>(repeating: 0)
-        var squares1Tail = 0.0, squares2 = 0.0
-        for i in 0..<n {
-            let row = theta + i * m
-            // (W1 g)_i with the rescaled row.
-            var dots = SIMD8<Double>(repeating: 0)
-            var j = 0
-            while j < chunked {
-                dots += load(row + j) * f1 * load(g + j)
-                j += 8
-            }
-            var z = dots.sum()
-            while j < m {
-                z += row[j] * f1 * g[j]
-                j += 1
-            }
-            let old2 = w2[i] * f2
-            let a = rowSigns[i] * (feedback?[i] ?? old2)
-            let new2 = old2 - outputSteps[i] * z
-            w2[i] = new2
-            squares2 += new2 * new2
-            // W1[i, :] = f1 W1[i, :] - a (eta_eff c * g); u += W2_i W1[i, :].
-            j = 0
-            while j < chunked {
-                let v = load(row + j) * f1 - a * load(columnStep + j)
-                store(v, row + j)
-                squares1 += v * v
-                store(load(u + j) + new2 * v, u + j)
-                j += 8
-            }
-            while j < m {
-                let v = row[j] * f1 - a * columnStep[j]
-                row[j] = v
-                squares1Tail += v * v
-                u[j] += new2 * v
-                j += 1
-            }
+        var squares1 = 0.0, squares2 = 0.0
+        /// Row i's new W2_i (from (W1 g)_i = s1 (W1s g)_i) and its W1 coefficient a_i = r_i F_i.
+        @inline(__always) func readout(_ i: Int, _ dot: Double) -> (new: Double, a: Double) {
+            let old = w2[i] * f2
+            let new = old - outputSteps[i] * (s1 * dot)
+            w2[i] = new
+            squares2 += new * new
+            return (new, rowSigns[i] * (feedback?[i] ?? old))
         }
-        return (squares1.sum() + squares1Tail, squares2)
+        var i = 0
+        while i + 2 <= n {
+            let row = theta + i * m
+            let (dot0, dot1) = dots(row, row + m, g, m)
+            let (r0, r1) = (readout(i, dot0), readout(i + 1, dot1))
+            squares1 += updateRows(row, r0.a, r0.new, row + m, r1.a, r1.new, columnStep, u, m)
+            i += 2
+        }
+        if i < n {
+            let row = theta + i * m
+            let r = readout(i, dot(row, g, m))  // the odd last row
+            squares1 += updateRow(row, r.a, r.new, columnStep, u, m)
+        }
+        for j in 0..<m { u[j] *= s1 }
+        return (s1 * s1 * squares1, squares2)
     }
 }
 
@@ -183,19 +171,25 @@ extension SignMatrices {
     }
 }
 
-@inline(__always) private func load(_ p: UnsafePointer<Double>) -> SIMD8<Double> { UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Double>.self) }
-@inline(__always) private func load(_ p: UnsafeMutablePointer<Double>) -> SIMD8<Double> { load(UnsafePointer(p)) }
-@inline(__always) private func store(_ v: SIMD8<Double>, _ p: UnsafeMutablePointer<Double>) {
+// Explicit SIMD: the compiler may not reorder floating-point sums, so reductions need their own partial sums.
+// Eight-wide for the read-only dot products; four-wide for the in-place row update, whose two rows, partial sums
+// and u would not fit the registers eight-wide.
+@inline(__always) private func load8(_ p: UnsafePointer<Double>) -> SIMD8<Double> { UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Double>.self) }
+@inline(__always) private func store8(_ v: SIMD8<Double>, _ p: UnsafeMutablePointer<Double>) {
     UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Double>.self)
 }
+@inline(__always) private func load4(_ p: UnsafePointer<Double>) -> SIMD4<Double> { UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Double>.self) }
+@inline(__always) private func store4(_ v: SIMD4<Double>, _ p: UnsafeMutablePointer<Double>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD4<Double>.self)
+}
 
-/// x . y over `count` entries, eight partial sums.
+/// x . y over `count` entries.
 @inline(__always)
 private func dot(_ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>, _ count: Int) -> Double {
     var sums = SIMD8<Double>(repeating: 0)
     var k = 0
     while k + 8 <= count {
-        sums += load(x + k) * load(y + k)
+        sums += load8(x + k) * load8(y + k)
         k += 8
     }
     var total = sums.sum()
@@ -205,15 +199,80 @@ private func dot(_ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>, _ count
     }
     return total
 }
+
+/// (row0 . g, row1 . g) over `count` entries.
 @inline(__always)
-private func dot(_ x: UnsafeMutablePointer<Double>, _ y: UnsafePointer<Double>, _ count: Int) -> Double { dot(UnsafePointer(x), y, count) }
+private func dots(_ row0: UnsafePointer<Double>, _ row1: UnsafePointer<Double>, _ g: UnsafePointer<Double>, _ count: Int) -> (Double, Double) {
+    var sums0 = SIMD8<Double>(repeating: 0), sums1 = SIMD8<Double>(repeating: 0)
+    var k = 0
+    while k + 8 <= count {
+        let x = load8(g + k)
+        sums0 += load8(row0 + k) * x
+        sums1 += load8(row1 + k) * x
+        k += 8
+    }
+    var (total0, total1) = (sums0.sum(), sums1.sum())
+    while k < count {
+        total0 += row0[k] * g[k]
+        total1 += row1[k] * g[k]
+        k += 1
+    }
+    return (total0, total1)
+}
+
+/// row0 -= a0 step, row1 -= a1 step, then u += c0 row0 + c1 row1 with the updated rows; returns their squared norm.
+@inline(__always)
+private func updateRows(_ row0: UnsafeMutablePointer<Double>, _ a0: Double, _ c0: Double, _ row1: UnsafeMutablePointer<Double>,
+                        _ a1: Double, _ c1: Double, _ step: UnsafePointer<Double>, _ u: UnsafeMutablePointer<Double>,
+                        _ count: Int) -> Double {
+    var squares0 = SIMD4<Double>(repeating: 0), squares1 = SIMD4<Double>(repeating: 0)
+    var k = 0
+    while k + 4 <= count {
+        let s = load4(step + k)
+        let v0 = load4(row0 + k) - a0 * s
+        let v1 = load4(row1 + k) - a1 * s
+        store4(v0, row0 + k)
+        store4(v1, row1 + k)
+        squares0 += v0 * v0
+        squares1 += v1 * v1
+        var x = load4(u + k)
+        x += c0 * v0
+        x += c1 * v1
+        store4(x, u + k)
+        k += 4
+    }
+    var total = (squares0 + squares1).sum()
+    while k < count {
+        let v0 = row0[k] - a0 * step[k], v1 = row1[k] - a1 * step[k]
+        row0[k] = v0
+        row1[k] = v1
+        total += v0 * v0 + v1 * v1
+        u[k] += c0 * v0 + c1 * v1
+        k += 1
+    }
+    return total
+}
+
+/// row -= a step, then u += c row with the updated row; returns its squared norm.
+@inline(__always)
+private func updateRow(_ row: UnsafeMutablePointer<Double>, _ a: Double, _ c: Double, _ step: UnsafePointer<Double>,
+                       _ u: UnsafeMutablePointer<Double>, _ count: Int) -> Double {
+    var total = 0.0
+    for k in 0..<count {
+        let v = row[k] - a * step[k]
+        row[k] = v
+        total += v * v
+        u[k] += c * v
+    }
+    return total
+}
 
 /// y += a x over `count` entries.
 @inline(__always)
 private func axpy(_ a: Double, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>, _ count: Int) {
     var k = 0
     while k + 8 <= count {
-        store(load(y + k) + a * load(x + k), y + k)
+        store8(load8(y + k) + a * load8(x + k), y + k)
         k += 8
     }
     while k < count {
