@@ -45,3 +45,42 @@ struct LinearSufficientStatistics: Sendable {
         covariance.withUnsafeBufferPointer { BLAS.gemv(rows: m, columns: m, alpha: 1, $0.baseAddress!, u, beta: -1, g) }
     }
 }
+
+/// The full-batch pseudo-gradient of a linear network from the sufficient statistics: with u = W2 W1 and
+/// g = u C - b (`LinearSufficientStatistics`), g1 = F^T g (N x M, F = W2 for backpropagation, the feedback vector for
+/// feedback alignment) and g2 = W1 g^T. O(NM + M^2) per evaluation, whatever P (the per-sample `BatchGradient` is
+/// O(PNM)). Owns its scratch (u and g): not thread-safe, one instance per vector field.
+final class LinearFullBatchGradient {
+    private let statistics: LinearSufficientStatistics
+    private let n: Int, m: Int
+    private let feedback: [Double]?
+    private let u: UnsafeMutablePointer<Double>
+    private let g: UnsafeMutablePointer<Double>
+
+    init(statistics: LinearSufficientStatistics, hidden: Int, feedback: [Double]?) {
+        precondition(feedback.map { $0.count == hidden } ?? true, "the feedback vector needs N entries")
+        self.statistics = statistics
+        (n, m) = (hidden, statistics.inputs)
+        self.feedback = feedback
+        u = .allocate(capacity: m)
+        g = .allocate(capacity: m)
+    }
+
+    deinit {
+        u.deallocate()
+        g.deallocate()
+    }
+
+    /// Writes [vec(g1), g2] (NM + N values) at theta.
+    func evaluate(theta: UnsafePointer<Double>, into gradient: UnsafeMutablePointer<Double>) {
+        let w2 = theta + n * m
+        BLAS.gemv(transpose: true, rows: n, columns: m, alpha: 1, theta, w2, beta: 0, u)
+        statistics.gradient(u: u, into: g)
+        BLAS.gemv(rows: n, columns: m, alpha: 1, theta, g, beta: 0, gradient + n * m)
+        for i in 0..<n {
+            let f = feedback?[i] ?? w2[i]
+            let row = gradient + i * m
+            for j in 0..<m { row[j] = f * g[j] }
+        }
+    }
+}
