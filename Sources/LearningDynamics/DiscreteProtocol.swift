@@ -72,10 +72,16 @@ extension TrainingProblem {
     /// Every epoch draws a permutation of the P training samples (Fisher-Yates from the identity, with one
     /// `RandomStream(seed: seed, task: SeedStream.shuffle)` for the whole run) and walks through it in consecutive
     /// minibatches of B samples (the last one may be smaller). Each minibatch updates
-    /// theta -= eta_eff * S g, with g the rule's (pseudo-)gradient averaged over the minibatch (`BatchGradient`,
-    /// through the feedback vector for feedback alignment) and eta_eff = lr * B / P, so that an epoch is about one
-    /// Euler step of size lr of the full-batch flow (exactly one when B = P). Under the norm constraint W1 and W2 are
-    /// then rescaled to their initial norms |W1(0)|_F and |W2(0)|.
+    /// theta -= eta_eff * S g, with g the rule's (pseudo-)gradient averaged over the minibatch (through the feedback
+    /// vector for feedback alignment) and eta_eff = lr * B / P, so that an epoch is about one Euler step of size lr of
+    /// the full-batch flow (exactly one when B = P). Under the norm constraint W1 and W2 are then rescaled to their
+    /// initial norms |W1(0)|_F and |W2(0)|.
+    ///
+    /// Two paths compute this (`DiscreteUpdate`), equal to round-off: per sample (`GenericDiscreteUpdate`,
+    /// `BatchGradient`, O(NMB) per minibatch) for any network, and for a linear network through u = W2 W1
+    /// (`LinearDiscreteUpdate`: O(NM + MB) per minibatch; a full-batch epoch is O(NM + M^2) from X^T X / P and
+    /// X^T y / P, and draws no permutation, which only the rounding of the per-sample sums would see).
+    /// `options.useLinearStructure = false` forces the per-sample path. Logged losses are per-sample sums either way.
     ///
     /// Logging follows the reference, `LogSpacedEpochs.indices(epochs, logPoints)` = idx:
     /// * entry 0 is the state *before* training, at t = 0. Reference quirk: its train loss is measured on the
@@ -92,8 +98,8 @@ extension TrainingProblem {
     /// `stopLoss` ends the run with `.stopped(time:)` at the first logged entry k >= 1 below it.
     /// `progress` receives (epochs done, epochs) about 100 times per run.
     ///
-    /// The epoch loop allocates nothing: the shuffled inputs and targets, theta and the gradient live in buffers
-    /// allocated once. Statistics: steps = minibatch updates, function evaluations = minibatch gradients.
+    /// The minibatch loop allocates nothing: theta and each path's buffers (shuffled data, gradient, u) are
+    /// allocated once per run. Statistics: steps = minibatch updates, function evaluations = minibatch gradients.
     public func trainDiscrete(options: DiscreteTrainingOptions, progress: ((Int, Int) -> Void)? = nil) throws -> TrainingCurve {
         try options.validate()
         let train = data.train

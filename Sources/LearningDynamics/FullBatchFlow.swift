@@ -92,7 +92,7 @@ public struct FullBatchFlow: Sendable {
 
     func evaluate(_ theta: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>, kernel: FlowGradientKernel) {
         gradient(theta, into: out, kernel: kernel)
-        for k in 0..<dimension { out[k] *= -mask[k] }
+        mask.withUnsafeBufferPointer { s in for k in 0..<dimension { out[k] *= -s[k] } }
         if problem.normConstraint { problem.projectOntoNormSpheres(theta, out) }
     }
 }

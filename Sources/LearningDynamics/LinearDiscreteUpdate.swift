@@ -13,8 +13,11 @@ import NumericalKit
 /// O(NM + MB) per minibatch instead of the per-sample path's O(NMB). One pass over the rows of W1 does it all: row
 /// i gives (W1 g)_i, hence the new W2_i, then is updated in place while its contribution W2_i W1[i, :] to the new
 /// u and its squared norm are accumulated. u is thus recomputed from the weights at every step (no incremental
-/// drift). The norm constraint's rescaling W1 *= f1, W2 *= f2 is deferred into the next pass (the pass reads
-/// f1 * W1, the same product the eager rescaling stores) and u *= f1 f2; `materialize` applies a pending rescaling.
+/// drift). Rows go in pairs, so that g, the column step and u are loaded once per two rows.
+///
+/// The norm constraint's rescaling W1 *= f1, W2 *= f2 costs O(M) here: u *= f1 f2, W2's factor is applied by the next
+/// pass, and W1 is kept as scale1 * (stored W1), the pass updating the stored rows by the step over scale1;
+/// `materialize` (at the end of every epoch) multiplies the factors in.
 ///
 /// Full batch (B = P): g = e X / P comes from the sufficient statistics (`LinearSufficientStatistics`, O(M^2)), so
 /// an epoch is O(NM + M^2) whatever P. The update does not depend on the sample order then, so no permutation is
@@ -32,7 +35,7 @@ final class LinearDiscreteUpdate: DiscreteUpdate {
     private let feedback: UnsafeMutablePointer<Double>?    // N values; nil: backpropagation through W2
     private let u: UnsafeMutablePointer<Double>            // W2 W1 of the current (rescaled) weights
     private let g: UnsafeMutablePointer<Double>            // e X_b / B
-    private let columnStep: UnsafeMutablePointer<Double>   // eta_eff * c * g
+    private let columnStep: UnsafeMutablePointer<Double>   // eta_eff * c * g / scale1
     private let inputs: UnsafeMutablePointer<Double>       // P x M
     private let targets: UnsafeMutablePointer<Double>      // P
     private let order: UnsafeMutablePointer<Int>           // this epoch's permutation (minibatches only)
@@ -121,8 +124,7 @@ final class LinearDiscreteUpdate: DiscreteUpdate {
         for j in 0..<m { g[j] *= scale }
     }
 
-    /// The fused pass: W2 and W1 updated, u recomputed, the squared norms returned. Rows go in pairs, so that the
-    /// entries of g, eta_eff c * g and u are loaded once for two rows.
+    /// The fused pass: W2 and W1 updated, u recomputed, the squared norms returned.
     private func descend() -> (squares1: Double, squares2: Double) {
         let (s1, f2) = (scale1, pending2)
         pending2 = 1
@@ -157,17 +159,6 @@ final class LinearDiscreteUpdate: DiscreteUpdate {
         }
         for j in 0..<m { u[j] *= s1 }
         return (s1 * s1 * squares1, squares2)
-    }
-}
-
-extension SignMatrices {
-    /// The W1 mask as an outer product r c^T (r: N values over hidden rows, c: M values over input columns):
-    /// column convention r = 1, c = d1; row convention r = d1, c = 1. `mask1` is its row-major expansion.
-    public func factoredMask1(_ shape: NetworkShape) -> (rows: [Double], columns: [Double]) {
-        switch convention {
-        case .column: (Array(repeating: 1, count: shape.hidden), d1)
-        case .row: (d1, Array(repeating: 1, count: shape.inputs))
-        }
     }
 }
 
