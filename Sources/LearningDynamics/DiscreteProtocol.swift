@@ -21,6 +21,10 @@ public struct DiscreteTrainingOptions: Sendable {
     /// changes an epochs-to-threshold statistic: the crossing of each listed loss is recorded before the run stops,
     /// and a run that never crosses runs to its last epoch (the reference's "never reached" convention).
     public var stopAfterCrossing: [LossKind: Double] = [:]
+    /// Take the rank-one path of a linear network (`LinearDiscreteUpdate`: O(NM + MB) per minibatch, O(NM + M^2) per
+    /// full-batch epoch) when the network is linear. False forces the per-sample path every network takes otherwise
+    /// (O(NMB) per minibatch): the two agree to round-off, and the per-sample path is the tests' oracle.
+    public var useLinearStructure = true
 
     public init(learningRate: Double = 0.1, batchSize: Int = 10, epochs: Int = 100_000, logPoints: Int = 200,
                 divergenceBound: Double = 1e8, windowEpochs: Int? = nil, stopLoss: Double? = nil) {
@@ -68,10 +72,16 @@ extension TrainingProblem {
     /// Every epoch draws a permutation of the P training samples (Fisher-Yates from the identity, with one
     /// `RandomStream(seed: seed, role: SeedStream.shuffle)` for the whole run) and walks through it in consecutive
     /// minibatches of B samples (the last one may be smaller). Each minibatch updates
-    /// theta -= eta_eff * S g, with g the rule's (pseudo-)gradient averaged over the minibatch (`BatchGradient`,
-    /// through the feedback vector for feedback alignment) and eta_eff = lr * B / P, so that an epoch is about one
-    /// Euler step of size lr of the full-batch flow (exactly one when B = P). Under the norm constraint W1 and W2 are
-    /// then rescaled to their initial norms |W1(0)|_F and |W2(0)|.
+    /// theta -= eta_eff * S g, with g the rule's (pseudo-)gradient averaged over the minibatch (through the feedback
+    /// vector for feedback alignment) and eta_eff = lr * B / P, so that an epoch is about one Euler step of size lr of
+    /// the full-batch flow (exactly one when B = P). Under the norm constraint W1 and W2 are then rescaled to their
+    /// initial norms |W1(0)|_F and |W2(0)|.
+    ///
+    /// Two paths compute this (`DiscreteUpdate`), equal to round-off: per sample (`GenericDiscreteUpdate`,
+    /// `BatchGradient`, O(NMB) per minibatch) for any network, and for a linear network through u = W2 W1
+    /// (`LinearDiscreteUpdate`: O(NM + MB) per minibatch; a full-batch epoch is O(NM + M^2) from X^T X / P and
+    /// X^T y / P, and draws no permutation, which only the rounding of the per-sample sums would see).
+    /// `options.useLinearStructure = false` forces the per-sample path. Logged losses are per-sample sums either way.
     ///
     /// Logging follows the reference, `LogSpacedEpochs.indices(epochs, logPoints)` = idx:
     /// * entry 0 is the state *before* training, at t = 0. Reference quirk: its train loss is measured on the
@@ -88,8 +98,8 @@ extension TrainingProblem {
     /// `stopLoss` ends the run with `.stopped(time:)` at the first logged entry k >= 1 below it.
     /// `progress` receives (epochs done, epochs) about 100 times per run.
     ///
-    /// The epoch loop allocates nothing: the shuffled inputs and targets, theta and the gradient live in buffers
-    /// allocated once. Statistics: steps = minibatch updates, function evaluations = minibatch gradients.
+    /// The minibatch loop allocates nothing: theta and each path's buffers (shuffled data, gradient, u) are
+    /// allocated once per run. Statistics: steps = minibatch updates, function evaluations = minibatch gradients.
     public func trainDiscrete(options: DiscreteTrainingOptions, progress: ((Int, Int) -> Void)? = nil) throws -> TrainingCurve {
         try options.validate()
         let train = data.train
@@ -98,8 +108,6 @@ extension TrainingProblem {
         guard b <= p else {
             throw LearningDynamicsError.invalidParameter("the batch size \(b) exceeds the \(p) training samples")
         }
-        let (m, n) = (shape.inputs, shape.hidden)
-        let nm = n * m
         let dimension = shape.parameterCount
         let lr = options.learningRate
         let bound = options.divergenceBound
@@ -109,26 +117,13 @@ extension TrainingProblem {
         let windowStart = options.windowEpochs.map { epochs - $0 } ?? epochs
         let progressStride = max(1, epochs / 100)
 
-        // Buffers owned by this run.
         let theta = UnsafeMutablePointer<Double>.allocate(capacity: dimension)
-        let gradient = UnsafeMutablePointer<Double>.allocate(capacity: dimension)
-        let step = UnsafeMutablePointer<Double>.allocate(capacity: dimension)  // eta_eff * S
-        let inputs = UnsafeMutablePointer<Double>.allocate(capacity: p * m)
-        let targets = UnsafeMutablePointer<Double>.allocate(capacity: p)
-        let shuffledInputs = UnsafeMutablePointer<Double>.allocate(capacity: p * m)
-        let shuffledTargets = UnsafeMutablePointer<Double>.allocate(capacity: p)
-        let order = UnsafeMutablePointer<Int>.allocate(capacity: p)
-        defer {
-            for buffer in [theta, gradient, step, inputs, targets, shuffledInputs, shuffledTargets] { buffer.deallocate() }
-            order.deallocate()
-        }
+        defer { theta.deallocate() }
         let startTheta = start.flattened
         theta.initialize(from: startTheta, count: dimension)
-        for (k, s) in mask.enumerated() { step[k] = etaEff * s }
-        inputs.initialize(from: train.inputs.elements, count: p * m)
-        targets.initialize(from: train.targets, count: p)
-
-        let kernel = BatchGradient(shape: shape, activation: activation, capacity: b, feedback: feedback)
+        let update: DiscreteUpdate = options.useLinearStructure && activation.isLinear
+            ? LinearDiscreteUpdate(problem: self, theta: theta, etaEff: etaEff, batchSize: b)
+            : GenericDiscreteUpdate(problem: self, theta: theta, etaEff: etaEff, batchSize: b)
         let stream = RandomStream(seed: seed, role: SeedStream.shuffle)
         let norm1 = start.w1.frobeniusNorm, norm2 = Vector.norm(start.w2)
 
@@ -148,6 +143,7 @@ extension TrainingProblem {
         }
 
         // Entry 0: before training; the reference measures its train error on the first B samples only.
+        let m = shape.inputs
         let head = Dataset(inputs: Matrix(rows: b, columns: m, elements: Array(train.inputs.elements[0..<(b * m)])),
                            targets: Array(train.targets[0..<b]))
         record(time: 0, trainLoss: Network.loss(of: start, activation: activation, on: head), testLoss: testLoss(start),
@@ -162,27 +158,13 @@ extension TrainingProblem {
         var lastGood = startTheta  // the state at the end of the last complete epoch
         var nextLog = 1
         epochLoop: for epoch in 0..<epochs {
-            // A fresh seeded permutation, applied to copies of the rows and targets.
-            for i in 0..<p { order[i] = i }
-            var i = p - 1
-            while i > 0 {
-                let j = stream.integer(below: i + 1)
-                (order[i], order[j]) = (order[j], order[i])
-                i -= 1
-            }
-            for i in 0..<p {
-                (shuffledInputs + i * m).update(from: inputs + order[i] * m, count: m)
-                shuffledTargets[i] = targets[order[i]]
-            }
-
+            update.beginEpoch(shuffle: stream)
             var offset = 0
             while offset < p {
                 let count = min(b, p - offset)
-                kernel.evaluate(theta: theta, inputs: shuffledInputs + offset * m, targets: shuffledTargets + offset, count: count, into: gradient)
+                var (squares1, squares2) = update.step(offset: offset, count: count)
                 statistics.functionEvaluations += 1
                 offset += count
-                var squares1 = descend(theta, step: step, gradient: gradient, count: nm)
-                var squares2 = descend(theta + nm, step: step + nm, gradient: gradient + nm, count: n)
                 statistics.steps += 1
                 var reason: String? = nil
                 if !(squares1.isFinite && squares2.isFinite) {
@@ -190,8 +172,7 @@ extension TrainingProblem {
                 } else if normConstraint {
                     let f1 = norm1 / squares1.squareRoot(), f2 = norm2 / squares2.squareRoot()
                     if f1.isFinite && f2.isFinite {
-                        for k in 0..<nm { theta[k] *= f1 }
-                        for k in nm..<dimension { theta[k] *= f2 }
+                        update.rescale(f1, f2)
                         squares1 = norm1 * norm1
                         squares2 = norm2 * norm2
                     } else {
@@ -200,6 +181,7 @@ extension TrainingProblem {
                 }
                 // max |theta_i| <= the block norm, so only a block whose norm exceeds the bound needs scanning.
                 if reason == nil && max(squares1, squares2) > bound * bound {
+                    update.materialize()
                     for k in 0..<dimension where abs(theta[k]) > bound {
                         reason = "a weight exceeded the divergence bound \(bound) in epoch \(epoch)"
                         break
@@ -210,6 +192,7 @@ extension TrainingProblem {
                     break epochLoop
                 }
             }
+            update.materialize()
             lastGood.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: theta, count: dimension) }
 
             if epoch >= windowStart { window.append(lastGood) }
@@ -251,6 +234,94 @@ extension TrainingProblem {
         curve.loggedEpochs = loggedEpochs
         return curve
     }
+}
+
+/// How one run of the discrete protocol moves theta = [vec(W1), W2] (a buffer the caller owns) through its
+/// minibatches: the per-sample path (`GenericDiscreteUpdate`, any network) or the rank-one path of a linear network
+/// (`LinearDiscreteUpdate`). `trainDiscrete` keeps the protocol itself: epochs, norms, divergence, logging.
+protocol DiscreteUpdate: AnyObject {
+    /// Prepares the epoch's minibatch order from the run's shuffle stream.
+    func beginEpoch(shuffle stream: RandomStream)
+    /// theta -= eta_eff S g over the samples at `offset ..< offset + count` of the epoch's order; returns the
+    /// squared norms of the updated W1 and W2.
+    func step(offset: Int, count: Int) -> (squares1: Double, squares2: Double)
+    /// W1 *= f1, W2 *= f2 (possibly deferred until the next step or `materialize`).
+    func rescale(_ f1: Double, _ f2: Double)
+    /// Applies any deferred rescaling, so that theta holds the current weights.
+    func materialize()
+}
+
+/// Fisher-Yates from the identity: order[0 ..< count] becomes a fresh seeded permutation of 0 ..< count.
+func drawPermutation(_ order: UnsafeMutablePointer<Int>, count p: Int, from stream: RandomStream) {
+    for i in 0..<p { order[i] = i }
+    var i = p - 1
+    while i > 0 {
+        let j = stream.integer(below: i + 1)
+        (order[i], order[j]) = (order[j], order[i])
+        i -= 1
+    }
+}
+
+/// The per-sample update, for any network: each epoch copies the shuffled rows and targets, each minibatch
+/// evaluates `BatchGradient` (O(NMB), dgemm) and descends with the mask. The oracle of the linear path.
+final class GenericDiscreteUpdate: DiscreteUpdate {
+    private let theta: UnsafeMutablePointer<Double>
+    private let nm: Int, n: Int, m: Int, p: Int
+    private let kernel: BatchGradient
+    private let gradient: UnsafeMutablePointer<Double>
+    private let step: UnsafeMutablePointer<Double>  // eta_eff * S
+    private let inputs: UnsafeMutablePointer<Double>
+    private let targets: UnsafeMutablePointer<Double>
+    private let shuffledInputs: UnsafeMutablePointer<Double>
+    private let shuffledTargets: UnsafeMutablePointer<Double>
+    private let order: UnsafeMutablePointer<Int>
+
+    init(problem: TrainingProblem, theta: UnsafeMutablePointer<Double>, etaEff: Double, batchSize: Int) {
+        let shape = problem.shape
+        let train = problem.data.train
+        (n, m, p) = (shape.hidden, shape.inputs, train.count)
+        nm = n * m
+        let dimension = shape.parameterCount
+        self.theta = theta
+        kernel = BatchGradient(shape: shape, activation: problem.activation, capacity: batchSize, feedback: problem.feedback)
+        gradient = .allocate(capacity: dimension)
+        step = .allocate(capacity: dimension)
+        inputs = .allocate(capacity: p * m)
+        targets = .allocate(capacity: p)
+        shuffledInputs = .allocate(capacity: p * m)
+        shuffledTargets = .allocate(capacity: p)
+        order = .allocate(capacity: p)
+        for (k, s) in problem.mask.enumerated() { step[k] = etaEff * s }
+        inputs.initialize(from: train.inputs.elements, count: p * m)
+        targets.initialize(from: train.targets, count: p)
+    }
+
+    deinit {
+        for buffer in [gradient, step, inputs, targets, shuffledInputs, shuffledTargets] { buffer.deallocate() }
+        order.deallocate()
+    }
+
+    /// A fresh seeded permutation, applied to copies of the rows and targets.
+    func beginEpoch(shuffle stream: RandomStream) {
+        drawPermutation(order, count: p, from: stream)
+        for i in 0..<p {
+            (shuffledInputs + i * m).update(from: inputs + order[i] * m, count: m)
+            shuffledTargets[i] = targets[order[i]]
+        }
+    }
+
+    func step(offset: Int, count: Int) -> (squares1: Double, squares2: Double) {
+        kernel.evaluate(theta: theta, inputs: shuffledInputs + offset * m, targets: shuffledTargets + offset, count: count, into: gradient)
+        return (descend(theta, step: step, gradient: gradient, count: nm),
+                descend(theta + nm, step: step + nm, gradient: gradient + nm, count: n))
+    }
+
+    func rescale(_ f1: Double, _ f2: Double) {
+        for k in 0..<nm { theta[k] *= f1 }
+        for k in nm..<(nm + n) { theta[k] *= f2 }
+    }
+
+    func materialize() {}
 }
 
 /// theta -= step * gradient over `count` entries; returns the squared norm of the updated entries. Eight

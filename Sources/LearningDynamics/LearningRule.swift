@@ -77,6 +77,15 @@ public struct SignMatrices: Equatable, Sendable {
         (0..<shape.hidden).flatMap { i in (0..<shape.inputs).map { j in convention == .column ? d1[j] : d1[i] } }
     }
 
+    /// The W1 mask as an outer product r c^T (r: N values over hidden rows, c: M values over input columns):
+    /// column convention r = 1, c = d1; row convention r = d1, c = 1. `mask1` is its row-major expansion.
+    public func factoredMask1(_ shape: NetworkShape) -> (rows: [Double], columns: [Double]) {
+        switch convention {
+        case .column: (Array(repeating: 1, count: shape.hidden), d1)
+        case .row: (d1, Array(repeating: 1, count: shape.inputs))
+        }
+    }
+
     /// S restricted to W2, a length-N mask multiplying the update of W2.
     public func mask2(_ shape: NetworkShape) -> [Double] {
         (0..<shape.hidden).map { i in convention == .column ? d2[i] : d2[0] }
