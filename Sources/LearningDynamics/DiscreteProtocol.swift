@@ -88,8 +88,8 @@ extension TrainingProblem {
     /// `stopLoss` ends the run with `.stopped(time:)` at the first logged entry k >= 1 below it.
     /// `progress` receives (epochs done, epochs) about 100 times per run.
     ///
-    /// The epoch loop allocates nothing: the shuffled inputs and targets, theta and the gradient live in buffers
-    /// allocated once. Statistics: steps = minibatch updates, function evaluations = minibatch gradients.
+    /// The epoch loop allocates nothing: the permutation, theta and the gradient live in buffers allocated once.
+    /// Statistics: steps = minibatch updates, function evaluations = minibatch gradients.
     public func trainDiscrete(options: DiscreteTrainingOptions, progress: ((Int, Int) -> Void)? = nil) throws -> TrainingCurve {
         try options.validate()
         let train = data.train
@@ -115,11 +115,9 @@ extension TrainingProblem {
         let step = UnsafeMutablePointer<Double>.allocate(capacity: dimension)  // eta_eff * S
         let inputs = UnsafeMutablePointer<Double>.allocate(capacity: p * m)
         let targets = UnsafeMutablePointer<Double>.allocate(capacity: p)
-        let shuffledInputs = UnsafeMutablePointer<Double>.allocate(capacity: p * m)
-        let shuffledTargets = UnsafeMutablePointer<Double>.allocate(capacity: p)
         let order = UnsafeMutablePointer<Int>.allocate(capacity: p)
         defer {
-            for buffer in [theta, gradient, step, inputs, targets, shuffledInputs, shuffledTargets] { buffer.deallocate() }
+            for buffer in [theta, gradient, step, inputs, targets] { buffer.deallocate() }
             order.deallocate()
         }
         let startTheta = start.flattened
@@ -162,7 +160,7 @@ extension TrainingProblem {
         var lastGood = startTheta  // the state at the end of the last complete epoch
         var nextLog = 1
         epochLoop: for epoch in 0..<epochs {
-            // A fresh seeded permutation, applied to copies of the rows and targets.
+            // A fresh seeded permutation; the kernel reads the rows and targets through it (no copies).
             for i in 0..<p { order[i] = i }
             var i = p - 1
             while i > 0 {
@@ -170,15 +168,10 @@ extension TrainingProblem {
                 (order[i], order[j]) = (order[j], order[i])
                 i -= 1
             }
-            for i in 0..<p {
-                (shuffledInputs + i * m).update(from: inputs + order[i] * m, count: m)
-                shuffledTargets[i] = targets[order[i]]
-            }
-
             var offset = 0
             while offset < p {
                 let count = min(b, p - offset)
-                kernel.evaluate(theta: theta, inputs: shuffledInputs + offset * m, targets: shuffledTargets + offset, count: count, into: gradient)
+                kernel.evaluate(theta: theta, inputs: inputs, targets: targets, rows: order + offset, count: count, into: gradient)
                 statistics.functionEvaluations += 1
                 offset += count
                 var squares1 = descend(theta, step: step, gradient: gradient, count: nm)
