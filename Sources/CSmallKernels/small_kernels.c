@@ -29,41 +29,89 @@ typedef double v2d __attribute__((vector_size(16)));
 /// Lane-wise a where the mask (a comparison's all-ones or all-zeros lanes) is set, else b.
 #define SELECT8(mask, a, b) ((v8d)(((v8l)(a) & (v8l)(mask)) | ((v8l)(b) & ~(v8l)(mask))))
 
+/// Rows p0 .. p0 + P - 1 (pointers xr) times W's rows i0 .. i0 + I - 1 (from w): P x I dot products of length k, each
+/// summed in eight lanes over j < k8, then SUM8, then the tail j >= k8 in order. P, I are constants after inlining.
+static inline __attribute__((always_inline)) void nt_block(const int P, const int I, ptrdiff_t k, ptrdiff_t k8,
+                                                           const double *const *xr, const double *w, ptrdiff_t n, double *o) {
+    v8d acc[2][4];
+    for (int a = 0; a < P; a++)
+        for (int b = 0; b < I; b++) acc[a][b] = SPLAT(0);
+    for (ptrdiff_t j = 0; j < k8; j += 8) {
+        v8d xv[2];
+        for (int a = 0; a < P; a++) xv[a] = LOAD8(xr[a] + j);
+        for (int b = 0; b < I; b++) {
+            v8d wv = LOAD8(w + b * k + j);
+            for (int a = 0; a < P; a++) acc[a][b] += xv[a] * wv;
+        }
+    }
+    for (int a = 0; a < P; a++)
+        for (int b = 0; b < I; b++) {
+            double s = SUM8(acc[a][b]);
+            for (ptrdiff_t j = k8; j < k; j++) s += xr[a][j] * w[b * k + j];
+            o[a * n + b] = s;
+        }
+}
+
+/// nt_block over all of W's rows: blocks of 4, then the remaining 1 to 3.
+static inline __attribute__((always_inline)) void nt_rows(const int P, ptrdiff_t n, ptrdiff_t k, ptrdiff_t k8,
+                                                          const double *const *xr, const double *w, double *o) {
+    ptrdiff_t i = 0;
+    for (; i + 4 <= n; i += 4) nt_block(P, 4, k, k8, xr, w + i * k, n, o + i);
+    switch (n - i) {
+    case 3: nt_block(P, 3, k, k8, xr, w + i * k, n, o + i); break;
+    case 2: nt_block(P, 2, k, k8, xr, w + i * k, n, o + i); break;
+    case 1: nt_block(P, 1, k, k8, xr, w + i * k, n, o + i); break;
+    default: break;
+    }
+}
+
 CK_MULTIVERSION
 void ck_gather_gemm_nt(ptrdiff_t count, ptrdiff_t n, ptrdiff_t k, const double *x, const ptrdiff_t *rows,
                        const double *w, double *out) {
     const ptrdiff_t k8 = k - k % 8;
+    ptrdiff_t p = 0;
+    for (; p + 2 <= count; p += 2) {
+        const double *xr[2] = {x + (rows ? rows[p] : p) * k, x + (rows ? rows[p + 1] : p + 1) * k};
+        nt_rows(2, n, k, k8, xr, w, out + p * n);
+    }
+    if (p < count) {
+        const double *xr[1] = {x + (rows ? rows[p] : p) * k};
+        nt_rows(1, n, k, k8, xr, w, out + p * n);
+    }
+}
+
+/// out[i0 + b, j0 + 8c + l] for b < I, c < J, l < 8: alpha sum_p d[p, i0 + b] x[r_p, j0 + 8c + l], p in order.
+static inline __attribute__((always_inline)) void tn_block(const int I, const int J, ptrdiff_t count, ptrdiff_t n, ptrdiff_t k,
+                                                           double alpha, const double *d, const double *x, const ptrdiff_t *rows,
+                                                           ptrdiff_t i0, ptrdiff_t j0, double *out) {
+    v8d acc[4][2];
+    for (int b = 0; b < I; b++)
+        for (int c = 0; c < J; c++) acc[b][c] = SPLAT(0);
     for (ptrdiff_t p = 0; p < count; p++) {
-        const double *xr = x + (rows ? rows[p] : p) * k;
-        double *o = out + p * n;
-        ptrdiff_t i = 0;
-        for (; i + 4 <= n; i += 4) {
-            const double *w0 = w + i * k, *w1 = w0 + k, *w2 = w1 + k, *w3 = w2 + k;
-            v8d a0 = SPLAT(0), a1 = SPLAT(0), a2 = SPLAT(0), a3 = SPLAT(0);
-            for (ptrdiff_t j = 0; j < k8; j += 8) {
-                v8d xv = LOAD8(xr + j);
-                a0 += xv * LOAD8(w0 + j);
-                a1 += xv * LOAD8(w1 + j);
-                a2 += xv * LOAD8(w2 + j);
-                a3 += xv * LOAD8(w3 + j);
-            }
-            double s0 = SUM8(a0), s1 = SUM8(a1), s2 = SUM8(a2), s3 = SUM8(a3);
-            for (ptrdiff_t j = k8; j < k; j++) {
-                s0 += xr[j] * w0[j];
-                s1 += xr[j] * w1[j];
-                s2 += xr[j] * w2[j];
-                s3 += xr[j] * w3[j];
-            }
-            o[i] = s0, o[i + 1] = s1, o[i + 2] = s2, o[i + 3] = s3;
+        const double *xr = x + (rows ? rows[p] : p) * k + j0;
+        v8d xv[2];
+        for (int c = 0; c < J; c++) xv[c] = LOAD8(xr + 8 * c);
+        const double *dp = d + p * n + i0;
+        for (int b = 0; b < I; b++) {
+            v8d db = SPLAT(dp[b]);
+            for (int c = 0; c < J; c++) acc[b][c] += db * xv[c];
         }
-        for (; i < n; i++) {
-            const double *w0 = w + i * k;
-            v8d a0 = SPLAT(0);
-            for (ptrdiff_t j = 0; j < k8; j += 8) a0 += LOAD8(xr + j) * LOAD8(w0 + j);
-            double s0 = SUM8(a0);
-            for (ptrdiff_t j = k8; j < k; j++) s0 += xr[j] * w0[j];
-            o[i] = s0;
-        }
+    }
+    for (int b = 0; b < I; b++)
+        for (int c = 0; c < J; c++) STORE8(out + (i0 + b) * k + j0 + 8 * c, SPLAT(alpha) * acc[b][c]);
+}
+
+/// tn_block over all of out's rows: blocks of 4, then the remaining 1 to 3.
+static inline __attribute__((always_inline)) void tn_rows(const int J, ptrdiff_t count, ptrdiff_t n, ptrdiff_t k, double alpha,
+                                                          const double *d, const double *x, const ptrdiff_t *rows, ptrdiff_t j0,
+                                                          double *out) {
+    ptrdiff_t i = 0;
+    for (; i + 4 <= n; i += 4) tn_block(4, J, count, n, k, alpha, d, x, rows, i, j0, out);
+    switch (n - i) {
+    case 3: tn_block(3, J, count, n, k, alpha, d, x, rows, i, j0, out); break;
+    case 2: tn_block(2, J, count, n, k, alpha, d, x, rows, i, j0, out); break;
+    case 1: tn_block(1, J, count, n, k, alpha, d, x, rows, i, j0, out); break;
+    default: break;
     }
 }
 
@@ -71,32 +119,20 @@ CK_MULTIVERSION
 void ck_gather_gemm_tn(ptrdiff_t count, ptrdiff_t n, ptrdiff_t k, double alpha, const double *d, const double *x,
                        const ptrdiff_t *rows, double *out) {
     const ptrdiff_t k8 = k - k % 8;
-    const v8d scale = SPLAT(alpha);
-    for (ptrdiff_t j = 0; j < k8; j += 8) {
+    ptrdiff_t j = 0;
+    for (; j + 16 <= k8; j += 16) tn_rows(2, count, n, k, alpha, d, x, rows, j, out);
+    if (j < k8) tn_rows(1, count, n, k, alpha, d, x, rows, j, out);
+    // The last k % 8 columns: eight rows i at a time (d's rows are contiguous in i), p in order.
+    for (j = k8; j < k; j++) {
         ptrdiff_t i = 0;
-        for (; i + 4 <= n; i += 4) {
-            v8d a0 = SPLAT(0), a1 = SPLAT(0), a2 = SPLAT(0), a3 = SPLAT(0);
-            for (ptrdiff_t p = 0; p < count; p++) {
-                v8d xv = LOAD8(x + (rows ? rows[p] : p) * k + j);
-                const double *dp = d + p * n + i;
-                a0 += SPLAT(dp[0]) * xv;
-                a1 += SPLAT(dp[1]) * xv;
-                a2 += SPLAT(dp[2]) * xv;
-                a3 += SPLAT(dp[3]) * xv;
-            }
-            STORE8(out + i * k + j, scale * a0);
-            STORE8(out + (i + 1) * k + j, scale * a1);
-            STORE8(out + (i + 2) * k + j, scale * a2);
-            STORE8(out + (i + 3) * k + j, scale * a3);
+        for (; i + 8 <= n; i += 8) {
+            v8d acc = SPLAT(0);
+            for (ptrdiff_t p = 0; p < count; p++) acc += LOAD8(d + p * n + i) * SPLAT(x[(rows ? rows[p] : p) * k + j]);
+            double v[8];
+            STORE8(v, acc);
+            for (int l = 0; l < 8; l++) out[(i + l) * k + j] = alpha * v[l];
         }
         for (; i < n; i++) {
-            v8d a0 = SPLAT(0);
-            for (ptrdiff_t p = 0; p < count; p++) a0 += SPLAT(d[p * n + i]) * LOAD8(x + (rows ? rows[p] : p) * k + j);
-            STORE8(out + i * k + j, scale * a0);
-        }
-    }
-    for (ptrdiff_t j = k8; j < k; j++) {
-        for (ptrdiff_t i = 0; i < n; i++) {
             double s = 0;
             for (ptrdiff_t p = 0; p < count; p++) s += d[p * n + i] * x[(rows ? rows[p] : p) * k + j];
             out[i * k + j] = alpha * s;
@@ -105,7 +141,7 @@ void ck_gather_gemm_tn(ptrdiff_t count, ptrdiff_t n, ptrdiff_t k, double alpha, 
 }
 
 /// tanh and 1 - tanh^2 of eight values.
-static inline __attribute__((always_inline)) void tanh8(const double *in, double *value, double *derivative) {
+static inline __attribute__((always_inline)) void tanh8(const double *in, double *value, double *derivative) {  // derivative may be NULL
     v8d x = LOAD8(in);
     const v8l signBit = (v8l)SPLAT(-0.0);
     v8d a = (v8d)((v8l)x & ~signBit);
@@ -134,18 +170,21 @@ static inline __attribute__((always_inline)) void tanh8(const double *in, double
     v8d tv = (v8d)((v8l)m | ((v8l)x & signBit));
     tv = SELECT8((v8l)(x == x), tv, x);  // NaN stays NaN
     STORE8(value, tv);
-    STORE8(derivative, SPLAT(1.0) - tv * tv);
+    if (derivative) STORE8(derivative, SPLAT(1.0) - tv * tv);
 }
 
 CK_MULTIVERSION
 void ck_tanh_derivative(ptrdiff_t count, double *x, double *value, double *derivative) {
     ptrdiff_t i = 0;
-    for (; i + 8 <= count; i += 8) tanh8(x + i, value + i, derivative + i);
+    for (; i + 8 <= count; i += 8) tanh8(x + i, value + i, derivative ? derivative + i : NULL);
     if (i < count) {
         double in[8] = {0}, v[8], dv[8];
         for (ptrdiff_t l = 0; l < count - i; l++) in[l] = x[i + l];
         tanh8(in, v, dv);
-        for (ptrdiff_t l = 0; l < count - i; l++) value[i + l] = v[l], derivative[i + l] = dv[l];
+        for (ptrdiff_t l = 0; l < count - i; l++) {
+            value[i + l] = v[l];
+            if (derivative) derivative[i + l] = dv[l];
+        }
     }
 }
 

@@ -133,12 +133,20 @@ public final class BatchGradient {
                 (hidden[k], slope[k]) = phi.valueAndDerivative(hidden[k])
             }
         }
-        var loss = 0.0
         for p in 0..<count {
             let row = hidden + p * n
             var a2 = 0.0
             for i in 0..<n { a2 += row[i] * w2[i] }
-            let e = psi.value(a2) - targets[rows.map { $0[p] } ?? p]
+            error[p] = a2
+        }
+        switch psi {
+        case .linear: break
+        case .tanh: SmallKernels.tanhWithDerivative(count: count, error, value: error, derivative: nil)
+        default: for p in 0..<count { error[p] = psi.value(error[p]) }
+        }
+        var loss = 0.0
+        for p in 0..<count {
+            let e = error[p] - targets[rows.map { $0[p] } ?? p]
             error[p] = e
             loss += e * e
         }

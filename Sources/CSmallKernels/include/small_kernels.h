@@ -21,7 +21,7 @@ void ck_gather_gemm_nt(ptrdiff_t count, ptrdiff_t n, ptrdiff_t k, const double *
 void ck_gather_gemm_tn(ptrdiff_t count, ptrdiff_t n, ptrdiff_t k, double alpha, const double *d, const double *x,
                        const ptrdiff_t *rows, double *out);
 
-/// value[i] = tanh(x[i]) and derivative[i] = 1 - tanh(x[i])^2 for i < count (x may alias value).
+/// value[i] = tanh(x[i]) and derivative[i] = 1 - tanh(x[i])^2 for i < count (x may alias value; derivative may be NULL).
 /// Cephes' rational form below |x| = 0.625, 1 - 2 / (exp(2|x|) + 1) above: within 3 ulp of the exact tanh.
 void ck_tanh_derivative(ptrdiff_t count, double *x, double *value, double *derivative);
 

@@ -23,11 +23,11 @@ public enum SmallKernels {
         ck_gather_gemm_tn(count, n, k, alpha, d, x, rows, out)
     }
 
-    /// value[i] = tanh(x[i]), derivative[i] = 1 - value[i]^2 for i < count; `value` may be `x`. Within 1.5 ulp of
+    /// value[i] = tanh(x[i]), derivative[i] = 1 - value[i]^2 (unless nil) for i < count; `value` may be `x`. Within 1.5 ulp of
     /// the exact tanh (Foundation's, glibc's, is within 2.2; the two differ by at most 4e-16 relative).
     @inline(__always)
     public static func tanhWithDerivative(count: Int, _ x: UnsafeMutablePointer<Double>, value: UnsafeMutablePointer<Double>,
-                                          derivative: UnsafeMutablePointer<Double>) {
+                                          derivative: UnsafeMutablePointer<Double>?) {
         ck_tanh_derivative(count, x, value, derivative)
     }
 
