@@ -25,7 +25,8 @@ let package = Package(
         .systemLibrary(name: "CLAPACKE", providers: [.apt(["liblapacke-dev", "libopenblas-dev"])]),
         // Small fused kernels for the minibatch hot loop (gathered-row products, vector tanh), compiled for
         // AVX-512, AVX2 and baseline x86-64 and chosen at load.
-        .target(name: "CSmallKernels"),
+        // Always optimised: they replace BLAS calls, which are optimised in debug builds too.
+        .target(name: "CSmallKernels", cSettings: [.unsafeFlags(["-O2"])]),
 
         // MARK: - Library modules
         // Numerics over GSL/BLAS/LAPACK: matrices, ODEs, eigenvalues, polynomials, random streams.
