@@ -23,6 +23,10 @@ let package = Package(
         .systemLibrary(name: "CGSL", providers: [.apt(["libgsl-dev", "libopenblas-dev"])]),
         // LAPACKE for large eigenproblems (OpenBLAS provides liblapack.so.3).
         .systemLibrary(name: "CLAPACKE", providers: [.apt(["liblapacke-dev", "libopenblas-dev"])]),
+        // Small fused kernels for the minibatch hot loop (gathered-row products, vector tanh), compiled for
+        // AVX-512, AVX2 and baseline x86-64 and chosen at load.
+        // Always optimised: they replace BLAS calls, which are optimised in debug builds too.
+        .target(name: "CSmallKernels", cSettings: [.unsafeFlags(["-O2"])]),
 
         // MARK: - Library modules
         // Numerics over GSL/BLAS/LAPACK: matrices, ODEs, eigenvalues, polynomials, random streams.
@@ -30,7 +34,7 @@ let package = Package(
         .target(
             name: "NumericalKit",
             dependencies: [
-                "CGSL", "CLAPACKE",
+                "CGSL", "CLAPACKE", "CSmallKernels",
                 .product(name: "ComplexModule", package: "swift-numerics"),
                 .product(name: "RealModule", package: "swift-numerics"),
             ]

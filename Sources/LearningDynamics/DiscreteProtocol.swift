@@ -272,8 +272,6 @@ final class GenericDiscreteUpdate: DiscreteUpdate {
     private let step: UnsafeMutablePointer<Double>  // eta_eff * S
     private let inputs: UnsafeMutablePointer<Double>
     private let targets: UnsafeMutablePointer<Double>
-    private let shuffledInputs: UnsafeMutablePointer<Double>
-    private let shuffledTargets: UnsafeMutablePointer<Double>
     private let order: UnsafeMutablePointer<Int>
 
     init(problem: TrainingProblem, theta: UnsafeMutablePointer<Double>, etaEff: Double, batchSize: Int) {
@@ -288,8 +286,6 @@ final class GenericDiscreteUpdate: DiscreteUpdate {
         step = .allocate(capacity: dimension)
         inputs = .allocate(capacity: p * m)
         targets = .allocate(capacity: p)
-        shuffledInputs = .allocate(capacity: p * m)
-        shuffledTargets = .allocate(capacity: p)
         order = .allocate(capacity: p)
         for (k, s) in problem.mask.enumerated() { step[k] = etaEff * s }
         inputs.initialize(from: train.inputs.elements, count: p * m)
@@ -297,21 +293,17 @@ final class GenericDiscreteUpdate: DiscreteUpdate {
     }
 
     deinit {
-        for buffer in [gradient, step, inputs, targets, shuffledInputs, shuffledTargets] { buffer.deallocate() }
+        for buffer in [gradient, step, inputs, targets] { buffer.deallocate() }
         order.deallocate()
     }
 
-    /// A fresh seeded permutation, applied to copies of the rows and targets.
+    /// A fresh seeded permutation; the kernel reads the rows and targets through it (no copies).
     func beginEpoch(shuffle stream: RandomStream) {
         drawPermutation(order, count: p, from: stream)
-        for i in 0..<p {
-            (shuffledInputs + i * m).update(from: inputs + order[i] * m, count: m)
-            shuffledTargets[i] = targets[order[i]]
-        }
     }
 
     func step(offset: Int, count: Int) -> (squares1: Double, squares2: Double) {
-        kernel.evaluate(theta: theta, inputs: shuffledInputs + offset * m, targets: shuffledTargets + offset, count: count, into: gradient)
+        kernel.evaluate(theta: theta, inputs: inputs, targets: targets, rows: order + offset, count: count, into: gradient)
         return (descend(theta, step: step, gradient: gradient, count: nm),
                 descend(theta + nm, step: step + nm, gradient: gradient + nm, count: n))
     }
