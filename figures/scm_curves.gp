@@ -13,7 +13,9 @@ nsets = |TITLES|
 undefine STATS_*
 stats datafile using ($2 > 0 ? $2 : NaN) nooutput
 ymax = exists("STATS_max") ? STATS_max : 1
-floor = ymax * 1e-12
+ymin = exists("STATS_min") ? STATS_min : ymax / 10
+# Round-off floor: values below 1e-12 of the largest are not dynamics.
+floor = (ymin / 2 > ymax * 1e-12) ? ymin / 2 : ymax * 1e-12
 set terminal pngcairo size 900,600 enhanced font "Sans,11"
 set output output
 set datafile commentschars "#"
@@ -21,8 +23,9 @@ set title "Soft committee machine: ".subtitle
 set xlabel "{/Symbol a} = steps / N"
 set ylabel "generalisation error {/Symbol e}_g"
 set logscale y
-set yrange [floor:*]
-set format y "10^{%T}"
+set yrange [floor:ymax * 2]
+set format y (ymax / floor > 100 ? "10^{%T}" : "%.3g")
+set key noenhanced
 set grid
 set key top right
 yv(y) = y > floor ? y : NaN

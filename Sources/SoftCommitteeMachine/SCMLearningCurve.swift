@@ -30,9 +30,13 @@ extension SCMFlow {
                                 statistics: solution.statistics, stepper: solution.stepperName)
     }
 
-    /// Tolerances 1e-10 (absolute and relative), 201 linearly spaced output times.
+    /// Tolerances 1e-10 (absolute and relative), 201 linearly spaced output times; a run whose order parameters
+    /// pass 1e6 in size (runaway weights: online curl descent can blow up) is ended as diverged, and one that
+    /// spends 5e5 evaluations (the eta^2 terms of a runaway state make the flow stiff) as out of budget.
     public static var defaultSolveOptions: ODESolveOptions {
         var o = ODESolveOptions()
+        o.divergenceBound = 1e6
+        o.maxFunctionEvaluations = 500_000
         o.absoluteTolerance = 1e-10
         o.relativeTolerance = 1e-10
         o.output = .linear(count: 201)
