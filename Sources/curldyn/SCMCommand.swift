@@ -97,9 +97,7 @@ struct SCMCurve: ParsableCommand {
         let flow = try simulation.flow()
         var options = SCMFlow.defaultSolveOptions
         options.output = .linear(count: points)
-        let clock = ContinuousClock.now
         let curve = try flow.learningCurve(from: nets.startState(), endTime: time, options: options)
-        let odeSeconds = (ContinuousClock.now - clock) / .seconds(1)
         var mean = Array(repeating: Double.nan, count: curve.times.count), error = mean
         if simulate > 0 {
             let runs = try (0..<simulate).map { s in
@@ -119,8 +117,8 @@ struct SCMCurve: ParsableCommand {
         let figure = try output.figure("scm_curves.gp", name: "\(name).png") { path in
             [path("\(name).dat"), "K=\(model.students), M=\(model.m), eta=\(model.eta), seed \(model.seed)"]
         } titles: { [title.components(separatedBy: " status").first!] }
-        var lines = [String(format: "%@: eps_g %.6g -> %.6g at alpha = %g  [%@; %d evaluations, %.3f s]", rule.name, curve.generalisationError.first!,
-                            curve.finalError, curve.times.last!, curve.status.summary, curve.statistics.functionEvaluations, odeSeconds)]
+        var lines = [String(format: "%@: eps_g %.6g -> %.6g at alpha = %g  [%@; %d evaluations]", rule.name, curve.generalisationError.first!,
+                            curve.finalError, curve.times.last!, curve.status.summary, curve.statistics.functionEvaluations)]
         if simulate > 0 {
             let z = rows.compactMap { r in r[3] > 0 ? abs(r[2] - r[1]) / r[3] : nil }.max() ?? .nan
             lines.append(String(format: "online SGD (N = %d, %d seeds): final eps_g %.6g +- %.2g; largest |mean - ODE| / SE along the curve %.2f",
