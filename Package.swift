@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "CurlTheory", targets: ["CurlTheory"]),
         .library(name: "NodePerturbation", targets: ["NodePerturbation"]),
         .library(name: "Studies", targets: ["Studies"]),
+        .library(name: "SoftCommitteeMachine", targets: ["SoftCommitteeMachine"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -50,6 +51,9 @@ let package = Package(
         .target(name: "GnuplotIO", dependencies: ["Studies"]),
         // Random-matrix theory of curl descent: phase boundaries, limiting spectra, finite-size checks.
         .target(name: "CurlTheory", dependencies: ["NumericalKit"]),
+        // The soft committee machine as N -> infinity: order-parameter ODEs for gradient descent, curl descent and
+        // feedback alignment, their fixed points, and a direct online-SGD simulation to check them.
+        .target(name: "SoftCommitteeMachine", dependencies: ["NumericalKit"], exclude: ["DERIVATION.md"]),
         // Node perturbation and LOCO: gradient estimators, orthogonal projections, their variance (loco.md).
         .target(name: "NodePerturbation", dependencies: ["NumericalKit"]),
 
@@ -57,7 +61,7 @@ let package = Package(
         .executableTarget(
             name: "curldyn",
             dependencies: [
-                "NumericalKit", "LearningDynamics", "CurlTheory", "NodePerturbation", "Studies", "GnuplotIO",
+                "NumericalKit", "LearningDynamics", "CurlTheory", "NodePerturbation", "Studies", "GnuplotIO", "SoftCommitteeMachine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -73,6 +77,7 @@ let package = Package(
         .testTarget(name: "LearningDynamicsTests", dependencies: ["LearningDynamics", "NumericalKit"]),
         .testTarget(name: "NodePerturbationTests", dependencies: ["NodePerturbation", "NumericalKit"]),
         .testTarget(name: "CLITests", dependencies: ["curldyn", "notebook-check", "GnuplotIO"]),
+        .testTarget(name: "SoftCommitteeMachineTests", dependencies: ["SoftCommitteeMachine", "NumericalKit", "LearningDynamics"]),
         .testTarget(name: "CurlTheoryTests", dependencies: ["CurlTheory", "NumericalKit"]),
         .testTarget(name: "StudiesTests", dependencies: ["Studies", "LearningDynamics", "NumericalKit", "CurlTheory", "NodePerturbation"]),
     ]
