@@ -11,4 +11,6 @@ public enum SeedStream {
     public static let feedback: UInt64 = 4
     /// Minibatch order of the discrete protocol.
     public static let shuffle: UInt64 = 5
+    /// The initial tangent vectors of a Lyapunov-exponent measurement.
+    public static let lyapunovTangents: UInt64 = 6
 }
