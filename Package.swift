@@ -79,6 +79,6 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: ["curldyn", "notebook-check", "GnuplotIO"]),
         .testTarget(name: "SoftCommitteeMachineTests", dependencies: ["SoftCommitteeMachine", "NumericalKit", "LearningDynamics"]),
         .testTarget(name: "CurlTheoryTests", dependencies: ["CurlTheory", "NumericalKit"]),
-        .testTarget(name: "StudiesTests", dependencies: ["Studies", "LearningDynamics", "NumericalKit", "CurlTheory", "NodePerturbation"]),
+        .testTarget(name: "StudiesTests", dependencies: ["Studies", "LearningDynamics", "NumericalKit", "CurlTheory", "NodePerturbation", "SoftCommitteeMachine"]),
     ]
 )

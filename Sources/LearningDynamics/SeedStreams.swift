@@ -14,6 +14,8 @@ public enum SeedStream {
     public static let feedback = StreamRole(id: 4, name: "feedback vector")
     /// Minibatch order of the discrete protocol.
     public static let shuffle = StreamRole(id: 5, name: "minibatch order")
+    /// The initial tangent vectors of a Lyapunov-exponent measurement.
+    public static let lyapunovTangents = StreamRole(id: 6, name: "Lyapunov tangent vectors")
 
-    public static let all = [teacher, student, data, flips, feedback, shuffle]
+    public static let all = [teacher, student, data, flips, feedback, shuffle, lyapunovTangents]
 }

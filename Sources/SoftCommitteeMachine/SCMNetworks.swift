@@ -43,8 +43,8 @@ public struct SCMNetworks: Sendable {
         guard n > 0, k > 0, m > 0 else { throw SCMError.invalidParameter("N, K and M must be positive") }
         guard studentScale >= 0, studentScale.isFinite else { throw SCMError.invalidParameter("the student scale must be finite and >= 0") }
         guard (0...1).contains(alphaH) else { throw SCMError.invalidParameter("the input flip fraction must lie in [0, 1]") }
-        let teacherStream = RandomStream(seed: seed, task: SCMSeedStream.teacher)
-        let studentStream = RandomStream(seed: seed, task: SCMSeedStream.student)
+        let teacherStream = RandomStream(seed: seed, role: SCMSeedStream.teacher)
+        let studentStream = RandomStream(seed: seed, role: SCMSeedStream.student)
         let teacher = Matrix(rows: m, columns: n, elements: teacherStream.gaussians(m * n))
         let student = Matrix(rows: k, columns: n, elements: studentStream.gaussians(k * n, sigma: studentScale))
         let readout: [Double]
@@ -54,7 +54,7 @@ public struct SCMNetworks: Sendable {
         }
         // Flip a uniformly random subset of exactly round(alpha_h N) coordinates (partial Fisher-Yates).
         var order = Array(0..<n)
-        let flipStream = RandomStream(seed: seed, task: SCMSeedStream.flips)
+        let flipStream = RandomStream(seed: seed, role: SCMSeedStream.flips)
         let flipped = Int((alphaH * Double(n)).rounded())
         for i in 0..<flipped { order.swapAt(i, i + flipStream.integer(below: n - i)) }
         var d1 = Array(repeating: 1.0, count: n)

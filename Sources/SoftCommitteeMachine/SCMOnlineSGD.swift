@@ -40,7 +40,7 @@ public struct SCMOnlineSGD {
             throw SCMError.invalidParameter("recording times must be finite, >= 0 and increasing")
         }
         let (n, k, m) = (networks.inputs, networks.students, networks.teachers)
-        let stream = RandomStream(seed: seed, task: SCMSeedStream.data)
+        let stream = RandomStream(seed: seed, role: SCMSeedStream.data)
         var w = networks.student.elements
         var v = networks.studentReadout
         let wStar = networks.teacher.elements

@@ -16,6 +16,6 @@ struct CurlDyn: ParsableCommand {
         (the warning on stderr says why); 64 bad input, nothing written. Files of one run are written as a set.
         """,
         version: version,
-        subcommands: [Integrate.self, Compare.self, StabilityCommand.self, Critical.self, Spectrum.self, PhaseDiagramCommand.self, Merge.self, NPVarianceCommand.self, LOCOLearnCommand.self, NPSweepCommand.self, NPCurlCommand.self, FigureCommand.self, Bench.self, SCMCommand.self]
+        subcommands: [Integrate.self, Compare.self, StabilityCommand.self, LyapunovCommand.self, Critical.self, Spectrum.self, PhaseDiagramCommand.self, Merge.self, NPVarianceCommand.self, LOCOLearnCommand.self, NPSweepCommand.self, NPCurlCommand.self, FigureCommand.self, Bench.self, SCMCommand.self]
     )
 }

@@ -2,12 +2,13 @@ import CurlTheory
 import LearningDynamics
 import NodePerturbation
 import NumericalKit
+import SoftCommitteeMachine
 import Testing
 
 @Suite("stream role registry")
 struct StreamRoleRegistryTests {
     /// Every module's roles; a new module's list belongs here.
-    let roles = SeedStream.all + CurlStreams.all + NPStreams.all
+    let roles = SeedStream.all + CurlStreams.all + NPStreams.all + SCMSeedStream.all
 
     @Test("no two roles of any module share an id, so no two roles can share a stream")
     func idsAreUnique() {
@@ -16,16 +17,17 @@ struct StreamRoleRegistryTests {
         #expect(Set(roles.map(\.name)).count == roles.count)
     }
 
-    @Test("each module keeps to its id range: learning 0-15, curl theory 16-31, node perturbation 32-63")
+    @Test("each module keeps to its id range: learning 0-15, curl theory 16-31, node perturbation 32-63, soft committee machine 64-79")
     func idsStayInTheirModuleRange() {
         #expect(SeedStream.all.allSatisfy { (0...15).contains($0.id) })
         #expect(CurlStreams.all.allSatisfy { (16...31).contains($0.id) })
         #expect(NPStreams.all.allSatisfy { (32...63).contains($0.id) })
+        #expect(SCMSeedStream.all.allSatisfy { (64...79).contains($0.id) })
     }
 
     @Test("the learning experiment's roles keep their old task numbers 0-5, so curl-descent results do not change")
     func learningRolesKeepTheirTasks() {
-        #expect(SeedStream.all.map { $0.task(0) } == [0, 1, 2, 3, 4, 5])
+        #expect(SeedStream.all.prefix(6).map { $0.task(0) } == [0, 1, 2, 3, 4, 5])
     }
 
     @Test("node-perturbation noise never reads the streams that built the task, batch, warm-up, teacher or student")

@@ -93,6 +93,8 @@ public enum FigureCatalog {
         HiddenFlipErrorMap.fig6a, HiddenFlipErrorMap.fig6b, Spectra(), ReadoutFlipMaps.fig8,
     ] + EpochsToThresholdFigure.all.dropFirst(4).map { $0 as any FigureRecipe } + [
         LOCOVariance(), LOCOLearningCurves(), LOCOFailure(),
+    ] + [
+        LyapunovAgainstFlips.hidden, LyapunovAgainstFlips.readout,
     ]
 
     public static func named(_ name: String) -> (any FigureRecipe)? { all.first { $0.name == name } }
