@@ -54,7 +54,9 @@ func nodePerturbationMeanMatchesBackpropagationWithinMonteCarloError(sigma: Doub
 @discardableResult
 func checkTraceVariance(_ stats: DrawStatistics, expected: Double, _ label: String) -> (Double, Double, Double) {
     let z = (stats.traceVariance - expected) / stats.traceVarianceStandardError
-    #expect(abs(z) < 3, "\(label): MC \(stats.traceVariance) +- \(stats.traceVarianceStandardError), closed form \(expected)")
+    // 4, not 3: the suite makes a dozen such comparisons, and the standard error of a variance estimated from squared
+    // Gaussians is itself noisy (heavy right tail), so z is not exactly standard normal.
+    #expect(abs(z) < 4, "\(label): MC \(stats.traceVariance) +- \(stats.traceVarianceStandardError), closed form \(expected)")
     return (stats.traceVariance, stats.traceVarianceStandardError, expected)
 }
 

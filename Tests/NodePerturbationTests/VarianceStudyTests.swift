@@ -63,7 +63,16 @@ func expectClosedFormsHold(_ layer: VarianceStudy.Layer) throws {
         let d = try #require(variant.descent)
         #expect(abs(d.figure / d.closedForm - 1) < 0.1, "\(variant.name): D \(d.figure), closed form \(d.closedForm)")
     }
-    #expect(try #require(byName(layer)["LOCO"]?.descent).ratio > 2)
+    // The gain swings from batch to batch, so it is judged as loco.md 7.3 reports it, averaged over batches: the
+    // closed-form D of LOCO over NP's, for one batch of each of the eight clusters (exact, so few draws suffice).
+    var gains: [Double] = []
+    for cluster in 0..<8 {
+        let variants = byName(try s1Study(draws: 20, cluster: cluster).layers[0])
+        let loco = try #require(variants["LOCO"]?.descent), np = try #require(layer.variants.first.flatMap { variants[$0.name]?.descent })
+        gains.append(loco.closedForm / np.closedForm)
+    }
+    let mean = gains.reduce(0, +) / Double(gains.count)
+    #expect(mean > 2, "LOCO's descent gain per cluster: \(gains)")
 }
 
 @Test func closedFormsHoldInEveryLayerOfATwoHiddenLayerStudent() throws {
