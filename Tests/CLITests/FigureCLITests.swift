@@ -69,7 +69,8 @@ struct FigureCLITests {
     @Test("--dry-run prints cells, runs and the estimated core-hours, and writes nothing")
     func dryRunEstimates() throws {
         try withSandbox { box in
-            let result = try box.run(["figure", "fig3b", "--scale", "full", "--dry-run", "--out", box.out.path])
+            // It measures three full-scale cells: in a debug build on a loaded machine that can take a minute.
+            let result = try box.run(["figure", "fig3b", "--scale", "full", "--dry-run", "--out", box.out.path], timeout: 300)
             #expect(result.status == 0, "\(result)")
             #expect(result.stdout.contains("figure fig3b (full): 750 cells"), "\(result)")
             #expect(result.stdout.contains("core-hours"), "\(result)")
