@@ -34,7 +34,7 @@ struct Critical: ParsableCommand {
     @Option(parsing: .upToNextOption, help: "Hidden widths N for the finite-size measurement (none: theory only).") var sizes: [Int] = []
     @Option(parsing: .unconditional, help: "Sampled matrices per (c, N).") var draws = 5
     @Option(parsing: .unconditional, help: "Seed of the sampled matrices.") var seed: UInt64 = 1
-    @Option(parsing: .unconditional, help: "Worker threads for the finite-size measurement.") var threads = ProcessInfo.processInfo.activeProcessorCount
+    @Option(parsing: .unconditional, help: "Worker threads for the finite-size measurement.") var threads = ProcessorBudget.available
     @Option(help: "Compute only shard k of n (a contiguous block of the c values), e.g. 3/8 for a SLURM array task.") var shard: Studies.Shard?
     @Option(help: "Base name of the output files.") var name = "critical"
     @OptionGroup(title: "Output") var output: OutputOptions
@@ -220,7 +220,7 @@ struct PhaseDiagramCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Values of alpha of the finite-size diagram.") var empiricalAlphaPoints = 21
     @Option(parsing: .unconditional, help: "Sampled matrices per cell of the finite-size diagram.") var draws = 5
     @Option(parsing: .unconditional, help: "Seed of the sampled matrices.") var seed: UInt64 = 1
-    @Option(parsing: .unconditional, help: "Worker threads for the finite-size diagram.") var threads = ProcessInfo.processInfo.activeProcessorCount
+    @Option(parsing: .unconditional, help: "Worker threads for the finite-size diagram.") var threads = ProcessorBudget.available
     @Option(help: "Compute only shard k of n (1-based), e.g. 3/8 for a SLURM array task.") var shard: Studies.Shard?
     @Option(help: "Base name of the output files.") var name: String?
     @OptionGroup(title: "Output") var output: OutputOptions
