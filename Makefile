@@ -7,7 +7,7 @@ CURLDYN      := .build/release/curldyn
 
 FIGS         := $(OUT)/figures
 
-.PHONY: deps build run test check-notebooks bench figures clean
+.PHONY: deps build run test slurm-test check-notebooks bench figures clean
 
 ## deps: install the Debian packages that are missing (apt-get update runs first, once, only if needed)
 deps:
@@ -27,10 +27,18 @@ run: build
 	$(CURLDYN) integrate --out $(OUT) --name from_random
 	$(CURLDYN) integrate --out $(OUT) --name from_teacher --start teacher --perturbation 1e-6
 
-## test: the whole test suite
+## test: the whole test suite, then the SLURM test
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	$(MAKE) slurm-test
+
+## slurm-test: a one-node SLURM cluster on this machine (slurmd, slurmctld, munge from Debian's packages, installed
+## if missing; private key, ports and state in a temporary directory) runs a quick figure as an array job and
+## its collect job, cancels and resubmits a task, compares with the unsharded run, and stops what it started.
+## Needs root (it uses sudo otherwise) and the release build; about two minutes.
+slurm-test: build
+	.ci/slurm-test $(CURLDYN)
 
 ## check-notebooks: re-run every notebooks-md page's commands with the release build and compare the numbers
 ## the pages print (tolerances on each page; see Sources/notebook-check). CI runs it after the tests.

@@ -3,6 +3,7 @@ import Foundation
 import GnuplotIO
 import LearningDynamics
 import NumericalKit
+import Studies
 
 /// `curldyn compare`: the reference's paired protocol over many seeds, with statistics.
 struct Compare: ParsableCommand {
@@ -15,7 +16,7 @@ struct Compare: ParsableCommand {
         paired t-test against the first rule), OUT/NAME_seeds.dat (per rule and seed: time to threshold, reached, \
         final test loss, max train loss) and OUT/NAME.png. A threshold never reached counts as the run's end \
         time, as in the reference. A run that diverges is left out of its rule's statistics and curves, and named in \
-        the summary (the t-test pairs the seeds where both rules finished). Seeds run in parallel on all cores; results do not depend on the thread count.
+        the summary (the t-test pairs the seeds where both rules finished). Seeds run in parallel on the CPUs this process may use; results do not depend on the thread count.
         """)
 
     @OptionGroup(title: "Networks and data") var network: NetworkOptions
@@ -26,7 +27,7 @@ struct Compare: ParsableCommand {
     @Option(parsing: .unconditional, help: "Number of seeds (seed, seed+1, ...).") var seeds = 10
     @Option(parsing: .unconditional, help: "Loss threshold for the time-to-threshold statistics.") var threshold = 1e-3
     @Option(help: "Which loss the threshold is read on: train or test.") var on: LossKind = .test
-    @Option(parsing: .unconditional, help: "Worker threads (default: all cores).") var threads = ProcessInfo.processInfo.activeProcessorCount
+    @Option(parsing: .unconditional, help: "Worker threads (default: the CPUs this process may use: affinity mask, SLURM_CPUS_PER_TASK).") var threads = ProcessorBudget.available
     @Option(help: "Base name of the output files.") var name = "compare"
 
     var trainCount: Int { network.trainCount }

@@ -43,12 +43,17 @@ struct FigureRun: ParsableCommand {
         them. --shard k/n computes every n-th cell into OUT/NAME.shard-k-of-n.checkpoint; --collect then joins \
         the shards' checkpoints, checks that every cell is there, and writes the tables and figure. --dry-run \
         prints the cells, runs and the core-hours estimated from a measured per-epoch cost, and computes nothing.
+
+        --slurm writes OUT/NAME.sbatch, a SLURM array job of --tasks tasks (task k runs --shard k/n --resume into \
+        OUT, logs in OUT/slurm-logs), and OUT/NAME.collect.sbatch, the job that runs --collect once every task has \
+        succeeded, and prints the line that submits both; --submit also submits them (sbatch --parsable, then \
+        the collect job with --dependency=afterok). With --dry-run it prints the scripts and writes nothing.
         """)
 
     @Argument(help: "The figure (see `curldyn figure list`).") var figureName: String
     @Option(help: "quick (about a minute on one core) or full (the paper's parameters).") var scale: Scale = .quick
     @Option(parsing: .unconditional, help: "Study seed; each cell's seed is derived from it and the cell's parameters.") var seed: UInt64 = 1
-    @Option(parsing: .unconditional, help: "Worker threads (default: the CPUs this process may use).") var threads = ProcessorBudget.available
+    @Option(parsing: .unconditional, help: "Worker threads (default: the CPUs this process may use).") var threads: Int?
     @Option(help: "Compute only shard k of n (every n-th cell), e.g. 3/8 for a SLURM array task.") var shard: Studies.Shard?
     @Flag(help: "Skip the cells already in the checkpoint.") var resume = false
     @Flag(help: "Join the shards' checkpoints and write the tables and figure.") var collect = false
@@ -56,6 +61,7 @@ struct FigureRun: ParsableCommand {
     @Option(parsing: .unconditional, help: "Use only the first K inits of each grid point (a cheaper check of a full-scale figure).") var inits: Int?
     @Option(help: "Base name of the output files (default: the figure's name).") var name: String?
     @OptionGroup(title: "Output") var output: OutputOptions
+    @OptionGroup(title: "SLURM (with --slurm)") var slurm: SlurmOptions
 
     var recipe: any FigureRecipe {
         get throws {
@@ -71,9 +77,21 @@ struct FigureRun: ParsableCommand {
     func validate() throws {
         _ = try recipe
         guard !baseName.isEmpty, !baseName.contains("/") else { throw ValidationError("--name must be a plain file name") }
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         if collect && shard != nil { throw ValidationError("--collect joins every shard; give no --shard") }
         if let inits, inits < 1 { throw ValidationError("--inits must be at least 1, got \(inits)") }
+        if slurm.slurm {
+            for (given, option) in [(shard != nil, "--shard"), (collect, "--collect"), (resume, "--resume"), (threads != nil, "--threads (use --cpus-per-task)")] where given {
+                throw ValidationError("--slurm writes the array job; give no \(option)")
+            }
+            if slurm.submit && dryRun { throw ValidationError("--submit and --dry-run contradict each other") }
+            let cells = studyCells(try recipe).count
+            if let tasks = slurm.tasks, tasks > cells { throw ValidationError("--tasks \(tasks) is more than the figure's \(cells) cells; use at most \(cells)") }
+            _ = try rethrowingSlurmOptions { try slurmJob(try recipe) }
+            try refuseOtherShardCounts()
+        } else if let given = slurm.givenWithoutSlurm {
+            throw ValidationError("\(given) goes with --slurm")
+        }
     }
 
     func checkpoint(_ recipe: any FigureRecipe, shard: Studies.Shard?) throws -> Checkpoint {
@@ -86,6 +104,7 @@ struct FigureRun: ParsableCommand {
         BLASThreads.pinToOne()  // parallelism is over cells
         let recipe = try recipe
         let cells = studyCells(recipe)
+        if slurm.slurm { return try writeSlurmJob(recipe) }
         if dryRun { return try printDryRun(recipe, cells) }
         let records: [CellRecord]
         if collect {
@@ -93,7 +112,8 @@ struct FigureRun: ParsableCommand {
         } else {
             let checkpoint = try checkpoint(recipe, shard: shard)
             if !resume { unlink(checkpoint.url.path) }
-            let sweep = Sweep(cells: cells, seed: seed, shard: shard, threads: threads, checkpoint: checkpoint)
+            let sweep = Sweep(cells: cells, seed: seed, shard: shard, threads: threads ?? ProcessorBudget.available, checkpoint: checkpoint)
+            let finishedBefore = resume ? Set(try checkpoint.load().keys).intersection(sweep.ownCells.map(\.key)).count : 0
             let progress = ProgressLine()
             let (name, scale) = (figureName, self.scale)
             records = try sweep.run(progress: { p in progress.update("figure \(name) (\(scale.rawValue)): \(p.description)") }) { cell, seed in
@@ -101,9 +121,10 @@ struct FigureRun: ParsableCommand {
             }
             progress.finish()
             if let shard = shard {
-                print("shard \(shard): \(records.count) of \(cells.count) cells in \(checkpoint.url.path)")
-                print("when every shard is done: curldyn figure \(figureName) --scale \(scale.rawValue) --collect --out \(output.out)"
-                      + (name == nil ? "" : " --name \(baseName)"))
+                print("shard \(shard): \(records.count) of \(cells.count) cells in \(checkpoint.url.path) "
+                      + "(\(finishedBefore) from the checkpoint, \(records.count - finishedBefore) computed now)")
+                print("when every shard is done: curldyn figure \(figureName) --scale \(self.scale.rawValue) --collect --out \(output.out)"
+                      + (self.name == nil ? "" : " --name \(baseName)") + (inits.map { " --inits \($0)" } ?? ""))
                 return
             }
         }
@@ -140,27 +161,34 @@ struct FigureRun: ParsableCommand {
         return all.filter { !$0.names.contains("init") || $0.integer("init") < inits }
     }
 
-    /// The records of every cell from the shards' checkpoints (and an unsharded one); names the shards that miss cells.
+    /// The shard checkpoints' counts n (NAME.shard-k-of-n.checkpoint) present in --out.
+    func shardCounts() throws -> [Int] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: try output.directory.url.path)) ?? []
+        return ShardCollection.shardCounts(among: names, baseName: baseName)
+    }
+
+    /// The records of every cell from the shards' checkpoints; names the shards that are missing or incomplete.
     func collectShards(_ recipe: any FigureRecipe, _ cells: [Cell]) throws -> [CellRecord] {
         let directory = try output.directory
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.url.path)) ?? []
-        let pattern = "^" + NSRegularExpression.escapedPattern(for: baseName) + #"\.shard-(\d+)-of-(\d+)\.checkpoint$"#
-        let shards = names.compactMap { name -> Studies.Shard? in
-            guard let match = name.range(of: pattern, options: .regularExpression) else { return nil }
-            let numbers = name[match].dropFirst(baseName.count).split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
-            return numbers.count == 2 ? Studies.Shard(index: numbers[0] - 1, count: numbers[1]) : nil
+        let counts = try shardCounts()
+        guard let count = counts.first else {
+            throw CommandFailure("no shard checkpoints \(baseName).shard-k-of-n.checkpoint in \(directory.url.path); run the shards (--shard k/n or --slurm) first")
         }
-        guard let count = shards.first?.count, shards.allSatisfy({ $0.count == count }) else {
-            throw CommandFailure("no shard checkpoints \(baseName).shard-k-of-n.checkpoint of one sweep in \(directory.url.path)")
+        guard counts.count == 1 else {
+            throw CommandFailure("\(directory.url.path) holds shard checkpoints of \(baseName) split \(counts.map(String.init).joined(separator: " and ")) ways; keep the files of one split")
         }
-        var found: [String: CellRecord] = [:]
-        for shard in shards { found.merge(try checkpoint(recipe, shard: shard).load()) { first, _ in first } }
-        let missing = (0..<count).map { Studies.Shard(index: $0, count: count) }.compactMap { shard -> String? in
-            let lacking = cells.filter { shard.contains($0) && found[$0.key] == nil }.count
-            return lacking == 0 ? nil : "shard \(shard): \(lacking) of \(cells.filter(shard.contains).count) cells missing"
+        let collection = ShardCollection(cells: cells, count: count) { shard in
+            let checkpoint = try checkpoint(recipe, shard: shard)
+            return FileManager.default.fileExists(atPath: checkpoint.url.path) ? try checkpoint.load() : nil
         }
-        guard missing.isEmpty else { throw CommandFailure("the shards are not complete: " + missing.joined(separator: "; ")) }
-        return cells.map { found[$0.key]! }
+        guard let records = collection.records(of: cells) else {
+            let script = directory.file("\(baseName).sbatch")
+            let rerun = FileManager.default.fileExists(atPath: script.path)
+                ? "resubmit them: sbatch --array=\(collection.unfinished.map(String.init).joined(separator: ",")) \(ShellWord.quoted(script.path))"
+                : "rerun each with --shard k/\(count) --resume"
+            throw CommandFailure("\(collection.unfinished.count) of \(count) shards are not complete:\n  " + collection.problems.joined(separator: "\n  ") + "\n\(rerun)")
+        }
+        return records
     }
 
     func printDryRun(_ recipe: any FigureRecipe, _ cells: [Cell]) throws {
@@ -172,6 +200,7 @@ struct FigureRun: ParsableCommand {
         let coreHours = epochs * perEpoch / 3600
         print("figure \(recipe.name) (\(scale.rawValue)): \(own.count) cells\(shard.map { " (shard \($0) of \(cells.count))" } ?? ""), "
               + "one run each, \(String(format: "%.3g", epochs)) epochs in all")
+        let threads = self.threads ?? ProcessorBudget.available
         print(String(format: "measured %.3g ms per epoch (mean of %d cells); estimated %.3g core-hours, %.3g h on %d threads",
                      perEpoch * 1e3, samples.count, coreHours, coreHours / Double(min(threads, max(1, own.count))), threads))
     }

@@ -3,6 +3,7 @@ import Foundation
 import GnuplotIO
 import NodePerturbation
 import NumericalKit
+import Studies
 
 extension LearningMethod: ExpressibleByArgument {}
 
@@ -32,7 +33,7 @@ struct LOCOLearnCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Rule-flipped input neurons (curl descent's D1): their synapses' updates change sign.") var flipInputs = 0
     @Flag(help: "Mix clusters within a batch (LOCO's failure mode) instead of cluster-pure batches.") var mixedBatches = false
     @Option(parsing: .unconditional, help: "Seed of the task, the batches and the perturbations.") var seed: UInt64 = 0
-    @Option(parsing: .unconditional, help: "Worker threads.") var threads = ProcessInfo.processInfo.activeProcessorCount
+    @Option(parsing: .unconditional, help: "Worker threads.") var threads = ProcessorBudget.available
     @Option(help: "Student and teacher: linear (10 x 100) or tanh (100 -> 64 -> 10).") var network = "linear"
     @Option(parsing: .unconditional, help: "Steps between refits of LOCO's k-means centroids, --network tanh only (default 200, loco.md 7.1; the linear network refits every step).")
     var centroidRefresh: Int?

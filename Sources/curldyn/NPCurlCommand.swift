@@ -3,6 +3,7 @@ import Foundation
 import GnuplotIO
 import NodePerturbation
 import NumericalKit
+import Studies
 
 extension ManifoldDisplacement: ExpressibleByArgument {}
 
@@ -50,7 +51,7 @@ struct NPCurlCommand: ParsableCommand {
     @Option(help: "Direction of the displacement: random, or bottom (u_0 along K's bottom eigenvector).") var direction: ManifoldDisplacement = .random
     @Option(parsing: .unconditional, help: "Runs per method with their own batches and noise (same network); the curves are their geometric mean.") var replicates = 1
     @Option(parsing: .unconditional, help: "Seed of the network, the displacement, the batches and the noise.") var seed: UInt64 = 0
-    @Option(parsing: .unconditional, help: "Worker threads.") var threads = ProcessInfo.processInfo.activeProcessorCount
+    @Option(parsing: .unconditional, help: "Worker threads.") var threads = ProcessorBudget.available
     @Option(help: "Base name of the output files.") var name = "np_curl"
     @OptionGroup(title: "Output") var output: OutputOptions
 

@@ -3,6 +3,7 @@ import Foundation
 import GnuplotIO
 import NodePerturbation
 import NumericalKit
+import Studies
 
 extension ClusteredTask.Setting: ExpressibleByArgument {}
 extension LayerActivation: ExpressibleByArgument {}
@@ -36,7 +37,7 @@ struct NPVarianceCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Rank r of the input layer's low-rank and LOCO projectors.") var rank = 14
     @Option(parsing: .unconditional, help: "Rank r of each hidden layer's projectors.") var hiddenRank = 10
     @Option(parsing: .unconditional, help: "Evaluation inputs per cluster for the function-space variance.") var evaluationPerCluster = 125
-    @Option(parsing: .unconditional, help: "Worker threads.") var threads = ProcessInfo.processInfo.activeProcessorCount
+    @Option(parsing: .unconditional, help: "Worker threads.") var threads = ProcessorBudget.available
     @Option(help: "Base name of the output file.") var name = "np_variance"
     @OptionGroup(title: "Output") var output: OutputOptions
 

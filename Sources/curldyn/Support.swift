@@ -4,6 +4,7 @@ import Foundation
 import GnuplotIO
 import LearningDynamics
 import NodePerturbation
+import Studies
 
 /// A command-line failure with a message for the user (exit status 1).
 struct CommandFailure: Error, CustomStringConvertible {
@@ -35,10 +36,7 @@ var commandLineString: String {
     CommandLine.arguments.map(shellQuoted).joined(separator: " ")
 }
 
-func shellQuoted(_ word: String) -> String {
-    let plain = word.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) || "-_./=:,+@%".unicodeScalars.contains($0) }
-    return plain && !word.isEmpty ? word : "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
-}
+func shellQuoted(_ word: String) -> String { ShellWord.quoted(word) }
 
 /// Finds the `figures/` directory: the given one, ./figures, or the one beside the package that built this executable.
 func figuresDirectory(_ explicit: String?) throws -> URL {

@@ -21,7 +21,9 @@ struct Critical: ParsableCommand {
         flips, from the closed-form boundaries (curl-descent.md section 4). With --sizes, the critical fraction is \
         also measured on sampled stability matrices K at N hidden neurons (M = round(c N)): the first flip count \
         where lambda_min(K) < 0, found by bisection, with its spread over --draws. Writes OUT/NAME.dat (index 0: \
-        theory; index i: size i).
+        theory; index i: size i). --shard k/n computes only the k-th of n contiguous blocks of c values into \
+        OUT/NAME.shard-k-of-n.dat (each (c, N) has its own seed, so shards do not change the numbers); \
+        `curldyn merge` joins them into the unsharded file.
         """)
 
     @Option(help: "Which layer's neurons are flipped: hidden or readout.") var layer: FlipLayer = .hidden
@@ -32,12 +34,16 @@ struct Critical: ParsableCommand {
     @Option(parsing: .upToNextOption, help: "Hidden widths N for the finite-size measurement (none: theory only).") var sizes: [Int] = []
     @Option(parsing: .unconditional, help: "Sampled matrices per (c, N).") var draws = 5
     @Option(parsing: .unconditional, help: "Seed of the sampled matrices.") var seed: UInt64 = 1
-    @Option(parsing: .unconditional, help: "Worker threads for the finite-size measurement.") var threads = ProcessInfo.processInfo.activeProcessorCount
+    @Option(parsing: .unconditional, help: "Worker threads for the finite-size measurement.") var threads = ProcessorBudget.available
+    @Option(help: "Compute only shard k of n (a contiguous block of the c values), e.g. 3/8 for a SLURM array task.") var shard: Studies.Shard?
     @Option(help: "Base name of the output files.") var name = "critical"
     @OptionGroup(title: "Output") var output: OutputOptions
 
     func validate() throws {
         guard !name.isEmpty, !name.contains("/") else { throw ValidationError("--name must be a plain file name") }
+        if let shard, let count = try? ratios.count, shard.count > count {
+            throw ValidationError("--shard \(shard) splits fewer values of c than shards; use at most \(count) shards")
+        }
         try requireMemory(numbers: memoryNumbers, for: "curldyn critical with these sizes")
         guard draws >= 1, threads >= 1 else { throw ValidationError("--draws and --threads must be positive") }
         guard sizes.allSatisfy({ $0 >= 1 }) else { throw ValidationError("--sizes must be positive") }
@@ -73,7 +79,8 @@ struct Critical: ParsableCommand {
 
     func run() throws {
         BLASThreads.pinToOne()
-        let values = try ratios
+        let all = try ratios
+        let values = Array(all[shard?.block(of: all.count) ?? all.indices])
         let theory = try values.map { try CriticalFraction.value(c: $0, layer: layer) }
         let progress = ProgressLine()
         let tasks = sizes.flatMap { n in values.map { (n, $0) } }
@@ -90,8 +97,8 @@ struct Critical: ParsableCommand {
             let slice = measured[(s * values.count)..<((s + 1) * values.count)]
             sets.append(.init(title: "measured at N = \(n), \(draws) draws", rows: zip(values, slice).map { [$0, $1.mean, $1.standardDeviation, $1.standardError] }))
         }
-        let file = DataFile(header: Provenance.thisRun(parameters: [("layer", layer.rawValue), ("points", "\(values.count)"), ("sizes", sizes.isEmpty ? "none" : sizes.map(String.init).joined(separator: ",")),
-                                                            ("draws", "\(draws)")],
+        let file = DataFile(header: Provenance.thisRun(parameters: [("layer", layer.rawValue), ("points", "\(all.count)"), ("sizes", sizes.isEmpty ? "none" : sizes.map(String.init).joined(separator: ",")),
+                                                            ("draws", "\(draws)"), ("shard", shard?.description ?? "all")],
                                                seed: seed, notes: ["critical fraction of rule-flipped neurons (\(layer.rawValue) layer) against c = M/N"]),
                             columns: ["c", "alpha_c", "sd", "se"], dataSets: sets)
         let rows = values.indices.map { i in Row(c: values[i], theory: theory[i], measured: sizes.indices.map { measured[$0 * values.count + i] }) }
@@ -100,8 +107,10 @@ struct Critical: ParsableCommand {
             for m in row.measured { line += String(format: "   N=%d: %.4f +- %.4f", m.hidden, m.mean, m.standardDeviation) }
             return line
         }
-        try output.deliver(RunOutput(command: "critical", provenance: file.header, files: [.init(label: "data", name: "\(name).dat", table: file)],
-                                     figure: try output.figure("critical.gp", name: "\(name).png") { path in [path("\(name).dat"), layer.rawValue] },
+        // A shard draws no figure: the merged file does.
+        let figure = shard != nil ? nil : try output.figure("critical.gp", name: "\(name).png") { path in [path("\(name).dat"), layer.rawValue] }
+        try output.deliver(RunOutput(command: "critical", provenance: file.header, files: [.init(label: "data", name: "\(name)\(shard?.suffix ?? "").dat", table: file)],
+                                     figure: figure,
                                      summary: lines, results: .object(["rows": try JSONTreeEncoder.encode(rows)])))
     }
 }
@@ -211,7 +220,7 @@ struct PhaseDiagramCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Values of alpha of the finite-size diagram.") var empiricalAlphaPoints = 21
     @Option(parsing: .unconditional, help: "Sampled matrices per cell of the finite-size diagram.") var draws = 5
     @Option(parsing: .unconditional, help: "Seed of the sampled matrices.") var seed: UInt64 = 1
-    @Option(parsing: .unconditional, help: "Worker threads for the finite-size diagram.") var threads = ProcessInfo.processInfo.activeProcessorCount
+    @Option(parsing: .unconditional, help: "Worker threads for the finite-size diagram.") var threads = ProcessorBudget.available
     @Option(help: "Compute only shard k of n (1-based), e.g. 3/8 for a SLURM array task.") var shard: Studies.Shard?
     @Option(help: "Base name of the output files.") var name: String?
     @OptionGroup(title: "Output") var output: OutputOptions
@@ -388,10 +397,13 @@ struct Merge: ParsableCommand {
         guard parts.allSatisfy({ comparable($0.header) == comparable(parts[0].header) }) else {
             throw CommandFailure("the shards come from different sweeps (their headers differ)")
         }
-        // One set per shard of an indexed file is one table cut in pieces: it is joined back into one set.
+        // The sets of an indexed file whose shards hold the same sets (same count, same titles) are tables cut in
+        // pieces: set i is joined back from every shard's set i. Grid scan lines are concatenated.
         let grid = parts[0].layout == DataFile.gridScanLinesLayout
         var sets = parts.flatMap(\.sets)
-        if !grid, parts.allSatisfy({ $0.sets.count == 1 }) { sets = [(parts[0].sets[0].title, parts.flatMap { $0.sets[0].lines })] }
+        if !grid, parts.allSatisfy({ $0.sets.map(\.title) == parts[0].sets.map(\.title) }) {
+            sets = parts[0].sets.indices.map { i in (parts[0].sets[i].title, parts.flatMap { $0.sets[i].lines }) }
+        }
         var text = parts[0].header.map { line in
             line.hasPrefix("# rows:") ? "# rows: \(sets.reduce(0) { $0 + $1.lines.count }) in \(sets.count) sets"
                 : line.replacingOccurrences(of: #"shard=\S+"#, with: "shard=merged", options: .regularExpression)

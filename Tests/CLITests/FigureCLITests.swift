@@ -61,7 +61,7 @@ struct FigureCLITests {
 
             // Collecting with seven shards missing names them and writes no table.
             let collect = try box.run(["figure", "fig4", "--collect", "--out", box.out.path])
-            #expect(collect.status == 1 && collect.stderr.contains("shard 2/8: 15 of 15 cells missing"), "\(collect)")
+            #expect(collect.status == 1 && collect.stderr.contains("shard 2/8: missing, no checkpoint (15 cells to compute)"), "\(collect)")
             #expect(!FileManager.default.fileExists(atPath: box.out.appendingPathComponent("fig4.dat").path))
         }
     }
@@ -69,11 +69,133 @@ struct FigureCLITests {
     @Test("--dry-run prints cells, runs and the estimated core-hours, and writes nothing")
     func dryRunEstimates() throws {
         try withSandbox { box in
-            let result = try box.run(["figure", "fig3b", "--scale", "full", "--dry-run", "--out", box.out.path])
+            // It measures three full-scale cells: in a debug build on a loaded machine that can take a minute.
+            let result = try box.run(["figure", "fig3b", "--scale", "full", "--dry-run", "--out", box.out.path], timeout: 300)
             #expect(result.status == 0, "\(result)")
             #expect(result.stdout.contains("figure fig3b (full): 750 cells"), "\(result)")
             #expect(result.stdout.contains("core-hours"), "\(result)")
             #expect(try box.outEntries() == nil)
+        }
+    }
+
+    // MARK: - Sharded figures and SLURM array jobs
+
+    /// The data files (*.dat) of `directory` by name, each as its data lines (comments aside).
+    func dataFiles(_ directory: URL) throws -> [String: [String]] {
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".dat") }
+        return try Dictionary(uniqueKeysWithValues: names.map { ($0, try dataLines(of: directory.appendingPathComponent($0))) })
+    }
+
+    @Test("a figure run in three shards and collected has exactly the data lines of the unsharded run")
+    func collectedShardsEqualTheUnshardedRun() throws {
+        try withSandbox { box in
+            let figure = ["figure", "loco_variance", "--scale", "quick", "--no-plot"]
+            let sharded = box.root.appendingPathComponent("sharded")
+            for k in [3, 1, 2] {
+                let shard = try box.run(figure + ["--shard", "\(k)/3", "--threads", "1", "--out", sharded.path], timeout: 120)
+                try #require(shard.status == 0, "\(shard)")
+                #expect(shard.stdout.contains("(0 from the checkpoint, 4 computed now)"), "\(shard)")
+            }
+            let collect = try box.run(figure + ["--collect", "--out", sharded.path])
+            try #require(collect.status == 0, "\(collect)")
+            let whole = try box.run(figure + ["--out", box.out.path], timeout: 120)
+            try #require(whole.status == 0, "\(whole)")
+            let expected = try dataFiles(box.out)
+            #expect(!expected.isEmpty && expected.values.allSatisfy { $0.contains { !$0.isEmpty } })
+            #expect(try dataFiles(sharded) == expected, "collected shards differ from the unsharded run")
+        }
+    }
+
+    @Test("--collect names a shard that never ran as missing and one cut short as incomplete, and writes no table")
+    func collectNamesUnfinishedShards() throws {
+        try withSandbox { box in
+            let figure = ["figure", "loco_variance", "--no-plot", "--out", box.out.path]
+            try #require(try box.run(figure + ["--shard", "1/3"], timeout: 120).status == 0)
+            try #require(try box.run(figure + ["--shard", "2/3"], timeout: 120).status == 0)
+            // Shard 2 loses its last record, as if killed before it; shard 3 never ran.
+            let checkpoint = box.out.appendingPathComponent("loco_variance.shard-2-of-3.checkpoint")
+            let lines = try String(contentsOf: checkpoint, encoding: .utf8).split(separator: "\n")
+            try (lines.dropLast().joined(separator: "\n") + "\n").write(to: checkpoint, atomically: true, encoding: .utf8)
+            let collect = try box.run(figure + ["--collect"])
+            #expect(collect.status == 1, "\(collect)")
+            #expect(collect.stderr.contains("2 of 3 shards are not complete"), "\(collect)")
+            #expect(collect.stderr.contains("shard 2/3: incomplete, 3 of 4 cells done, 1 missing"), "\(collect)")
+            #expect(collect.stderr.contains("shard 3/3: missing, no checkpoint (4 cells to compute)"), "\(collect)")
+            #expect(!collect.stderr.contains("shard 1/3"), "\(collect)")
+            #expect(try dataFiles(box.out).isEmpty)
+        }
+    }
+
+    @Test("--slurm writes the array and collect scripts running this executable, and prints the sbatch line")
+    func slurmWritesScripts() throws {
+        try withSandbox { box in
+            let result = try box.run(["figure", "fig5b", "--slurm", "--tasks", "4", "--cpus-per-task", "2", "--time", "1:00:00", "--inits", "4", "--out", box.out.path])
+            try #require(result.status == 0, "\(result)")
+            let out = box.out.standardizedFileURL.path
+            #expect(result.stdout.contains("jobid=$(sbatch --parsable \(out)/fig5b.sbatch) && sbatch --dependency=afterok:${jobid%%;*} \(out)/fig5b.collect.sbatch"), "\(result)")
+            #expect(try box.outEntries() == ["fig5b.collect.sbatch", "fig5b.sbatch", "slurm-logs"])
+            let array = try String(contentsOf: box.out.appendingPathComponent("fig5b.sbatch"), encoding: .utf8)
+            let executable = try #require(curldynExecutable).resolvingSymlinksInPath().path
+            #expect(array.contains("exec \(executable) figure fig5b --scale quick --seed 1 --inits 4 --out \(out) --shard \"${SLURM_ARRAY_TASK_ID}/4\" --resume"), "\(array)")
+            #expect(array.contains("#SBATCH --array=1-4\n") && array.contains("#SBATCH --cpus-per-task=2\n") && array.contains("#SBATCH --time=1:00:00\n"), "\(array)")
+            let collect = try String(contentsOf: box.out.appendingPathComponent("fig5b.collect.sbatch"), encoding: .utf8)
+            #expect(collect.contains("exec \(executable) figure fig5b --scale quick --seed 1 --inits 4 --out \(out) --collect"), "\(collect)")
+
+            // --dry-run prints the same scripts and writes nothing.
+            let dry = try box.run(["figure", "fig5b", "--slurm", "--dry-run", "--out", box.root.appendingPathComponent("dry").path])
+            #expect(dry.status == 0 && dry.stdout.contains("#SBATCH --array=1-8") && dry.stdout.contains("submit with:"), "\(dry)")
+            #expect(!FileManager.default.fileExists(atPath: box.root.appendingPathComponent("dry").path))
+        }
+    }
+
+    @Test("--submit submits the array job, then the collect job with --dependency=afterok on it")
+    func slurmSubmits() throws {
+        try withSandbox { box in
+            let bin = box.root.appendingPathComponent("bin")
+            try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
+            let calls = box.root.appendingPathComponent("sbatch-calls")
+            let sbatch = bin.appendingPathComponent("sbatch")
+            try "#!/bin/bash\necho \"$*\" >> '\(calls.path)'\necho \"$((40 + $(wc -l < '\(calls.path)')));testcluster\"\n".write(to: sbatch, atomically: true, encoding: .utf8)
+            chmod(sbatch.path, 0o755)
+            let path = bin.path + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
+            let result = try box.run(["figure", "fig5b", "--slurm", "--submit", "--tasks", "2", "--partition", "short", "--out", box.out.path], environment: ["PATH": path])
+            try #require(result.status == 0, "\(result)")
+            #expect(result.stdout.contains("submitted array job 41 (2 tasks) and collect job 42"), "\(result)")
+            let out = box.out.standardizedFileURL.path
+            #expect(try String(contentsOf: calls, encoding: .utf8)
+                    == "--parsable \(out)/fig5b.sbatch\n--parsable --dependency=afterok:41 \(out)/fig5b.collect.sbatch\n")
+        }
+    }
+
+    @Test("bad SLURM options are refused with exit 64 and nothing written", arguments: [
+        (["--slurm", "--tasks", "0"], "--tasks"),
+        (["--slurm", "--tasks", "9"], "more than the figure's 8 cells"),
+        (["--slurm", "--cpus-per-task", "0"], "--cpus-per-task"),
+        (["--slurm", "--time", "2 hours"], "--time"),
+        (["--slurm", "--partition", "a;b"], "--partition"),
+        (["--slurm", "--shard", "1/2"], "give no --shard"),
+        (["--slurm", "--threads", "2"], "--cpus-per-task"),
+        (["--slurm", "--resume"], "give no --resume"),
+        (["--slurm", "--submit", "--dry-run"], "contradict"),
+        (["--tasks", "4"], "--tasks goes with --slurm"),
+        (["--submit"], "--submit goes with --slurm"),
+    ])
+    func badSlurmOptionsAreRefused(arguments: [String], message: String) throws {
+        try withSandbox { box in
+            let result = try box.run(["figure", "fig5b"] + arguments + ["--out", box.out.path])
+            #expect(result.status == 64, "\(result)")
+            try expectRefused(result, mentioning: message, sandbox: box)
+        }
+    }
+
+    @Test("--slurm refuses an --out holding shard checkpoints of another split")
+    func slurmRefusesAnotherSplit() throws {
+        try withSandbox { box in
+            try FileManager.default.createDirectory(at: box.out, withIntermediateDirectories: true)
+            FileManager.default.createFile(atPath: box.out.appendingPathComponent("fig5b.shard-1-of-3.checkpoint").path, contents: Data())
+            let result = try box.run(["figure", "fig5b", "--slurm", "--tasks", "4", "--out", box.out.path])
+            #expect(result.status == 64 && result.stderr.contains("3-way split"), "\(result)")
+            #expect(try box.outEntries() == ["fig5b.shard-1-of-3.checkpoint"])
         }
     }
 }

@@ -77,6 +77,7 @@ struct TheoryBadInput: Sendable, CustomTestStringConvertible {
         TheoryBadInput(arguments: ["phase-diagram", "--empirical", "1"], message: "--empirical SIZE must be at least 2"),
         TheoryBadInput(arguments: ["phase-diagram", "--shard", "4/3"], message: "The value '4/3' is invalid for '--shard"),
         TheoryBadInput(arguments: ["phase-diagram", "--shard", "0/3"], message: "The value '0/3' is invalid for '--shard"),
+        TheoryBadInput(arguments: ["critical", "--c", "0.5", "1", "--shard", "3/3"], message: "--shard 3/3 splits fewer values of c than shards; use at most 2"),
     ]
 }
 
@@ -460,6 +461,26 @@ struct TheoryCLITests {
             try #require(merge.status == 0, "\(merge)")
             #expect(try GridFileContents(contentsOf: merged).blocks.count == 6)
             #expect(try dataLines(of: merged) == (try dataLines(of: full.appendingPathComponent("phase_hidden_empirical.dat"))))
+        }
+    }
+
+    @Test("critical --sizes in three shards of c merges (set by set) to the data lines of the unsharded run")
+    func mergedCriticalShardsEqualTheUnshardedRun() throws {
+        try withSandbox { box in
+            let critical = ["critical", "--c", "0.2", "0.5", "1", "2", "3", "5", "8", "--sizes", "10", "20", "--draws", "2", "--no-plot"]
+            for k in [3, 1, 2] {
+                let shard = try box.run(critical + ["--shard", "\(k)/3", "--out", box.out.path])
+                try #require(shard.status == 0, "\(shard)")
+            }
+            #expect(try box.outEntries() == (1...3).map { "critical.shard-\($0)-of-3.dat" })
+            let full = box.root.appendingPathComponent("full")
+            try #require(try box.run(critical + ["--out", full.path]).status == 0)
+            let merged = box.root.appendingPathComponent("merged.dat")
+            let merge = try box.run(["merge"] + [2, 3, 1].map { box.out.appendingPathComponent("critical.shard-\($0)-of-3.dat").path } + ["--output", merged.path])
+            try #require(merge.status == 0, "\(merge)")
+            let expected = try dataLines(of: full.appendingPathComponent("critical.dat"))
+            #expect(expected.filter { !$0.isEmpty }.count == 21)
+            #expect(try dataLines(of: merged) == expected, "the merged data lines (blank lines included) differ from the unsharded run's")
         }
     }
 

@@ -22,6 +22,9 @@ public struct Shard: Sendable, Equatable, CustomStringConvertible {
     }
 
     public func contains(_ cell: Cell) -> Bool { cell.index % count == index }
+    /// This shard's contiguous block of `items` rows (`critical` and `phase-diagram` split their c values this
+    /// way, so merged shards keep the rows' order); empty when there are fewer items than shards.
+    public func block(of items: Int) -> Range<Int> { (items * index / count)..<(items * (index + 1) / count) }
     public var description: String { "\(index + 1)/\(count)" }
     /// The file-name suffix of this shard's outputs: `.shard-k-of-n`.
     public var suffix: String { ".shard-\(index + 1)-of-\(count)" }
