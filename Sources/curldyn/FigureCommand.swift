@@ -59,6 +59,7 @@ struct FigureRun: ParsableCommand {
     @Flag(help: "Join the shards' checkpoints and write the tables and figure.") var collect = false
     @Flag(help: "Print the cells, runs and estimated core-hours; compute nothing.") var dryRun = false
     @Option(parsing: .unconditional, help: "Use only the first K inits of each grid point (a cheaper check of a full-scale figure).") var inits: Int?
+    @Option(name: .customLong("only"), help: ArgumentHelp("Compute only the grid points whose parameter has one of these values, e.g. P=1000,2000 (repeatable; cells keep their seeds, so they equal the whole grid's).", valueName: "NAME=V1,V2")) var selections: [CellSelection] = []
     @Option(help: "Base name of the output files (default: the figure's name).") var name: String?
     @OptionGroup(title: "Output") var output: OutputOptions
     @OptionGroup(title: "SLURM (with --slurm)") var slurm: SlurmOptions
@@ -80,12 +81,13 @@ struct FigureRun: ParsableCommand {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         if collect && shard != nil { throw ValidationError("--collect joins every shard; give no --shard") }
         if let inits, inits < 1 { throw ValidationError("--inits must be at least 1, got \(inits)") }
+        do { _ = try studyCells(try recipe) } catch let error as CellSelection.Invalid { throw ValidationError("--only: \(error.description)") }
         if slurm.slurm {
             for (given, option) in [(shard != nil, "--shard"), (collect, "--collect"), (resume, "--resume"), (threads != nil, "--threads (use --cpus-per-task)")] where given {
                 throw ValidationError("--slurm writes the array job; give no \(option)")
             }
             if slurm.submit && dryRun { throw ValidationError("--submit and --dry-run contradict each other") }
-            let cells = studyCells(try recipe).count
+            let cells = try studyCells(try recipe).count
             if let tasks = slurm.tasks, tasks > cells { throw ValidationError("--tasks \(tasks) is more than the figure's \(cells) cells; use at most \(cells)") }
             _ = try rethrowingSlurmOptions { try slurmJob(try recipe) }
             try refuseOtherShardCounts()
@@ -95,7 +97,7 @@ struct FigureRun: ParsableCommand {
     }
 
     func checkpoint(_ recipe: any FigureRecipe, shard: Studies.Shard?) throws -> Checkpoint {
-        let fingerprint = CellSeed.fingerprint("\(recipe.name) \(scale.rawValue) seed=\(seed) inits=\(inits.map(String.init) ?? "all") " + recipe.parameters(scale).map { "\($0.0)=\($0.1)" }.joined(separator: " "))
+        let fingerprint = CellSeed.fingerprint("\(recipe.name) \(scale.rawValue) seed=\(seed) inits=\(inits.map(String.init) ?? "all") " + selections.map { "only \($0) " }.joined() + recipe.parameters(scale).map { "\($0.0)=\($0.1)" }.joined(separator: " "))
         let suffix = shard?.suffix ?? ""
         return Checkpoint(url: try output.directory.file("\(baseName)\(suffix).checkpoint"), study: "\(recipe.name) \(scale.rawValue)", fingerprint: fingerprint)
     }
@@ -103,7 +105,7 @@ struct FigureRun: ParsableCommand {
     func run() throws {
         BLASThreads.pinToOne()  // parallelism is over cells
         let recipe = try recipe
-        let cells = studyCells(recipe)
+        let cells = try studyCells(recipe)
         if slurm.slurm { return try writeSlurmJob(recipe) }
         if dryRun { return try printDryRun(recipe, cells) }
         let records: [CellRecord]
@@ -124,12 +126,14 @@ struct FigureRun: ParsableCommand {
                 print("shard \(shard): \(records.count) of \(cells.count) cells in \(checkpoint.url.path) "
                       + "(\(finishedBefore) from the checkpoint, \(records.count - finishedBefore) computed now)")
                 print("when every shard is done: curldyn figure \(figureName) --scale \(self.scale.rawValue) --collect --out \(output.out)"
-                      + (self.name == nil ? "" : " --name \(baseName)") + (inits.map { " --inits \($0)" } ?? ""))
+                      + (self.name == nil ? "" : " --name \(baseName)") + (inits.map { " --inits \($0)" } ?? "")
+                      + selections.map { " --only \($0)" }.joined())
                 return
             }
         }
         let provenance = Provenance.thisRun(parameters: [("figure", recipe.name), ("scale", scale.rawValue)] + recipe.parameters(scale)
-                                                + [("cells", "\(cells.count)"), ("inits_used", inits.map { "first_\($0)" } ?? "all")],
+                                                + [("cells", "\(cells.count)"), ("inits_used", inits.map { "first_\($0)" } ?? "all")]
+                                                + selections.map { ("only", $0.description) },
                                             seed: seed, notes: [recipe.summary, "cell seeds derived from the seed and each cell's parameters"])
         let tables = try recipe.tables(records, cells: cells, scale: scale)
         let files = tables.map { RunOutput.File(label: $0.label, name: "\(baseName)\($0.suffix).dat", table: DataFile($0, header: provenance)) }
@@ -153,12 +157,12 @@ struct FigureRun: ParsableCommand {
                                      results: try JSONTreeEncoder.encode(Results(figure: recipe.name, scale: scale.rawValue, cells: cells.count, summary: lines))))
     }
 
-    /// The recipe's cells at this scale, the inits cut to --inits (cells keep their grid index, so seeds and
-    /// shards stay those of the whole grid).
-    func studyCells(_ recipe: any FigureRecipe) -> [Cell] {
+    /// The recipe's cells at this scale, the inits cut to --inits and the grid to the --only selections (cells keep
+    /// their grid index and key, so seeds and shards stay those of the whole grid).
+    func studyCells(_ recipe: any FigureRecipe) throws -> [Cell] {
         let all = recipe.cells(scale)
-        guard let inits else { return all }
-        return all.filter { !$0.names.contains("init") || $0.integer("init") < inits }
+        let cut = inits.map { k in all.filter { !$0.names.contains("init") || $0.integer("init") < k } } ?? all
+        return try CellSelection.apply(selections, to: cut)
     }
 
     /// The shard checkpoints' counts n (NAME.shard-k-of-n.checkpoint) present in --out.
@@ -204,4 +208,8 @@ struct FigureRun: ParsableCommand {
         print(String(format: "measured %.3g ms per epoch (mean of %d cells); estimated %.3g core-hours, %.3g h on %d threads",
                      perEpoch * 1e3, samples.count, coreHours, coreHours / Double(min(threads, max(1, own.count))), threads))
     }
+}
+
+extension CellSelection: ExpressibleByArgument {
+    public init?(argument: String) { self.init(argument) }
 }

@@ -32,6 +32,7 @@ extension FigureRun {
         let out = try output.directory.url.path
         var common = ["figure", figureName, "--scale", scale.rawValue, "--seed", "\(seed)"]
         if let inits { common += ["--inits", "\(inits)"] }
+        for selection in selections { common += ["--only", selection.description] }
         if let name { common += ["--name", name] }
         common += ["--out", out]
         var collect = common + ["--collect"]
@@ -41,7 +42,7 @@ extension FigureRun {
             collect += ["--figures", figures.standardizedFileURL.path]
         }
         if output.json { collect.append("--json") }
-        return try SlurmArrayJob(jobName: "curldyn-\(baseName)", tasks: slurm.taskCount(cells: studyCells(recipe).count),
+        return try SlurmArrayJob(jobName: "curldyn-\(baseName)", tasks: slurm.taskCount(cells: try studyCells(recipe).count),
                                  partition: slurm.partition, time: slurm.time, cpusPerTask: slurm.cpusPerTask ?? 1,
                                  workingDirectory: FileManager.default.currentDirectoryPath, logDirectory: out + "/slurm-logs",
                                  executable: Self.executablePath, taskArguments: common, collectArguments: collect, logStem: baseName)
@@ -56,7 +57,7 @@ extension FigureRun {
     /// Refuses an --out that already holds shard checkpoints of this figure split another number of ways: the
     /// collect job could not tell which split to join.
     func refuseOtherShardCounts() throws {
-        let n = slurm.taskCount(cells: studyCells(try recipe).count)
+        let n = slurm.taskCount(cells: try studyCells(try recipe).count)
         if let other = try shardCounts().first(where: { $0 != n }) {
             throw ValidationError("\(try output.directory.url.path) already holds \(baseName).shard-k-of-\(other).checkpoint files of a \(other)-way split; "
                                   + "remove them, use --tasks \(other), or give another --out or --name")
