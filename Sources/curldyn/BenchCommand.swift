@@ -38,7 +38,7 @@ struct Bench: ParsableCommand {
     @Option(help: "M = N of the stability verdict (\(Self.matrixSizes.lowerBound)...\(Self.matrixSizes.upperBound)).") var stabilitySize = 2000
     @Option(help: "Cells of the quick fig3a sweep timed on one and on two threads (2...40).") var sweepCells = 8
     @Option(help: "Repetitions per measurement, the best is reported (\(Self.repeatRange.lowerBound)...\(Self.repeatRange.upperBound)).") var repeats = 3
-    @Option(help: "wall (default) or cpu: CPU time of this process, for single-threaded workloads on a loaded machine.") var clock: Clock = .wall
+    @Option(help: "wall (default) or cpu: CPU time of this process (all its threads), for single-threaded work on a loaded machine; the sweep lines are always wall-clock.") var clock: Clock = .wall
     @Flag(help: "Print the table in Markdown, as in the README.") var markdown = false
     @Flag(help: "Also the older kernel timings: flow vector fields, whole runs, phase diagrams, node perturbation, eigensolvers.") var extended = false
     @Option(help: "With --extended: matrix size for the eigenvalue timings (\(Self.matrixSizes.lowerBound)...\(Self.matrixSizes.upperBound)).") var eigenSize = 500
@@ -46,7 +46,7 @@ struct Bench: ParsableCommand {
 
     func validate() throws {
         for (name, value) in [("--gemm-size", gemmSize), ("--gemv-size", gemvSize), ("--stability-size", stabilitySize), ("--eigen-size", eigenSize)] where !Self.matrixSizes.contains(value) {
-            throw ValidationError("\(name) must lie in \(Self.matrixSizes.lowerBound)...\(Self.matrixSizes.upperBound), got \(value)")
+            throw ValidationError("\(name) must lie in \(Self.matrixSizes.lowerBound)...\(Self.matrixSizes.upperBound) (three N x N matrices of doubles at most), got \(value)")
         }
         guard Self.epochRange.contains(epochs) else {
             throw ValidationError("--epochs must lie in \(Self.epochRange.lowerBound)...\(Self.epochRange.upperBound), got \(epochs)")
@@ -274,7 +274,7 @@ struct Bench: ParsableCommand {
         var oneThreadGemmRate = 0.0
         for t in Set([threads, 1]).sorted(by: >) {
             BLASThreads.set(t)
-            let gemm = best { Matrix.gemm(a, b, into: &c) }
+            let gemm = bestTime { Matrix.gemm(a, b, into: &c) }
             if t == 1 { oneThreadGemmRate = 2 * pow(Double(n), 3) / gemm }
             print(String(format: "dgemm N=%d, %d BLAS thread(s): %.1f GFLOP/s (%.1f ms)", n, t, 2 * pow(Double(n), 3) / gemm / 1e9, gemm * 1e3))
         }
@@ -288,7 +288,7 @@ struct Bench: ParsableCommand {
         let theta = pair.student.flattened
         var dtheta = [Double](repeating: 0, count: theta.count)
         let evaluations = 200_000
-        let rhs = best {
+        let rhs = bestTime {
             theta.withUnsafeBufferPointer { y in
                 dtheta.withUnsafeMutableBufferPointer { f in for _ in 0..<evaluations { field(0, y, f) } }
             }
@@ -299,7 +299,7 @@ struct Bench: ParsableCommand {
 
         var options = LearningSolveOptions()
         options.endTime = 1000
-        let integrate = best { _ = try? flow.learningCurve(from: pair.student, options: options) }
+        let integrate = bestTime { _ = try? flow.learningCurve(from: pair.student, options: options) }
         print(String(format: "integrate curl flow M=20 N=199 to t=1000 (rk8pd, rtol %.0e, atol %.0e): %.1f ms",
                      options.relativeTolerance, options.absoluteTolerance, integrate * 1e3))
 
@@ -315,8 +315,8 @@ struct Bench: ParsableCommand {
         var symmetric = general
         for i in 0..<m { for j in 0..<i { symmetric[i, j] = symmetric[j, i] } }
         for solver in [EigenSolver.gsl, .lapack] {
-            let tg = best { _ = try? Eigen.eigenvalues(general, solver: solver) }
-            let ts = best { _ = try? Eigen.symmetricEigenvalues(symmetric, solver: solver) }
+            let tg = bestTime { _ = try? Eigen.eigenvalues(general, solver: solver) }
+            let ts = bestTime { _ = try? Eigen.symmetricEigenvalues(symmetric, solver: solver) }
             print(String(format: "eigenvalues N=%d %@ (%d BLAS threads): general %.1f ms, symmetric %.1f ms", m, solver.rawValue, threads, tg * 1e3, ts * 1e3))
         }
     }
@@ -334,7 +334,7 @@ struct Bench: ParsableCommand {
         let theta = problem.start.flattened
         var dtheta = [Double](repeating: 0, count: theta.count)
         let evaluations = 500
-        let rhs = best {
+        let rhs = bestTime {
             theta.withUnsafeBufferPointer { y in dtheta.withUnsafeMutableBufferPointer { f in for _ in 0..<evaluations { field(0, y, f) } } }
         }
         let flopsPerEvaluation = 4.0 * 250 * 119 * 100  // forward and backward dgemm, 2 flops per multiply-add
@@ -344,7 +344,7 @@ struct Bench: ParsableCommand {
 
         var discrete = DiscreteTrainingOptions()
         discrete.epochs = 200
-        let epochs = best { _ = try? problem.trainDiscrete(options: discrete) }
+        let epochs = bestTime { _ = try? problem.trainDiscrete(options: discrete) }
         let epochRate = Double(discrete.epochs) * flopsPerEvaluation / epochs
         print(String(format: "discrete protocol, B=10: %.0f epochs/s, %.1f GFLOP/s (%.0f%% of 1-thread dgemm)",
                      Double(discrete.epochs) / epochs, epochRate / 1e9, 100 * epochRate / dgemmRate))
@@ -373,7 +373,7 @@ struct Bench: ParsableCommand {
         let grid = try PhaseGrid(cMin: 1e-3, cMax: 1e2, cPoints: 500, alphaPoints: 500)
         for layer in FlipLayer.allCases {
             var unstable = 0
-            let seconds = best {
+            let seconds = bestTime {
                 guard let diagram = try? TheoryPhaseDiagram(layer: layer, grid: grid) else { return }
                 unstable = 0
                 for r in grid.ratios.indices { for a in grid.alphas.indices where diagram.isUnstable(row: r, alphaIndex: a) { unstable += 1 } }
@@ -382,7 +382,7 @@ struct Bench: ParsableCommand {
                          seconds * 1e3, seconds * 1e6 / 250_000, unstable))
         }
         let spectra = 200
-        let edges = best {
+        let edges = bestTime {
             for k in 0..<spectra { _ = try? HiddenFlipSpectrum(c: 0.1 + 0.5 * Double(k) / Double(spectra), alpha: 0.3) }
         }
         print(String(format: "limiting spectrum with edges (hidden flips): %.1f us per point", edges * 1e6 / Double(spectra)))
@@ -399,7 +399,7 @@ struct Bench: ParsableCommand {
         let t = Matrix(rows: 32, columns: 10, elements: stream.gaussians(320))
         let estimator = try NodePerturbationEstimator(sigma: 0.005)
         let draws = 50
-        let seconds = best { for k in 0..<draws { _ = try? estimator.estimate(network: network, inputs: x, targets: t, seed: 1, task: UInt64(k)) } }
+        let seconds = bestTime { for k in 0..<draws { _ = try? estimator.estimate(network: network, inputs: x, targets: t, seed: 1, task: UInt64(k)) } }
         let flops = 3.0 * 2 * 32 * (784.0 * 500 + 500 * 500 + 500 * 10)  // two forward passes and the rank-B update per layer
         print(String(format: "NP draws, 784-500-500-10, B=32: %.0f draws/s (%.1f GFLOP/s)", Double(draws) / seconds, Double(draws) * flops / seconds / 1e9))
         // A buffer of 1000 batch-mean directions around 10 cluster centres.
@@ -408,25 +408,16 @@ struct Bench: ParsableCommand {
         for i in 0..<1000 { try buffer.push(zip(centres[i % 10], stream.gaussians(784, sigma: 0.3)).map(+)) }
         let directions = buffer.directions
         let configuration = LOCOConfiguration(clusters: 10, rank: 110)
-        let build = best { _ = try? LOCO.projection(batch: x, directions: directions, configuration: configuration) }
+        let build = bestTime { _ = try? LOCO.projection(batch: x, directions: directions, configuration: configuration) }
         print(String(format: "LOCO projector build (784 inputs, 1000-direction buffer, K=10, B=32): %.1f ms", build * 1e3))
         // The np-variance study: statistics as B x B quadratic forms in the node factors, 2000 draws, 5 variants.
         let task = try ClusteredTask(setting: .s1, seed: 0)
         for hidden in [[Int](), [64]] {
             var c = ClusteredStudyConfiguration()
             c.hidden = hidden
-            let study = best { _ = try? VarianceStudy.clustered(task: task, configuration: c, sigma: 0.01, draws: 2000, seed: 0, threads: 2) }
+            let study = bestTime { _ = try? VarianceStudy.clustered(task: task, configuration: c, sigma: 0.01, draws: 2000, seed: 0, threads: 2) }
             print(String(format: "np-variance study, %@, R=2000, 5 variants per layer, 2 threads: %.0f ms",
                          ([100] + hidden + [10]).map(String.init).joined(separator: "-"), study * 1e3))
         }
-    }
-
-    /// Best wall-clock time in seconds of `repeats` runs.
-    func best(_ body: () -> Void) -> Double {
-        (0..<repeats).map { _ in
-            let start = DispatchTime.now().uptimeNanoseconds
-            body()
-            return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        }.min()!
     }
 }
