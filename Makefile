@@ -54,7 +54,7 @@ figures: build
 		$(CURLDYN) figure $$f --scale quick --out $(FIGS); \
 	done
 
-## bench: kernel throughput (dgemm, flow RHS, eigensolvers)
+## bench: the machine's BLAS bound and the figure workloads beside it (README "Performance")
 bench: build
 	$(CURLDYN) bench
 

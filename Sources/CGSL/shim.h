@@ -35,5 +35,9 @@ static inline const char *cgsl_version(void) { return gsl_version; }
 // OpenBLAS thread control (declared in OpenBLAS's cblas.h, which clashes with gsl_cblas.h).
 void openblas_set_num_threads(int num_threads);
 int openblas_get_num_threads(void);
+// The kernel set OpenBLAS chose at load ("Haswell", "SkylakeX", ...; DYNAMIC_ARCH builds pick it from CPUID or
+// OPENBLAS_CORETYPE) and its build configuration ("OpenBLAS 0.3.21 DYNAMIC_ARCH ... MAX_THREADS=64").
+char *openblas_get_corename(void);
+char *openblas_get_config(void);
 
 #endif

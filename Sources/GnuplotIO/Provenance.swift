@@ -1,17 +1,22 @@
 import Foundation
 
-/// Who made a data file and how: the command line, the parameters, the seed and the toolkit version.
+/// Who made a data file and how: the command line, the parameters, the seed, the toolkit version and the BLAS
+/// kernels that ran (another kernel set can change the last bits of the numbers).
 public struct Provenance: Sendable {
     public var tool: String
     public var version: String
+    /// The BLAS kernels (OpenBLAS core and configuration, `BLASKernel.summary`), when known.
+    public var blas: String?
     public var command: String
     public var parameters: [(String, String)]
     public var seed: UInt64?
     public var notes: [String]
 
-    public init(tool: String, version: String, command: String, parameters: [(String, String)], seed: UInt64?, notes: [String] = []) {
+    public init(tool: String, version: String, blas: String? = nil, command: String, parameters: [(String, String)], seed: UInt64?,
+                notes: [String] = []) {
         self.tool = tool
         self.version = version
+        self.blas = blas
         self.command = command
         self.parameters = parameters
         self.seed = seed
@@ -23,6 +28,7 @@ public struct Provenance: Sendable {
     /// a value's spaces are escaped too, so the line splits into key=value tokens at its spaces.
     public var lines: [String] {
         var lines = ["\(tool) \(version)", "command: \(Self.escaped(command))"]
+        if let blas { lines.append("blas: \(Self.escaped(blas))") }
         if let seed { lines.append("seed: \(seed)") }
         lines.append("parameters: " + parameters.map { "\(Self.escaped($0.0, spaces: true))=\(Self.escaped($0.1, spaces: true))" }.joined(separator: " "))
         return lines + notes.map { Self.escaped($0) }

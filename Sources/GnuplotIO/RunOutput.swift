@@ -100,7 +100,7 @@ public struct RunOutput {
         return outcome
     }
 
-    /// The `--json` object: toolkit, version, command, command line, seed, parameters, files, figure, warnings and
+    /// The `--json` object: toolkit, version, BLAS kernels, command, command line, seed, parameters, files, figure, warnings and
     /// results. Every key is present in every command's object; a missing value is `null`.
     public func envelope(directory: OutputDirectory, figure: URL?, outcome: Outcome, warnings: [String]) -> JSONValue {
         var figureError: JSONValue = .null
@@ -108,6 +108,7 @@ public struct RunOutput {
         return .object([
             "toolkit": .string(provenance.tool),
             "version": .string(provenance.version),
+            "blas": provenance.blas.map { .string($0) } ?? .null,
             "command": .string(command),
             "command_line": .string(provenance.command),
             "seed": provenance.seed.map { .unsigned($0) } ?? .null,

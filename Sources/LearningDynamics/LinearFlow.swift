@@ -122,12 +122,9 @@ public struct LinearFlow: Sendable {
     /// K = |w2|^2 D1 + W1^T D2 W1 for any weights and column-convention signs (it does not involve the teacher).
     public static func stabilityMatrix(_ w: TwoLayerWeights, signs: SignMatrices) -> Matrix {
         precondition(signs.convention == .column && signs.d1.count == w.w1.columns && signs.d2.count == w.w1.rows)
-        let (m, n) = (w.w1.columns, w.w1.rows)
-        // W1^T D2 W1 = sum_i d2_i w1_i^T w1_i: scale the rows of W1 by d2 and multiply by W1^T.
-        var scaled = w.w1
-        for i in 0..<n { for j in 0..<m { scaled[i, j] *= signs.d2[i] } }
-        var k = Matrix(rows: m, columns: m)
-        Matrix.gemm(w.w1, transposeA: true, scaled, into: &k)
+        let m = w.w1.columns
+        // W1^T D2 W1 = sum_i d2_i w1_i^T w1_i: two symmetric rank-k updates (dsyrk), half the flops of a dgemm.
+        var k = w.w1.signedGram(rowSigns: signs.d2)
         let w2Squared = Vector.dot(w.w2, w.w2)
         for j in 0..<m { k[j, j] += w2Squared * signs.d1[j] }
         return k

@@ -17,31 +17,58 @@ public enum Stability {
         return w
     }
 
+    /// Stable iff lambda_min(K) > 0; within the tolerance of 0 the linearisation does not decide.
+    public enum Verdict: String, Sendable {
+        case stable, unstable, marginal
+    }
+
+    /// Half-width of the marginal band around lambda_min(K) = 0.
+    public static let marginalTolerance = 1e-10
+
+    /// The verdict from lambda_min(K).
+    public static func verdict(lambdaMin: Double, tolerance: Double = marginalTolerance) -> Verdict {
+        lambdaMin > tolerance ? .stable : lambdaMin < -tolerance ? .unstable : .marginal
+    }
+
+    /// The verdict without eigenvalues, by Cholesky factorisations (`Matrix.isPositiveDefinite`): K - tol I positive
+    /// definite certifies lambda_min > tol (stable); K + tol I not positive definite certifies lambda_min < -tol
+    /// (unstable); neither, marginal. The same verdict as `verdict(lambdaMin:)` up to round-off of order n eps |K|.
+    public static func verdict(stabilityMatrix k: Matrix, tolerance: Double = marginalTolerance) throws -> Verdict {
+        if try k.isPositiveDefinite(shift: tolerance) { return .stable }
+        return try k.isPositiveDefinite(shift: -tolerance) ? .marginal : .unstable
+    }
+
     /// The result of a stability analysis at one point.
     public struct Report: Sendable {
-        /// eig(K), K = |w2|^2 D1 + W1^T D2 W1, ascending.
-        public let stabilityMatrixEigenvalues: [Double]
-        /// The transverse Jacobian eigenvalues predicted by the reduction: -eig(Sigma K) (-sigma_x^2 eig(K) when isotropic), ascending.
-        public let predictedJacobianEigenvalues: [Double]
+        /// Stable iff lambda_min(K) > 0 (K = |w2|^2 D1 + W1^T D2 W1), from the spectrum when it was computed, else
+        /// from Cholesky factorisations.
+        public let verdict: Verdict
+        /// eig(K), ascending, when the spectrum was asked for.
+        public let stabilityMatrixEigenvalues: [Double]?
+        /// The transverse Jacobian eigenvalues predicted by the reduction: -eig(Sigma K) (-sigma_x^2 eig(K) when
+        /// isotropic), ascending, with the spectrum.
+        public let predictedJacobianEigenvalues: [Double]?
         /// The full Jacobian's eigenvalues (NM + N of them), when computed.
         public let jacobianEigenvalues: [Complex<Double>]?
         /// |W2 W1 - w*| at the point (0 on the manifold).
         public let errorNorm: Double
 
-        /// Stable iff lambda_min(K) > 0; within `tolerance` of 0 the linearisation does not decide.
-        public func verdict(tolerance: Double = 1e-10) -> String {
-            guard let smallest = stabilityMatrixEigenvalues.first else { return "undetermined" }
-            if smallest > tolerance { return "stable" }
-            if smallest < -tolerance { return "unstable" }
-            return "marginal"
-        }
+        public var lambdaMin: Double? { stabilityMatrixEigenvalues?.first }
     }
 
-    /// Analyses `point` under `flow`: always the reduced M x M symmetric problem; the dense (NM + N)-dimensional
-    /// nonsymmetric Jacobian only when `fullJacobian` (it costs O((NM + N)^3)).
-    public static func analyse(_ flow: LinearFlow, at point: TwoLayerWeights, fullJacobian: Bool) throws -> Report {
+    /// Analyses `point` under `flow`. K (M x M, symmetric) decides: stable iff lambda_min(K) > 0 (curl-descent.md
+    /// section 3; with an input covariance Sigma, -Sigma K has the eigenvalue signs of -K by Sylvester's law). With
+    /// `spectrum`, eig(K) and the predicted Jacobian eigenvalues (O(M^3) eigensolves); without, only the verdict,
+    /// by Cholesky (a tenth of the flops). The dense (NM + N)-dimensional nonsymmetric Jacobian only with
+    /// `fullJacobian` (O((NM + N)^3)), which implies the spectrum it is compared with.
+    public static func analyse(_ flow: LinearFlow, at point: TwoLayerWeights, spectrum: Bool = true, fullJacobian: Bool) throws -> Report {
         let theta = point.flattened
         let k = flow.stabilityMatrix(theta)
+        let errorNorm = Vector.norm(flow.error(theta))
+        guard spectrum || fullJacobian else {
+            return Report(verdict: try verdict(stabilityMatrix: k), stabilityMatrixEigenvalues: nil, predictedJacobianEigenvalues: nil,
+                          jacobianEigenvalues: nil, errorNorm: errorNorm)
+        }
         let eigenK = try Eigen.symmetricEigenvalues(k)
         let predicted: [Double]
         if let sigma = flow.inputCovariance {
@@ -50,8 +77,9 @@ public enum Stability {
             predicted = eigenK.map { -flow.inputVariance * $0 }.sorted()
         }
         let full = fullJacobian ? try Eigen.eigenvalues(flow.jacobian(theta)) : nil
-        return Report(stabilityMatrixEigenvalues: eigenK, predictedJacobianEigenvalues: predicted, jacobianEigenvalues: full,
-                      errorNorm: Vector.norm(flow.error(theta)))
+        guard let smallest = eigenK.first else { throw LearningDynamicsError.invalidParameter("the stability matrix is empty") }
+        return Report(verdict: verdict(lambdaMin: smallest), stabilityMatrixEigenvalues: eigenK, predictedJacobianEigenvalues: predicted,
+                      jacobianEigenvalues: full, errorNorm: errorNorm)
     }
 
     /// The Jacobian spectrum at the origin W = 0 of the isotropic linear flow: one pair

@@ -1,4 +1,5 @@
 import ArgumentParser
+import NumericalKit
 
 /// `curldyn`: learning dynamics of student-teacher networks under gradient and curl descent.
 @main
@@ -18,4 +19,11 @@ struct CurlDyn: ParsableCommand {
         version: version,
         subcommands: [Integrate.self, Compare.self, StabilityCommand.self, LyapunovCommand.self, Critical.self, Spectrum.self, PhaseDiagramCommand.self, Merge.self, NPVarianceCommand.self, LOCOLearnCommand.self, NPSweepCommand.self, NPCurlCommand.self, FigureCommand.self, Bench.self, SCMCommand.self]
     )
+
+    /// The entry point: first the BLAS kernels that fit the CPU (which may relaunch this program once, before
+    /// anything else happens; see `BLASKernel`), then the command line.
+    static func main() {
+        BLASKernel.relaunchWithFittingCoreIfNeeded()
+        main(nil)
+    }
 }

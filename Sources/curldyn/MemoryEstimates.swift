@@ -127,7 +127,8 @@ extension NPSweepCommand {
 
 extension Bench {
     var memoryNumbers: Double {
-        3 * Double(gemmSize) * Double(gemmSize) + 5 * Double(eigenSize) * Double(eigenSize)
+        // dgemm's three matrices, the eigensolvers' five, and W1, K and its Cholesky copy of the stability verdict.
+        3 * Double(gemmSize) * Double(gemmSize) + 5 * Double(eigenSize) * Double(eigenSize) + 5 * Double(stabilitySize) * Double(stabilitySize)
     }
 }
 

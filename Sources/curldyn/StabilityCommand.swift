@@ -9,12 +9,16 @@ import NumericalKit
 struct StabilityCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stability",
-        abstract: "Jacobian eigenvalues of the linear flow at a point of the solution manifold, with a verdict.",
+        abstract: "Stability verdict of the linear flow at a point of the solution manifold, with the Jacobian spectrum on request.",
         discussion: """
         The transverse Jacobian eigenvalues at a point of the manifold W2 W1 = w* are -sigma_x^2 eig(K), \
-        K = |w2|^2 D1 + W1^T D2 W1 (M x M, symmetric): the point is stable iff lambda_min(K) > 0. --full also \
-        computes the dense (NM + N)-dimensional Jacobian's spectrum as a check. Writes OUT/NAME.dat: index 0 \
-        holds eig(K) and the predicted Jacobian eigenvalues, index 1 (with --full) the full spectrum (re, im). \
+        K = |w2|^2 D1 + W1^T D2 W1 (M x M, symmetric): the point is stable iff lambda_min(K) > 0 (marginal within \
+        1e-10). By default the verdict comes from Cholesky factorisations of K -+ 1e-10 I, a certificate of \
+        positive definiteness at a tenth of the eigenvalues' cost (M = N = 2000: well under a second per rule); \
+        --spectrum computes eig(K), lambda_min(K) and the predicted Jacobian eigenvalues; --full also the dense \
+        (NM + N)-dimensional Jacobian's spectrum as a check. Writes OUT/NAME.dat, one index per rule and kind: \
+        the verdict (sign of lambda_min(K): 1, -1 or 0 for marginal), or with --spectrum eig(K) and the predicted \
+        Jacobian eigenvalues, and with --full the full spectrum (re, im). \
         Also reports the origin's spectrum type (saddle, center or mixed). With --train-size P or a nonlinear \
         --activation, the flow is the full-batch flow on P teacher-labelled samples (any rule, any activation): \
         its analytic Jacobian's spectrum is computed at the point and the verdict is read from its largest \
@@ -28,7 +32,8 @@ struct StabilityCommand: ParsableCommand {
     @OptionGroup(title: "Output") var output: OutputOptions
     @Option(parsing: .unconditional, help: "Seed of the teacher (and of a random manifold point).") var seed: UInt64 = 1
     @Option(help: "Where: teacher (the teacher itself), manifold (a seeded random point of the manifold); --load-state uses saved weights.") var point: PointName = .teacher
-    @Flag(help: "Also compute the full Jacobian's eigenvalues (dense, O((NM + N)^3); at most \(Self.fullJacobianLimit) weights NM + N).") var full = false
+    @Flag(help: "Compute eig(K), lambda_min(K) and the predicted Jacobian eigenvalues (O(M^3) eigensolves; without it only the verdict, by Cholesky).") var spectrum = false
+    @Flag(help: "Also compute the full Jacobian's eigenvalues (dense, O((NM + N)^3); at most \(Self.fullJacobianLimit) weights NM + N; implies --spectrum).") var full = false
     @Flag(help: "Check the analytic Jacobian against central finite differences.") var finiteDifferences = false
     @Option(help: "Base name of the output files.") var name = "stability"
 
@@ -65,9 +70,10 @@ struct StabilityCommand: ParsableCommand {
         let rule: String
         let flippedInputs: Int
         let flippedHidden: Int
-        let lambdaMinK: Double
+        /// nil without --spectrum (the verdict then comes from Cholesky factorisations).
+        let lambdaMinK: Double?
         let verdict: String
-        let largestJacobianEigenvalue: Double
+        let largestJacobianEigenvalue: Double?
         let fullJacobianCheck: Double?
         let finiteDifferenceCheck: Double?
         let origin: String
@@ -107,32 +113,41 @@ struct StabilityCommand: ParsableCommand {
         }
         for rule in rules.rules where !usesFullBatchFlow {
             let flow = try LinearFlow(teacher: teacher, rule: rule, inputVariance: network.inputVariance, seed: seed)
-            let report = try Stability.analyse(flow, at: at, fullJacobian: full)
-            dataSets.append(.init(title: "\(rule.name) reduced: k eig(K) predicted_jacobian_eigenvalue",
-                                  rows: zip(report.stabilityMatrixEigenvalues, report.predictedJacobianEigenvalues.reversed()).enumerated().map { [Double($0.offset), $0.element.0, $0.element.1] }))
+            let report = try Stability.analyse(flow, at: at, spectrum: spectrum, fullJacobian: full)
+            if let eigenK = report.stabilityMatrixEigenvalues, let predicted = report.predictedJacobianEigenvalues {
+                dataSets.append(.init(title: "\(rule.name) reduced: k eig(K) predicted_jacobian_eigenvalue",
+                                      rows: zip(eigenK, predicted.reversed()).enumerated().map { [Double($0.offset), $0.element.0, $0.element.1] }))
+            } else {
+                let sign: Double = switch report.verdict { case .stable: 1; case .unstable: -1; case .marginal: 0 }
+                dataSets.append(.init(title: "\(rule.name) verdict by Cholesky: k sign(lambda_min(K)) tolerance", rows: [[0, sign, Stability.marginalTolerance]]))
+            }
             var check: Double?
-            if let spectrum = report.jacobianEigenvalues {
+            if let spectrum = report.jacobianEigenvalues, let predicted = report.predictedJacobianEigenvalues {
                 let transverse = spectrum.filter { $0.length > 1e-8 * max(1, spectrum.map(\.length).max() ?? 1) }.map(\.real).sorted()
-                check = transverse.count == report.predictedJacobianEigenvalues.count
-                    ? Vector.maxAbsDifference(transverse, report.predictedJacobianEigenvalues) : .infinity
+                check = transverse.count == predicted.count ? Vector.maxAbsDifference(transverse, predicted) : .infinity
                 dataSets.append(.init(title: "\(rule.name) full Jacobian: k re im", rows: spectrum.enumerated().map { [Double($0.offset), $0.element.real, $0.element.imaginary] }))
             }
             let fdCheck = finiteDifferences
                 ? Vector.maxAbsDifference(FiniteDifference.jacobian(of: flow.makeVectorField(), at: at.flattened).elements, flow.jacobian(at.flattened).elements)
                 : nil
             reports.append(RuleReport(rule: rule.name, flippedInputs: flow.signs.flippedInputs, flippedHidden: flow.signs.flippedHidden,
-                                      lambdaMinK: report.stabilityMatrixEigenvalues.first ?? .nan, verdict: report.verdict(),
-                                      largestJacobianEigenvalue: report.predictedJacobianEigenvalues.last ?? .nan, fullJacobianCheck: check,
+                                      lambdaMinK: report.lambdaMin, verdict: report.verdict.rawValue,
+                                      largestJacobianEigenvalue: report.predictedJacobianEigenvalues?.last, fullJacobianCheck: check,
                                       finiteDifferenceCheck: fdCheck, origin: Stability.originKind(flow)))
         }
         let file = DataFile(header: Provenance.thisRun(parameters: network.parameters(trainCount: usesFullBatchFlow ? network.trainCount : nil) + rules.parameters
-                                                   + [("point", network.loadState.map { "file:\($0)" } ?? point.rawValue), ("full", "\(full)")],
-                                               seed: seed, notes: ["eigenvalues of K = |w2|^2 D1 + W1^T D2 W1 and of the Jacobian, one index per rule and kind"]),
+                                                   + [("point", network.loadState.map { "file:\($0)" } ?? point.rawValue), ("spectrum", "\(spectrum || full)"),
+                                                      ("full", "\(full)")],
+                                               seed: seed, notes: ["the verdict or the eigenvalues of K = |w2|^2 D1 + W1^T D2 W1 and of the Jacobian, one index per rule and kind"]),
                             columns: ["k", "value", "value2"], dataSets: dataSets)
         let lines = reports.map { r in
             var line = String(format: "%@: K1=%d K2=%d  ", r.rule, r.flippedInputs, r.flippedHidden)
-            if !r.lambdaMinK.isNaN { line += String(format: "lambda_min(K) = %.6g -> ", r.lambdaMinK) }
-            line += String(format: "%@ (largest non-zero Jacobian eigenvalue, real part %.4g)", r.verdict, r.largestJacobianEigenvalue)
+            if let lambdaMin = r.lambdaMinK { line += String(format: "lambda_min(K) = %.6g -> ", lambdaMin) }
+            if let largest = r.largestJacobianEigenvalue {
+                line += String(format: "%@ (largest non-zero Jacobian eigenvalue, real part %.4g)", r.verdict, largest)
+            } else {
+                line += "\(r.verdict) (Cholesky of K: \(r.verdict == "unstable" ? "not positive definite" : r.verdict == "stable" ? "positive definite" : "within 1e-10 of singular"))"
+            }
             if let c = r.fullJacobianCheck { line += String(format: "; full Jacobian agrees to %.1e", c) }
             if let c = r.finiteDifferenceCheck { line += String(format: "; finite differences agree to %.1e", c) }
             if r.origin != "n/a" { line += "; origin: \(r.origin)" }
@@ -175,7 +190,7 @@ struct StabilityCommand: ParsableCommand {
                 : nil
             sets.append(.init(title: "\(rule.name) full-batch Jacobian: k re im", rows: spectrum.enumerated().map { [Double($0.offset), $0.element.real, $0.element.imaginary] }))
             reports.append(RuleReport(rule: rule.name, flippedInputs: problem.signs.flippedInputs, flippedHidden: problem.signs.flippedHidden,
-                                      lambdaMinK: .nan, verdict: verdict, largestJacobianEigenvalue: largest, fullJacobianCheck: nil,
+                                      lambdaMinK: nil, verdict: verdict, largestJacobianEigenvalue: largest, fullJacobianCheck: nil,
                                       finiteDifferenceCheck: fdCheck, origin: "n/a"))
         }
         return (reports, sets, loss)

@@ -7,7 +7,8 @@ import NumericalKit
 /// Saved network weights: a `#` header, a line "M N", the N rows of W1, then W2 on one line.
 enum StateFile {
     static func render(_ w: TwoLayerWeights, command: String, seed: UInt64) -> String {
-        var text = "# curldyn \(CurlDyn.version) network state (W1 rows, then W2)\n# command: \(Provenance.escaped(command))\n# seed: \(seed)\n"
+        var text = "# curldyn \(CurlDyn.version) network state (W1 rows, then W2)\n# blas: \(Provenance.escaped(BLASKernel.summary))\n"
+            + "# command: \(Provenance.escaped(command))\n# seed: \(seed)\n"
         text += "\(w.w1.columns) \(w.w1.rows)\n"
         for i in 0..<w.w1.rows { text += w.w1.row(i).map { "\($0)" }.joined(separator: " ") + "\n" }
         text += w.w2.map { "\($0)" }.joined(separator: " ") + "\n"

@@ -4,6 +4,7 @@ import Foundation
 import GnuplotIO
 import LearningDynamics
 import NodePerturbation
+import NumericalKit
 import Studies
 
 /// A command-line failure with a message for the user (exit status 1).
@@ -24,9 +25,10 @@ func rethrowingAsValidation<T>(_ body: () throws -> T) throws -> T {
 }
 
 extension Provenance {
-    /// The header of a file this run writes: curldyn, its version and the command line as typed.
+    /// The header of a file this run writes: curldyn, its version, the BLAS kernels and the command line as typed.
     static func thisRun(parameters: [(String, String)], seed: UInt64?, notes: [String] = []) -> Provenance {
-        Provenance(tool: "curldyn", version: CurlDyn.version, command: commandLineString, parameters: parameters, seed: seed, notes: notes)
+        Provenance(tool: "curldyn", version: CurlDyn.version, blas: BLASKernel.summary, command: commandLineString, parameters: parameters,
+                   seed: seed, notes: notes)
     }
 }
 

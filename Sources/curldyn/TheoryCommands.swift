@@ -391,8 +391,9 @@ struct Merge: ParsableCommand {
         guard parts.allSatisfy({ $0.count == count }), parts.map(\.index) == Array(1...count) else {
             throw CommandFailure("need exactly the shards 1..\(count) of one sweep, once each; got \(parts.map { "\($0.index)/\($0.count)" }.joined(separator: ", "))")
         }
+        // Shards may run on different machines, hence BLAS kernels (last bits differ): the same sweep all the same.
         let comparable = { (h: [String]) in
-            h.filter { !$0.hasPrefix("# command:") && !$0.hasPrefix("# rows:") }.map { $0.replacingOccurrences(of: #"shard=\S+"#, with: "", options: .regularExpression) }
+            h.filter { !$0.hasPrefix("# command:") && !$0.hasPrefix("# rows:") && !$0.hasPrefix("# blas:") }.map { $0.replacingOccurrences(of: #"shard=\S+"#, with: "", options: .regularExpression) }
         }
         guard parts.allSatisfy({ comparable($0.header) == comparable(parts[0].header) }) else {
             throw CommandFailure("the shards come from different sweeps (their headers differ)")
@@ -408,6 +409,10 @@ struct Merge: ParsableCommand {
             line.hasPrefix("# rows:") ? "# rows: \(sets.reduce(0) { $0 + $1.lines.count }) in \(sets.count) sets"
                 : line.replacingOccurrences(of: #"shard=\S+"#, with: "shard=merged", options: .regularExpression)
         }.joined(separator: "\n")
+        let kernels = parts.map { $0.header.first { $0.hasPrefix("# blas: ") } ?? "# blas: unknown" }
+        if Set(kernels).count > 1 {
+            text += "\n# blas differs between shards: " + kernels.enumerated().map { "shard \($0.offset + 1): \($0.element.dropFirst(8))" }.joined(separator: "; ")
+        }
         text += "\n# merged from \(count) shards by: \(Provenance.escaped(commandLineString))\n"
         text += sets.enumerated().map { k, set in "# index \(k): \(set.title)\n" + set.lines.map { $0 + "\n" }.joined() }
             .joined(separator: grid ? "\n" : "\n\n")

@@ -207,7 +207,7 @@ struct DataFileContents {
 }
 
 /// The keys of every command's `--json` object, present in each (a missing value is null).
-let jsonEnvelopeKeys: Set<String> = ["toolkit", "version", "command", "command_line", "seed", "parameters", "files", "figure",
+let jsonEnvelopeKeys: Set<String> = ["toolkit", "version", "blas", "command", "command_line", "seed", "parameters", "files", "figure",
                                      "figure_error", "warnings", "results"]
 
 /// The whole `--json` object on stdout, checked to have exactly the envelope's keys.

@@ -75,12 +75,17 @@ struct InputGuardCLITests {
         }
     }
 
-    @Test("bench runs to the end with a short --run-time (0.01: under one epoch and the default first observation)")
+    @Test("bench runs to the end at small sizes, with --extended's short --run-time (0.01: under one epoch and the default first observation)")
     func benchWithShortRunTimeFinishes() throws {
         try withSandbox { box in
-            let result = try box.run(["bench", "--gemm-size", "8", "--eigen-size", "8", "--repeats", "1", "--run-time", "0.01"], timeout: 240)
+            let result = try box.run(["bench", "--gemm-size", "8", "--gemv-size", "8", "--eigen-size", "8", "--stability-size", "8", "--epochs", "2",
+                                      "--sweep-cells", "2", "--repeats", "1", "--extended", "--run-time", "0.01", "--markdown"], timeout: 240)
             #expect(result.status == 0, "\(result)")
             #expect(result.stdout.contains("one run to t=0.01"), "\(result)")
+            for row in ["| dgemm N=8, 1 thread (bound) |", "| linear 62-157-1, P=250, B=10, curl (Fig. 3a cell) |", "| stability verdict M=N=8, gd + curl (Cholesky) |",
+                        "| fig3a quick sweep, 2 cells, 2 threads |"] {
+                #expect(result.stdout.contains(row), "\(row): \(result)")
+            }
         }
     }
 

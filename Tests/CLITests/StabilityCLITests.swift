@@ -22,6 +22,24 @@ struct StabilityCLITests {
         }
     }
 
+    @Test("the Cholesky verdict (default) equals the spectrum's (--spectrum) on both sides of the critical fraction, and only --spectrum reports lambda_min")
+    func choleskyVerdictEqualsSpectrumVerdict() throws {
+        try withSandbox { box in
+            for alpha in ["0.15", "0.2", "0.25", "0.3", "0.35"] {
+                var verdicts: [String] = []
+                for options in [[], ["--spectrum"]] {
+                    let result = try box.run(["stability", "-M", "40", "-N", "400", "--normalized-teacher", "--rule", "gd", "curl", "--alpha-r", alpha,
+                                              "--json", "--out", box.out.path] + options)
+                    try #require(result.status == 0, "\(result)")
+                    let rules = try #require(try json(result)["rules"] as? [[String: Any]])
+                    verdicts += rules.map { $0["verdict"] as? String ?? "none" }
+                    #expect(rules.allSatisfy { ($0["lambda_min_k"] is NSNull) == options.isEmpty }, "\(rules)")
+                }
+                #expect(verdicts[0] == "stable" && verdicts[0..<2] == verdicts[2..<4], "alpha_r = \(alpha): \(verdicts)")
+            }
+        }
+    }
+
     @Test("--full: the full Jacobian's transverse eigenvalues equal -sigma_x^2 eig(K), at the teacher and at a random manifold point")
     func fullJacobianAgreesWithTheReduction() throws {
         try withSandbox { box in
@@ -69,7 +87,7 @@ struct StabilityCLITests {
     @Test("gradient descent is always stable and its origin is a saddle")
     func gradientDescentIsStable() throws {
         try withSandbox { box in
-            let result = try box.run(["stability", "-M", "30", "-N", "20", "--rule", "gd", "--json", "--out", box.out.path])
+            let result = try box.run(["stability", "-M", "30", "-N", "20", "--rule", "gd", "--spectrum", "--json", "--out", box.out.path])
             let rule = try #require((try json(result)["rules"] as? [[String: Any]])?.first)
             #expect(rule["verdict"] as? String == "stable")
             #expect(rule["origin"] as? String == "saddle")

@@ -31,7 +31,8 @@ func smallestEigenvalueNeverIncreasesWithTheFlipCount(layer: FlipLayer) throws {
     let values = try (0...sample.flippableCount).map { try sample.smallestEigenvalue(flipped: $0) }
     #expect(values[0] >= 1, "gradient descent: K = I + W1^T W1")
     #expect(zip(values, values.dropFirst()).allSatisfy { $1 <= $0 + 1e-12 })
-    // Bisection finds the same first sign change as the linear scan.
+    // The Cholesky verdict is the eigenvalues' at every count, and bisection finds the same first sign change as the linear scan.
+    #expect(try (0...sample.flippableCount).map { try sample.isUnstable(flipped: $0) } == values.map { $0 <= 0 })
     #expect(try sample.firstUnstableCount() == values.firstIndex { $0 < 0 })
 }
 

@@ -38,9 +38,11 @@ func fullAndReducedSpectraAgreeAtRandomManifoldPoints(anisotropic: Bool) throws 
     let nonzero = full.filter { $0.length > 1e-8 }
     #expect(nonzero.count == shape.inputs)
     #expect(nonzero.allSatisfy { abs($0.imaginary) < 1e-8 })
-    #expect(Vector.maxAbsDifference(nonzero.map(\.real).sorted(), report.predictedJacobianEigenvalues) < 1e-8)
+    let predicted = try #require(report.predictedJacobianEigenvalues)
+    #expect(Vector.maxAbsDifference(nonzero.map(\.real).sorted(), predicted) < 1e-8)
     // Stable iff every transverse eigenvalue is negative iff lambda_min(K) > 0 (Sylvester's law of inertia for Sigma K).
-    #expect((report.verdict() == "stable") == (report.predictedJacobianEigenvalues.max()! < 0))
+    #expect((report.verdict == .stable) == (predicted.max()! < 0))
+    #expect(try Stability.analyse(flow, at: point, spectrum: false, fullJacobian: false).verdict == report.verdict)
 }
 
 @Test(arguments: [
@@ -76,6 +78,40 @@ func originSpectrumMatchesTheJacobianAtZero(d1: [Double], d2: [Double], kind: St
     let teacher = TwoLayerWeights(w1: Matrix(rows: 400, columns: 40, elements: rng.gaussians(16_000, sigma: 1 / 40.0.squareRoot())), w2: w2)
     for (alpha, expected) in [(0.15, "stable"), (0.35, "unstable")] {
         let flow = try LinearFlow(teacher: teacher, rule: .curl(flippedInputs: .none, flippedHidden: .fraction(alpha)))
-        #expect(try Stability.analyse(flow, at: teacher, fullJacobian: false).verdict() == expected, "alpha_r = \(alpha)")
+        for spectrum in [true, false] {
+            #expect(try Stability.analyse(flow, at: teacher, spectrum: spectrum, fullJacobian: false).verdict.rawValue == expected, "alpha_r = \(alpha)")
+        }
     }
 }
+
+/// The Cholesky verdict (no eigenvalues) against the spectrum's, on random manifold points of both flip layers at
+/// flip counts spanning the boundary, each rule's lambda_min(K) shifted to sit just inside and just outside the
+/// marginal band (K + s I is the stability matrix of the same point with |w2|^2 D1 moved by s I).
+@Test(arguments: [FlipLayerCase.hidden, .readout])
+func choleskyVerdictEqualsTheSpectrumVerdict(layer: FlipLayerCase) throws {
+    let shape = try NetworkShape(inputs: 30, hidden: 60)
+    let target = RandomStream(seed: 21).gaussians(30, sigma: 0.3)
+    var verdicts: Set<Stability.Verdict> = []
+    for flipped in stride(from: 0, through: layer == .hidden ? 30 : 60, by: 5) {
+        let rule: LearningRule = layer == .hidden ? .curl(flippedInputs: .count(flipped), flippedHidden: .none)
+                                                  : .curl(flippedInputs: .none, flippedHidden: .count(flipped))
+        let flow = try LinearFlow(shape: shape, target: target, signs: rule.signs(for: shape))
+        let point = Stability.randomManifoldPoint(target: target, shape: shape, initialization: .normal(scale: 1), seed: UInt64(flipped + 1))
+        let k = flow.stabilityMatrix(point.flattened)
+        let lambdaMin = try #require(try Eigen.symmetricEigenvalues(k).first)
+        #expect(try Stability.verdict(stabilityMatrix: k) == Stability.verdict(lambdaMin: lambdaMin), "\(flipped) flipped, lambda_min \(lambdaMin)")
+        #expect(try Stability.analyse(flow, at: point, spectrum: false, fullJacobian: false).verdict == Stability.verdict(lambdaMin: lambdaMin))
+        verdicts.insert(Stability.verdict(lambdaMin: lambdaMin))
+        // Near the boundary: lambda_min moved to +-(tolerance) x (1 +- 1e-3) and to 0.
+        let tol = Stability.marginalTolerance
+        for target in [2 * tol, 1.5 * tol, 0.5 * tol, 0, -0.5 * tol, -1.5 * tol, -2 * tol, 1e-6, -1e-6] {
+            var shifted = k
+            for i in 0..<k.rows { shifted[i, i] += target - lambdaMin }
+            let exact = try #require(try Eigen.symmetricEigenvalues(shifted).first)
+            #expect(try Stability.verdict(stabilityMatrix: shifted) == Stability.verdict(lambdaMin: exact), "shifted to \(target): \(exact)")
+        }
+    }
+    #expect(verdicts.isSuperset(of: [.stable, .unstable]), "the flip counts span the boundary")
+}
+
+enum FlipLayerCase: Sendable { case hidden, readout }
