@@ -13,6 +13,13 @@ nsets = STATS_blocks
 stats data using ($2 > 0 ? $2 : NaN) nooutput
 qmin = STATS_min
 qmax = STATS_max
+array C[6] = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
+# the critical fractions, one per data set, as vertical arrows from the bottom to the top of the plot (read before
+# any range is set: stats skips values outside the current ranges)
+do for [k=0:nsets-1] {
+    stats critical every ::k::k using 2 nooutput
+    set arrow (k + 1) from STATS_min, graph 0 to STATS_min, graph 1 nohead dt 2 lw 2 lc rgb C[k + 1]
+}
 set terminal pngcairo size 900,600 enhanced font "Sans,11"
 set output output
 set title title
@@ -23,13 +30,7 @@ set format y "10^{%T}"
 set xrange [-0.02 : 1.02]
 if (qmin < qmax) { set yrange [qmin / 10 : qmax * 10] }
 set grid
-set key top left
-array C[6] = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
-# the critical fractions, one per data set, as vertical arrows from the bottom to the top of the plot
-do for [k=0:nsets-1] {
-    stats critical every ::k::k using 2 nooutput
-    set arrow (k + 1) from STATS_min, graph 0 to STATS_min, graph 1 nohead dt 2 lw 2 lc rgb C[k + 1]
-}
+set key center right opaque
 # titles from the '# index k: ...' lines of the data file
 title_of(k) = system(sprintf("sed -n 's/^# index %d: //p' '%s'", k, data))
 plot for [k=0:nsets-1] data index k using 1:($2 > 0 ? $2 : NaN):3 with yerrorlines lw 2 pt 7 ps 0.8 lc rgb C[k + 1] title title_of(k), \
