@@ -17,7 +17,12 @@ struct CurlDyn: ParsableCommand {
         (the warning on stderr says why); 64 bad input, nothing written. Files of one run are written as a set.
         """,
         version: version,
-        subcommands: [Integrate.self, Compare.self, StabilityCommand.self, LyapunovCommand.self, Critical.self, Spectrum.self, PhaseDiagramCommand.self, Merge.self, NPVarianceCommand.self, LOCOLearnCommand.self, NPSweepCommand.self, NPCurlCommand.self, FigureCommand.self, Bench.self, SCMCommand.self]
+        groupedSubcommands: [
+            CommandGroup(name: "Learning dynamics", subcommands: [Integrate.self, Compare.self, StabilityCommand.self, LyapunovCommand.self, SCMCommand.self]),
+            CommandGroup(name: "Random-matrix theory", subcommands: [Critical.self, Spectrum.self, PhaseDiagramCommand.self]),
+            CommandGroup(name: "Node perturbation and LOCO", subcommands: [NPVarianceCommand.self, LOCOLearnCommand.self, NPSweepCommand.self, NPCurlCommand.self]),
+            CommandGroup(name: "Paper figures and tools", subcommands: [FigureCommand.self, Merge.self, Bench.self]),
+        ]
     )
 
     /// The entry point: first the BLAS kernels that fit the CPU (which may relaunch this program once, before

@@ -86,6 +86,32 @@ struct FigureCLITests {
         return try Dictionary(uniqueKeysWithValues: names.map { ($0, try dataLines(of: directory.appendingPathComponent($0))) })
     }
 
+    @Test("--only computes part of the grid with the very records of the whole run; a selection the grid lacks exits 64 and writes nothing")
+    func onlyComputesPartOfTheGridWithTheSameRecords() throws {
+        try withSandbox { box in
+            let figure = ["figure", "loco_variance", "--scale", "quick", "--no-plot", "--threads", "1"]
+            let whole = try box.run(figure + ["--out", box.out.path], timeout: 120)
+            try #require(whole.status == 0, "\(whole)")
+            let part = box.root.appendingPathComponent("part")
+            let only = try box.run(figure + ["--only", "setting=2", "--out", part.path], timeout: 120)
+            try #require(only.status == 0, "\(only)")
+            func records(_ directory: URL) throws -> [String] {
+                try String(contentsOf: directory.appendingPathComponent("loco_variance.checkpoint"), encoding: .utf8)
+                    .components(separatedBy: "\n").filter { !$0.isEmpty && !$0.hasPrefix("#") }
+            }
+            let kept = try records(part)
+            #expect(!kept.isEmpty && kept.allSatisfy { $0.hasPrefix("setting=2") })
+            #expect(Set(kept).isSubset(of: Set(try records(box.out))), "--only changed a cell's record")
+            let header = try String(contentsOf: part.appendingPathComponent("loco_variance.dat"), encoding: .utf8)
+            #expect(header.contains("only=setting=2"))
+            for bad in ["setting=3", "width=2", "setting"] {
+                let refused = try box.run(figure + ["--only", bad, "--out", box.root.appendingPathComponent("bad").path])
+                #expect(refused.status == 64, "\(bad): \(refused)")
+                #expect(!FileManager.default.fileExists(atPath: box.root.appendingPathComponent("bad").path))
+            }
+        }
+    }
+
     @Test("a figure run in three shards and collected has exactly the data lines of the unsharded run")
     func collectedShardsEqualTheUnshardedRun() throws {
         try withSandbox { box in
