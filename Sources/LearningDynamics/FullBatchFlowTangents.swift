@@ -137,13 +137,10 @@ final class FullBatchTangentKernel {
         let train = problem.data.train
         let (p, m) = (train.count, problem.shape.inputs)
         let anchor = problem.start.endToEnd  // s0 = W1^T w2 at the start
-        var covariance = [Double](repeating: 0, count: m * m)
         var residuals = train.targets
         var r0 = [Double](repeating: 0, count: m)
+        // r0 per sample, not as C s0 - b: at a start on the manifold that difference cancels to eps |s0| |C|.
         train.inputs.elements.withUnsafeBufferPointer { x in
-            covariance.withUnsafeMutableBufferPointer {
-                BLAS.gemm(transposeA: true, m: m, n: m, k: p, alpha: 1 / Double(p), x.baseAddress!, x.baseAddress!, beta: 0, $0.baseAddress!)
-            }
             residuals.withUnsafeMutableBufferPointer { e in
                 BLAS.gemv(rows: p, columns: m, alpha: 1, x.baseAddress!, anchor, beta: -1, e.baseAddress!)
                 r0.withUnsafeMutableBufferPointer {
@@ -151,7 +148,7 @@ final class FullBatchTangentKernel {
                 }
             }
         }
-        return LinearStatistics(covariance: covariance, anchor: anchor, anchorResidual: r0)
+        return LinearStatistics(covariance: LinearSufficientStatistics(train).covariance, anchor: anchor, anchorResidual: r0)
     }
 
     /// Writes the (projected) field at theta into `field` and J(theta) v_j into `products` for the `count` tangent
