@@ -1,10 +1,12 @@
 # Soft-committee-machine learning curves of `curldyn scm curve` / `curldyn scm sweep`: eps_g against alpha = steps/N,
 # one line per data set (the order-parameter ODE, column 2), and where present the online-SGD simulation's
 # mean +- standard error over seeds (columns 3, 4) as points with error bars.
-# Usage: gnuplot -e 'array TITLES[2] = ["a", "b"]' -c figures/scm_curves.gp DATAFILE "SUBTITLE" OUTPUT.png
+# With a PLATEAU argument (eps_g of the symmetric plateau), a dashed horizontal line marks that height.
+# Usage: gnuplot -e 'array TITLES[2] = ["a", "b"]' -c figures/scm_curves.gp DATAFILE "SUBTITLE" [PLATEAU] OUTPUT.png
 datafile = ARG1
 subtitle = ARG2
-output = ARG3
+plateau = (ARGC >= 4) ? real(ARG3) : NaN
+output = (ARGC >= 4) ? ARG4 : ARG3
 undefine STATS_*
 stats datafile using 1 nooutput
 nfound = exists("STATS_blocks") ? STATS_blocks : 1
@@ -27,7 +29,11 @@ set yrange [floor:ymax * 2]
 set format y (ymax / floor > 100 ? "10^{%T}" : "%.3g")
 set key noenhanced
 set grid
-set key top right
+set key bottom left opaque
+if (plateau == plateau) {
+    set arrow from graph 0, first plateau to graph 1, first plateau nohead dt 2 lc rgb "gray40" lw 1.5
+    set label sprintf("symmetric plateau %.4g", plateau) at graph 0.98, first plateau * 0.8 right tc rgb "gray30"
+}
 yv(y) = y > floor ? y : NaN
 plot for [i=0:nsets-1] datafile index i using 1:(yv($2)) with lines lw 2 lc i+1 title TITLES[i+1], \
      for [i=0:nsets-1] datafile index i using 1:(yv($3)):4 with yerrorbars pt 7 ps 0.6 lc i+1 notitle

@@ -9,7 +9,7 @@ struct FigureCLITests {
         try withSandbox { box in
             let result = try box.run(["figure", "list"])
             #expect(result.status == 0, "\(result)")
-            for name in ["fig3a", "fig3a_inset", "fig3b", "fig4", "fig6a", "fig6b", "fig8"] { #expect(result.stdout.contains("\(name) "), "\(result)") }
+            for name in ["fig3a", "fig3a_inset", "fig3b", "fig4", "fig6a", "fig6b", "fig8", "scm_curves", "scm_escape"] { #expect(result.stdout.contains("\(name) "), "\(result)") }
             #expect(result.stdout.contains("quick: 120 runs of 10000 epochs; full: 8400 runs of 100000 epochs"), "\(result)")
         }
     }

@@ -95,7 +95,9 @@ public enum FigureCatalog {
         LOCOVariance(), LOCOLearningCurves(), LOCOFailure(),
     ] + [
         LyapunovAgainstFlips.hidden, LyapunovAgainstFlips.readout,
-    ]
+    ] + soft
+
+    private static let soft: [any FigureRecipe] = [SCMLearningCurves(), SCMPlateauEscape()]
 
     public static func named(_ name: String) -> (any FigureRecipe)? { all.first { $0.name == name } }
 }
