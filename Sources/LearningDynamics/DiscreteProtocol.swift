@@ -262,8 +262,9 @@ func drawPermutation(_ order: UnsafeMutablePointer<Int>, count p: Int, from stre
     }
 }
 
-/// The per-sample update, for any network: each epoch copies the shuffled rows and targets, each minibatch
-/// evaluates `BatchGradient` (O(NMB), dgemm) and descends with the mask. The oracle of the linear path.
+/// The per-sample update, for any network: each epoch draws a permutation, each minibatch evaluates `BatchGradient`
+/// on the rows it names (O(NMB); fused small kernels or dgemm) and descends with the mask. The oracle of the linear
+/// path.
 final class GenericDiscreteUpdate: DiscreteUpdate {
     private let theta: UnsafeMutablePointer<Double>
     private let nm: Int, n: Int, m: Int, p: Int

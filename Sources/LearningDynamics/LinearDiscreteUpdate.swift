@@ -36,8 +36,8 @@ final class LinearDiscreteUpdate: DiscreteUpdate {
     private let u: UnsafeMutablePointer<Double>            // W2 W1 of the current (rescaled) weights
     private let g: UnsafeMutablePointer<Double>            // e X_b / B
     private let columnStep: UnsafeMutablePointer<Double>   // eta_eff * c * g / scale1
-    private let inputs: UnsafeMutablePointer<Double>       // P x M
-    private let targets: UnsafeMutablePointer<Double>      // P
+    private let inputs: UnsafeMutablePointer<Double>       // P x M (minibatches only)
+    private let targets: UnsafeMutablePointer<Double>      // P (minibatches only)
     private let order: UnsafeMutablePointer<Int>           // this epoch's permutation (minibatches only)
     /// The full-batch statistics; nil for minibatches.
     private let statistics: LinearSufficientStatistics?
@@ -68,11 +68,12 @@ final class LinearDiscreteUpdate: DiscreteUpdate {
         u = .allocate(capacity: m)
         g = .allocate(capacity: m)
         columnStep = .allocate(capacity: m)
-        inputs = buffer(train.inputs.elements)
-        targets = buffer(train.targets)
+        statistics = batchSize == p ? LinearSufficientStatistics(train) : nil
+        // Full batch reads the data only through the statistics: no copy of the samples.
+        inputs = buffer(statistics == nil ? train.inputs.elements : [])
+        targets = buffer(statistics == nil ? train.targets : [])
         order = .allocate(capacity: p)
         for i in 0..<p { order[i] = i }
-        statistics = batchSize == p ? LinearSufficientStatistics(train) : nil
         BLAS.gemv(transpose: true, rows: n, columns: m, alpha: 1, theta, theta + n * m, beta: 0, u)
     }
 
