@@ -9,3 +9,10 @@ extension DataFile {
                   layout: table.layout == .gridScanLines ? .gridScanLines : .indexedSets)
     }
 }
+
+extension RunOutput.File {
+    /// The file `BASE<suffix>.dat` of a study's table, labelled as the table is.
+    public init(_ table: Table, baseName: String, header: Provenance) {
+        self.init(label: table.label, name: "\(baseName)\(table.suffix).dat", table: DataFile(table, header: header))
+    }
+}

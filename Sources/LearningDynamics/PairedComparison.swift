@@ -4,7 +4,40 @@ import NumericalKit
 public enum LossKind: String, Sendable, CaseIterable {
     case train, test
 
-    var keyPath: KeyPath<TrainingCurve, [Double]> { self == .train ? \.trainLoss : \.testLoss }
+}
+
+/// What the paired protocol keeps of one rule's run on one seed: its loss curves on the logged times and
+/// whether it finished (a diverged run is left out of the statistics). Small enough to checkpoint.
+public struct PairedRun: Sendable, Equatable {
+    public var times: [Double]
+    public var trainLoss: [Double]
+    public var testLoss: [Double]
+    /// Discrete protocol: the logged epoch of each entry; empty for the continuous flow.
+    public var loggedEpochs: [Int]
+    public var succeeded: Bool
+
+    public init(times: [Double], trainLoss: [Double], testLoss: [Double], loggedEpochs: [Int], succeeded: Bool) {
+        self.times = times
+        self.trainLoss = trainLoss
+        self.testLoss = testLoss
+        self.loggedEpochs = loggedEpochs
+        self.succeeded = succeeded
+    }
+
+    public init(_ curve: TrainingCurve) {
+        self.init(times: curve.times, trainLoss: curve.trainLoss, testLoss: curve.testLoss, loggedEpochs: curve.loggedEpochs,
+                  succeeded: curve.status.isSuccess)
+    }
+
+    /// Every rule of `experiment` on `seed` (same teacher, start and data), in the experiment's rule order.
+    public static func all(_ experiment: Experiment, seed: UInt64) throws -> [PairedRun] {
+        try experiment.problems(seed: seed).map { PairedRun(try experiment.run($0)) }
+    }
+
+    public func loss(_ kind: LossKind) -> [Double] { kind == .train ? trainLoss : testLoss }
+    public var finalTestLoss: Double { testLoss.last ?? .nan }
+    /// The largest logged train loss.
+    public var maxTrainLoss: Double { trainLoss.max() ?? .nan }
 }
 
 /// The paired protocol of the reference (curl-descent.md sections 2.1 and 5.1): for every seed, all rules
@@ -37,8 +70,8 @@ public struct PairedComparison: Sendable {
     public let seeds: [UInt64]
     public let threshold: Double
     public let loss: LossKind
-    /// `curves[s][r]`: seed s, rule r.
-    public let curves: [[TrainingCurve]]
+    /// `runs[s][r]`: seed s, rule r.
+    public let runs: [[PairedRun]]
     public let results: [RuleResult]
 
     /// Runs every rule on every seed, spreading seeds over `threads` workers (results do not depend on it).
@@ -46,19 +79,27 @@ public struct PairedComparison: Sendable {
     public static func run(_ experiment: Experiment, seeds: [UInt64], threshold: Double, on loss: LossKind = .test, threads: Int = 2,
                            progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> PairedComparison {
         guard !seeds.isEmpty else { throw LearningDynamicsError.invalidParameter("the paired protocol needs at least one seed") }
+        let runs = try parallelMap(seeds.count, threads: threads, progress: progress) { s in try PairedRun.all(experiment, seed: seeds[s]) }
+        return try PairedComparison(seeds: seeds, rules: experiment.rules.map(\.name), runs: runs, threshold: threshold, on: loss)
+    }
+
+    /// The statistics of runs already made (`runs[s][r]`: seed s, rule r), however they were computed: in this
+    /// process, or by the shards of a sweep and read back from their checkpoints.
+    public init(seeds: [UInt64], rules: [String], runs: [[PairedRun]], threshold: Double, on loss: LossKind) throws {
+        guard !seeds.isEmpty else { throw LearningDynamicsError.invalidParameter("the paired protocol needs at least one seed") }
         guard threshold > 0 else { throw LearningDynamicsError.invalidParameter("the threshold must be positive, got \(threshold)") }
-        let curves = try parallelMap(seeds.count, threads: threads, progress: progress) { s in
-            try experiment.problems(seed: seeds[s]).map { try experiment.run($0) }
+        guard runs.count == seeds.count, runs.allSatisfy({ $0.count == rules.count }) else {
+            throw LearningDynamicsError.invalidParameter("\(runs.count) seeds of runs for \(seeds.count) seeds and \(rules.count) rules")
         }
         var results: [RuleResult] = []
         var baselineTimes: [Double?] = []
-        for (r, rule) in experiment.rules.enumerated() {
-            let finished = curves.indices.filter { curves[$0][r].status.isSuccess }
-            let runs = finished.map { curves[$0][r] }
-            // Every curve holds at least its t = 0 entry, so a crossing (or the last entry) always exists.
-            let crossings = runs.map { Thresholds.crossing(threshold: threshold, in: $0[keyPath: loss.keyPath])! }
-            let times = zip(runs, crossings).map { curve, c in curve.times[c.index] }
-            let epochs = zip(runs, crossings).compactMap { curve, c in curve.loggedEpochs.isEmpty ? nil : curve.loggedEpochs[c.index] }
+        for (r, rule) in rules.enumerated() {
+            let finished = runs.indices.filter { runs[$0][r].succeeded }
+            let done = finished.map { runs[$0][r] }
+            // Every run holds at least its t = 0 entry, so a crossing (or the last entry) always exists.
+            let crossings = done.map { Thresholds.crossing(threshold: threshold, in: $0.loss(loss))! }
+            let times = zip(done, crossings).map { run, c in run.times[c.index] }
+            let epochs = zip(done, crossings).compactMap { run, c in run.loggedEpochs.isEmpty ? nil : run.loggedEpochs[c.index] }
             var timeBySeed = [Double?](repeating: nil, count: seeds.count)
             var reachedBySeed = [Bool?](repeating: nil, count: seeds.count)
             for (k, s) in finished.enumerated() {
@@ -68,24 +109,28 @@ public struct PairedComparison: Sendable {
             if r == 0 { baselineTimes = timeBySeed }
             let pairs = zip(baselineTimes, timeBySeed).compactMap { a, b in a.flatMap { a in b.map { (a, $0) } } }
             results.append(RuleResult(
-                rule: rule.name, timesToThreshold: times, epochsToThreshold: epochs, reached: crossings.count { $0.reached },
-                divergedSeeds: curves.indices.filter { !curves[$0][r].status.isSuccess }.map { seeds[$0] },
+                rule: rule, timesToThreshold: times, epochsToThreshold: epochs, reached: crossings.count { $0.reached },
+                divergedSeeds: runs.indices.filter { !runs[$0][r].succeeded }.map { seeds[$0] },
                 timeBySeed: timeBySeed, reachedBySeed: reachedBySeed,
-                time: try? SampleSummary(times), finalTestLoss: try? SampleSummary(runs.map(\.finalTestLoss)),
-                maxTrainLoss: try? SampleSummary(runs.map(\.maxTrainLoss)),
+                time: try? SampleSummary(times), finalTestLoss: try? SampleSummary(done.map(\.finalTestLoss)),
+                maxTrainLoss: try? SampleSummary(done.map(\.maxTrainLoss)),
                 versusBaseline: r == 0 || pairs.count < 2 ? nil : try PairedTTest.compute(pairs.map(\.0), pairs.map(\.1))))
         }
-        return PairedComparison(seeds: seeds, threshold: threshold, loss: loss, curves: curves, results: results)
+        self.seeds = seeds
+        self.threshold = threshold
+        self.loss = loss
+        self.runs = runs
+        self.results = results
     }
 
     /// Mean and standard error over the finished seeds of one rule's loss at each recorded time (runs share the grid).
     public func meanCurve(rule r: Int, loss kind: LossKind) -> [(time: Double, mean: Double, standardError: Double)] {
-        let runs = curves.map { $0[r] }.filter(\.status.isSuccess)
-        let length = runs.map(\.times.count).min() ?? 0
+        let finished = runs.map { $0[r] }.filter(\.succeeded)
+        let length = finished.map(\.times.count).min() ?? 0
         return (0..<length).map { k in
-            let values = runs.map { $0[keyPath: kind.keyPath][k] }
+            let values = finished.map { $0.loss(kind)[k] }
             let summary = try? SampleSummary(values)
-            return (runs[0].times[k], summary?.mean ?? .nan, summary?.standardError ?? .nan)
+            return (finished[0].times[k], summary?.mean ?? .nan, summary?.standardError ?? .nan)
         }
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import GnuplotIO
 import LearningDynamics
 import NumericalKit
+import Studies
 
 /// The networks: sizes, nonlinearity, initialisation, the student's start and the data.
 struct NetworkOptions: ParsableArguments {
@@ -252,6 +253,18 @@ struct OutputOptions: ParsableArguments {
         let scripts = (try? figuresDirectory(figures)) ?? URL(fileURLWithPath: figures ?? "figures")
         return RunOutput.Figure(script: scripts.appendingPathComponent(script), arguments: try arguments { directory.file($0).path },
                                 titles: titles(), name: name)
+    }
+
+    /// The figure `BASE.png` a study's plan draws from its tables `BASE<suffix>.dat` (nil with --no-plot).
+    func figure(_ plan: FigurePlan, baseName: String) throws -> RunOutput.Figure? {
+        try figure(plan.script, name: "\(baseName).png") { path in
+            plan.arguments.map { argument in
+                switch argument {
+                case .table(let suffix): path("\(baseName)\(suffix).dat")
+                case .text(let text): text
+                }
+            }
+        } titles: { plan.titles }
     }
 
     /// Delivers the run's output; a figure that could not be rendered ends the process with status 3 after the

@@ -17,6 +17,12 @@ struct Compare: ParsableCommand {
         final test loss, max train loss) and OUT/NAME.png. A threshold never reached counts as the run's end \
         time, as in the reference. A run that diverges is left out of its rule's statistics and curves, and named in \
         the summary (the t-test pairs the seeds where both rules finished). Seeds run in parallel on the CPUs this process may use; results do not depend on the thread count.
+
+        Each finished seed is appended at once to OUT/NAME.checkpoint; --resume skips the seeds found there, so a \
+        killed run resumes without redoing them. --shard k/n runs every n-th seed into OUT/NAME.shard-k-of-n.checkpoint \
+        (for one task of a SLURM array: `--shard $SLURM_ARRAY_TASK_ID/n --resume`); --collect, given the same \
+        options, joins the shards' checkpoints and writes exactly the data of the unsharded run, or names the shards \
+        that are missing or incomplete.
         """)
 
     @OptionGroup(title: "Networks and data") var network: NetworkOptions
@@ -29,6 +35,9 @@ struct Compare: ParsableCommand {
     @Option(help: "Which loss the threshold is read on: train or test.") var on: LossKind = .test
     @Option(parsing: .unconditional, help: "Worker threads (default: the CPUs this process may use: affinity mask, SLURM_CPUS_PER_TASK).") var threads = ProcessorBudget.available
     @Option(help: "Base name of the output files.") var name = "compare"
+    @Option(help: "Run only shard k of n (every n-th seed), e.g. 3/8 for a SLURM array task.") var shard: Studies.Shard?
+    @Flag(help: "Skip the seeds already in the checkpoint.") var resume = false
+    @Flag(help: "Join the shards' checkpoints and write the statistics, curves and figure.") var collect = false
 
     var trainCount: Int { network.trainCount }
 
@@ -41,6 +50,8 @@ struct Compare: ParsableCommand {
         guard threshold > 0, threshold.isFinite else { throw ValidationError("--threshold must be positive, got \(threshold)") }
         guard threads >= 1 else { throw ValidationError("--threads must be positive") }
         guard !name.isEmpty, !name.contains("/") else { throw ValidationError("--name must be a plain file name") }
+        if collect && shard != nil { throw ValidationError("--collect joins every shard; give no --shard") }
+        if let shard, shard.count > seeds { throw ValidationError("--shard \(shard) splits \(seeds) seeds \(shard.count) ways; use at most \(seeds) shards") }
         try requireMemory(numbers: memoryNumbers, for: "curldyn compare with these sizes")
         if network.loadState != nil { throw ValidationError("--load-state gives one start; compare draws a start per seed (use integrate)") }
         try rethrowingAsValidation {
@@ -72,97 +83,75 @@ struct Compare: ParsableCommand {
         }
     }
 
-    struct RuleSummary: Encodable {
-        let rule: String
-        let reached: Int
-        /// Seeds whose run of this rule diverged: left out of this rule's statistics and curves.
-        let divergedSeeds: [UInt64]
-        let meanTime: Double?
-        let standardErrorTime: Double?
-        let meanEpochs: Double?
-        let meanFinalTestLoss: Double?
-        let meanMaxTrainLoss: Double?
-        let t: Double?
-        let degreesOfFreedom: Int?
-        let pValue: Double?
+    /// The comparison as a study: one cell per seed.
+    var study: SeedComparison {
+        get throws {
+            let experiment = try network.experiment(rules: rules.rules, integrator: try integrator, normConstraint: dynamics.normConstraint)
+            return SeedComparison(experiment: experiment, firstSeed: seed, seedCount: seeds, threshold: threshold, on: on)
+        }
     }
 
-    struct Summary: Encodable {
-        let seeds: [UInt64]
-        let threshold: Double
-        let on: String
-        let rules: [RuleSummary]
+    var parameters: [(String, String)] {
+        network.parameters(trainCount: trainCount) + rules.parameters + dynamics.parameters
+            + [("seeds", "\(seeds)"), ("threshold", "\(threshold)"), ("on", on.rawValue)]
+    }
+
+    /// The checkpoint of the run or of one shard; its fingerprint covers every option that changes a seed's runs.
+    func checkpoint(_ shard: Studies.Shard?) throws -> Checkpoint {
+        let fingerprint = CellSeed.fingerprint("compare seed=\(seed) " + parameters.map { "\($0.0)=\($0.1)" }.joined(separator: " "))
+        return Checkpoint(url: try output.directory.file("\(name)\(shard?.suffix ?? "").checkpoint"), study: "compare", fingerprint: fingerprint)
     }
 
     func run() throws {
         BLASThreads.pinToOne()  // parallelism is over seeds
         rules.warnIfCurlFlipsNothing(try network.shape)
-        let experiment = try network.experiment(rules: rules.rules, integrator: try integrator, normConstraint: dynamics.normConstraint)
-        let seedList = (0..<UInt64(seeds)).map { seed + $0 }
-        let progress = ProgressLine()
-        let comparison: PairedComparison
+        let study = try study
+        let sweep = ShardedSweep(cells: study.cells, seed: seed, shard: shard, threads: threads, resume: resume, baseName: name, output: output,
+                                 checkpoint: checkpoint)
+        let records: [CellRecord]
         do {
-            comparison = try PairedComparison.run(experiment, seeds: seedList, threshold: threshold, on: on, threads: threads) { done, total in
-                progress.update("compare: \(done)/\(total) seeds")
+            if collect {
+                records = try sweep.collect()
+            } else {
+                let run = try sweep.run(label: { "compare: \($0.done + $0.resumed)/\($0.total + $0.resumed) seeds" }) { cell, _ in try study.compute(cell) }
+                if let shard {
+                    let collect = (["curldyn"] + Self.withoutShardOptions(Array(CommandLine.arguments.dropFirst())) + ["--collect"])
+                        .map(ShellWord.quoted).joined(separator: " ")
+                    try sweep.shardDone(shard, records: run.records.count, resumed: run.resumed, collectCommand: collect).forEach { print($0) }
+                    return
+                }
+                records = run.records
             }
         } catch let error as LearningDynamicsError {
-            progress.finish()
             throw CommandFailure("\(error.description); no output written")
         }
-        progress.finish()
-
-        let provenance = Provenance.thisRun(parameters: network.parameters(trainCount: trainCount) + rules.parameters + dynamics.parameters
-                                        + [("seeds", "\(seeds)"), ("threshold", "\(threshold)"), ("on", on.rawValue)],
-                                    seed: seed, notes: ["paired protocol: every rule from the same teacher, start and data for each seed \(seedList.first!)..\(seedList.last!)",
-                                                        "NaN marks a value that does not exist (no t-test of the first rule against itself)"])
-        let curves = DataFile(header: provenance, columns: ["t", "train_mean", "train_se", "test_mean", "test_se"],
-                              dataSets: experiment.rules.indices.map { r in
-                                  let train = comparison.meanCurve(rule: r, loss: .train)
-                                  let test = comparison.meanCurve(rule: r, loss: .test)
-                                  return .init(title: experiment.rules[r].name, rows: zip(train, test).map { [$0.time, $0.mean, $0.standardError, $1.mean, $1.standardError] })
-                              })
-        let stats = DataFile(header: provenance, columns: ["rule_index", "mean_time", "se_time", "reached", "seeds", "diverged", "t_vs_first", "df", "p_value"],
-                             dataSets: comparison.results.enumerated().map { r, result in
-                                 .init(title: result.rule, rows: [[Double(r), result.time?.mean ?? .nan, result.time?.standardError ?? .nan, Double(result.reached),
-                                                                   Double(seeds), Double(result.divergedSeeds.count), result.versusBaseline?.t ?? .nan,
-                                                                   result.versusBaseline.map { Double($0.degreesOfFreedom) } ?? .nan,
-                                                                   result.versusBaseline?.pValue ?? .nan]])
-                             })
-        let perSeed = DataFile(header: provenance, columns: ["seed", "time_to_threshold", "reached", "final_test", "max_train"],
-                               dataSets: comparison.results.enumerated().map { r, result in
-                                   .init(title: "\(result.rule) (diverged seeds are left out)", rows: seedList.indices.compactMap { s in
-                                       guard let time = result.timeBySeed[s], let reached = result.reachedBySeed[s] else { return nil }
-                                       let curve = comparison.curves[s][r]
-                                       return [Double(seedList[s]), time, reached ? 1 : 0, curve.finalTestLoss, curve.maxTrainLoss]
-                                   })
-                               })
-        let figure = try output.figure("compare.gp", name: "\(name).png") { path in
-            [path("\(name)_curves.dat"), "\(seeds) seeds, M=\(network.inputs), N=\(network.hidden), \(network.activation.rawValue)"]
-        } titles: { experiment.rules.map(\.name) }
-
-        let summaries = comparison.results.map { r in
-            RuleSummary(rule: r.rule, reached: r.reached, divergedSeeds: r.divergedSeeds, meanTime: r.time?.mean, standardErrorTime: r.time?.standardError,
-                        meanEpochs: r.epochsToThreshold.isEmpty ? nil : Double(r.epochsToThreshold.reduce(0, +)) / Double(r.epochsToThreshold.count),
-                        meanFinalTestLoss: r.finalTestLoss?.mean, meanMaxTrainLoss: r.maxTrainLoss?.mean, t: r.versusBaseline?.t,
-                        degreesOfFreedom: r.versusBaseline?.degreesOfFreedom, pValue: r.versusBaseline?.pValue)
-        }
-        let lines = summaries.map { s in
-            var line = s.meanTime.map { mean in
-                String(format: "%@: time to %@ loss < %g: %.4g +- %.2g (%d/%d seeds reached)", s.rule, on.rawValue, threshold, mean,
-                       s.standardErrorTime ?? .nan, s.reached, seeds)
-            } ?? "\(s.rule): no run finished"
-            if !s.divergedSeeds.isEmpty { line += "; \(s.divergedSeeds.count) seed(s) diverged and are left out: \(s.divergedSeeds.map(String.init).joined(separator: " "))" }
-            if let t = s.t, let p = s.pValue { line += String(format: "; paired t vs %@ = %.3f, p = %.3g", summaries[0].rule, t, p) }
-            return line
-        }
-        let diverged = comparison.results.filter { !$0.divergedSeeds.isEmpty }.map { "rule \($0.rule): \($0.divergedSeeds.count) of \(seeds) seeds diverged; they are left out of its statistics and curves" }
+        let comparison = try study.comparison(records)
+        let seedList = study.seeds
+        let provenance = Provenance.thisRun(parameters: parameters, seed: seed,
+                                            notes: ["paired protocol: every rule from the same teacher, start and data for each seed \(seedList.first!)..\(seedList.last!)",
+                                                    "NaN marks a value that does not exist (no t-test of the first rule against itself)"])
+        let summary = study.summary(comparison)
+        let plan = FigurePlan(script: "compare.gp", arguments: [.table("_curves"), .text("\(seeds) seeds, M=\(network.inputs), N=\(network.hidden), \(network.activation.rawValue)")],
+                              titles: study.experiment.rules.map(\.name))
         try output.deliver(RunOutput(command: "compare", provenance: provenance,
-                                     files: [.init(label: "data", name: "\(name)_curves.dat", table: curves),
-                                             .init(label: "stats", name: "\(name)_stats.dat", table: stats),
-                                             .init(label: "seeds", name: "\(name)_seeds.dat", table: perSeed)],
-                                     figure: figure, summary: lines,
-                                     results: try JSONTreeEncoder.encode(Summary(seeds: seedList, threshold: threshold, on: on.rawValue, rules: summaries)),
-                                     warnings: diverged))
+                                     files: study.tables(comparison).map { RunOutput.File($0, baseName: name, header: provenance) },
+                                     figure: try output.figure(plan, baseName: name), summary: study.summaryLines(summary),
+                                     results: try JSONTreeEncoder.encode(summary), warnings: study.warnings(comparison)))
+    }
+}
+
+extension Compare {
+    /// This command line without --shard k/n and --resume: the --collect line that joins the shards.
+    static func withoutShardOptions(_ arguments: [String]) -> [String] {
+        var kept: [String] = []
+        var skipNext = false
+        for argument in arguments {
+            if skipNext { skipNext = false; continue }
+            if argument == "--shard" { skipNext = true; continue }
+            if argument.hasPrefix("--shard=") || argument == "--resume" { continue }
+            kept.append(argument)
+        }
+        return kept
     }
 }
 

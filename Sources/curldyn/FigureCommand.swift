@@ -108,44 +108,30 @@ struct FigureRun: ParsableCommand {
         let cells = try studyCells(recipe)
         if slurm.slurm { return try writeSlurmJob(recipe) }
         if dryRun { return try printDryRun(recipe, cells) }
+        let sweep = try shardedSweep(recipe, cells)
         let records: [CellRecord]
         if collect {
-            records = try collectShards(recipe, cells)
+            records = try sweep.collect()
         } else {
-            let checkpoint = try checkpoint(recipe, shard: shard)
-            if !resume { unlink(checkpoint.url.path) }
-            let sweep = Sweep(cells: cells, seed: seed, shard: shard, threads: threads ?? ProcessorBudget.available, checkpoint: checkpoint)
-            let finishedBefore = resume ? Set(try checkpoint.load().keys).intersection(sweep.ownCells.map(\.key)).count : 0
-            let progress = ProgressLine()
             let (name, scale) = (figureName, self.scale)
-            records = try sweep.run(progress: { p in progress.update("figure \(name) (\(scale.rawValue)): \(p.description)") }) { cell, seed in
+            let run = try sweep.run(label: { "figure \(name) (\(scale.rawValue)): \($0.description)" }) { cell, seed in
                 try recipe.compute(cell, seed: seed, scale: scale)
             }
-            progress.finish()
-            if let shard = shard {
-                print("shard \(shard): \(records.count) of \(cells.count) cells in \(checkpoint.url.path) "
-                      + "(\(finishedBefore) from the checkpoint, \(records.count - finishedBefore) computed now)")
-                print("when every shard is done: curldyn figure \(figureName) --scale \(self.scale.rawValue) --collect --out \(output.out)"
-                      + (self.name == nil ? "" : " --name \(baseName)") + (inits.map { " --inits \($0)" } ?? "")
-                      + selections.map { " --only \($0)" }.joined())
+            if let shard {
+                let collect = "curldyn figure \(figureName) --scale \(self.scale.rawValue) --collect --out \(output.out)"
+                    + (self.name == nil ? "" : " --name \(baseName)") + (inits.map { " --inits \($0)" } ?? "") + selections.map { " --only \($0)" }.joined()
+                try sweep.shardDone(shard, records: run.records.count, resumed: run.resumed, collectCommand: collect).forEach { print($0) }
                 return
             }
+            records = run.records
         }
         let provenance = Provenance.thisRun(parameters: [("figure", recipe.name), ("scale", scale.rawValue)] + recipe.parameters(scale)
                                                 + [("cells", "\(cells.count)"), ("inits_used", inits.map { "first_\($0)" } ?? "all")]
                                                 + selections.map { ("only", $0.description) },
                                             seed: seed, notes: [recipe.summary, "cell seeds derived from the seed and each cell's parameters"])
         let tables = try recipe.tables(records, cells: cells, scale: scale)
-        let files = tables.map { RunOutput.File(label: $0.label, name: "\(baseName)\($0.suffix).dat", table: DataFile($0, header: provenance)) }
-        let plan = recipe.figure
-        let figure = try output.figure(plan.script, name: "\(baseName).png") { path in
-            plan.arguments.map { argument in
-                switch argument {
-                case .table(let suffix): path("\(baseName)\(suffix).dat")
-                case .text(let text): text
-                }
-            }
-        } titles: { plan.titles }
+        let files = tables.map { RunOutput.File($0, baseName: baseName, header: provenance) }
+        let figure = try output.figure(recipe.figure, baseName: baseName)
         struct Results: Encodable {
             let figure: String
             let scale: String
@@ -165,34 +151,9 @@ struct FigureRun: ParsableCommand {
         return try CellSelection.apply(selections, to: cut)
     }
 
-    /// The shard checkpoints' counts n (NAME.shard-k-of-n.checkpoint) present in --out.
-    func shardCounts() throws -> [Int] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: try output.directory.url.path)) ?? []
-        return ShardCollection.shardCounts(among: names, baseName: baseName)
-    }
-
-    /// The records of every cell from the shards' checkpoints; names the shards that are missing or incomplete.
-    func collectShards(_ recipe: any FigureRecipe, _ cells: [Cell]) throws -> [CellRecord] {
-        let directory = try output.directory
-        let counts = try shardCounts()
-        guard let count = counts.first else {
-            throw CommandFailure("no shard checkpoints \(baseName).shard-k-of-n.checkpoint in \(directory.url.path); run the shards (--shard k/n or --slurm) first")
-        }
-        guard counts.count == 1 else {
-            throw CommandFailure("\(directory.url.path) holds shard checkpoints of \(baseName) split \(counts.map(String.init).joined(separator: " and ")) ways; keep the files of one split")
-        }
-        let collection = ShardCollection(cells: cells, count: count) { shard in
-            let checkpoint = try checkpoint(recipe, shard: shard)
-            return FileManager.default.fileExists(atPath: checkpoint.url.path) ? try checkpoint.load() : nil
-        }
-        guard let records = collection.records(of: cells) else {
-            let script = directory.file("\(baseName).sbatch")
-            let rerun = FileManager.default.fileExists(atPath: script.path)
-                ? "resubmit them: sbatch --array=\(collection.unfinished.map(String.init).joined(separator: ",")) \(ShellWord.quoted(script.path))"
-                : "rerun each with --shard k/\(count) --resume"
-            throw CommandFailure("\(collection.unfinished.count) of \(count) shards are not complete:\n  " + collection.problems.joined(separator: "\n  ") + "\n\(rerun)")
-        }
-        return records
+    func shardedSweep(_ recipe: any FigureRecipe, _ cells: [Cell]) throws -> ShardedSweep {
+        ShardedSweep(cells: cells, seed: seed, shard: shard, threads: threads ?? ProcessorBudget.available, resume: resume, baseName: baseName,
+                     output: output) { try checkpoint(recipe, shard: $0) }
     }
 
     func printDryRun(_ recipe: any FigureRecipe, _ cells: [Cell]) throws {

@@ -57,8 +57,9 @@ extension FigureRun {
     /// Refuses an --out that already holds shard checkpoints of this figure split another number of ways: the
     /// collect job could not tell which split to join.
     func refuseOtherShardCounts() throws {
-        let n = slurm.taskCount(cells: try studyCells(try recipe).count)
-        if let other = try shardCounts().first(where: { $0 != n }) {
+        let (recipe, cells) = (try recipe, try studyCells(try recipe))
+        let n = slurm.taskCount(cells: cells.count)
+        if let other = try shardedSweep(recipe, cells).shardCounts().first(where: { $0 != n }) {
             throw ValidationError("\(try output.directory.url.path) already holds \(baseName).shard-k-of-\(other).checkpoint files of a \(other)-way split; "
                                   + "remove them, use --tasks \(other), or give another --out or --name")
         }

@@ -54,15 +54,6 @@ struct BLASCommandCase: Sendable, CustomTestStringConvertible {
     ]
 }
 
-/// The data lines (`dataLines(of:)`) of every .dat file in `directory`, by file name.
-private func dataFiles(in directory: URL) throws -> [String: [String]] {
-    var files: [String: [String]] = [:]
-    for name in try FileManager.default.contentsOfDirectory(atPath: directory.path) where name.hasSuffix(".dat") {
-        files[name] = try dataLines(of: directory.appendingPathComponent(name))
-    }
-    return files
-}
-
 @Test("every BLAS-using command writes the same data lines for OPENBLAS_NUM_THREADS=1 and 2 and for --threads 1 and 2",
       arguments: BLASCommandCase.all)
 func dataIndependentOfBLASAndWorkerThreads(command: BLASCommandCase) throws {

@@ -292,6 +292,12 @@ func dataLines(of url: URL) throws -> [String] {
     dataLines(try String(contentsOf: url, encoding: .utf8))
 }
 
+/// The data files (*.dat) of `directory` by name, each as its data lines (comments aside).
+func dataFiles(in directory: URL) throws -> [String: [String]] {
+    let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".dat") }
+    return try Dictionary(uniqueKeysWithValues: names.map { ($0, try dataLines(of: directory.appendingPathComponent($0))) })
+}
+
 /// A JSON number as a Double (integers included, whichever way Foundation bridged it).
 func jsonDouble(_ value: Any?) -> Double? {
     if let number = value as? NSNumber { return number.doubleValue }

@@ -80,12 +80,6 @@ struct FigureCLITests {
 
     // MARK: - Sharded figures and SLURM array jobs
 
-    /// The data files (*.dat) of `directory` by name, each as its data lines (comments aside).
-    func dataFiles(_ directory: URL) throws -> [String: [String]] {
-        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".dat") }
-        return try Dictionary(uniqueKeysWithValues: names.map { ($0, try dataLines(of: directory.appendingPathComponent($0))) })
-    }
-
     @Test("--only computes part of the grid with the very records of the whole run; a selection the grid lacks exits 64 and writes nothing")
     func onlyComputesPartOfTheGridWithTheSameRecords() throws {
         try withSandbox { box in
@@ -126,9 +120,9 @@ struct FigureCLITests {
             try #require(collect.status == 0, "\(collect)")
             let whole = try box.run(figure + ["--out", box.out.path], timeout: 120)
             try #require(whole.status == 0, "\(whole)")
-            let expected = try dataFiles(box.out)
+            let expected = try dataFiles(in: box.out)
             #expect(!expected.isEmpty && expected.values.allSatisfy { $0.contains { !$0.isEmpty } })
-            #expect(try dataFiles(sharded) == expected, "collected shards differ from the unsharded run")
+            #expect(try dataFiles(in: sharded) == expected, "collected shards differ from the unsharded run")
         }
     }
 
@@ -148,7 +142,7 @@ struct FigureCLITests {
             #expect(collect.stderr.contains("shard 2/3: incomplete, 3 of 4 cells done, 1 missing"), "\(collect)")
             #expect(collect.stderr.contains("shard 3/3: missing, no checkpoint (4 cells to compute)"), "\(collect)")
             #expect(!collect.stderr.contains("shard 1/3"), "\(collect)")
-            #expect(try dataFiles(box.out).isEmpty)
+            #expect(try dataFiles(in: box.out).isEmpty)
         }
     }
 

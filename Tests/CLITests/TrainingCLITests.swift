@@ -509,13 +509,13 @@ struct TrainingCLITests {
 
     static let compareRun = ["compare", "--seeds", "3", "--rule", "gd", "curl", "--flip-hidden", "1"] + smallTraining + ["--threshold", "1e-2"]
 
-    @Test("compare writes mean curves, per-rule statistics with a paired t-test, a figure and a JSON summary")
+    @Test("compare writes mean curves, per-rule statistics with a paired t-test, a figure, a JSON summary and its seeds' checkpoint")
     func compareWritesCurvesStatsAndFigure() throws {
         try withSandbox { box in
             let result = try box.run(Self.compareRun + ["--out", box.out.path, "--figures", repositoryFigures.path, "--json"])
             try #require(result.status == 0, "\(result)")
             #expect(result.stderr.isEmpty, "\(result.stderr)")
-            #expect(try box.outEntries() == ["compare.png", "compare_curves.dat", "compare_seeds.dat", "compare_stats.dat"])
+            #expect(try box.outEntries() == ["compare.checkpoint", "compare.png", "compare_curves.dat", "compare_seeds.dat", "compare_stats.dat"])
             let png = try Data(contentsOf: box.out.appendingPathComponent("compare.png"))
             #expect(png.prefix(8) == pngMagic && png.count > 1000)
 
