@@ -24,9 +24,14 @@ struct FigureList: ParsableCommand {
         for recipe in FigureCatalog.all {
             let cells = (quick: recipe.cells(.quick), full: recipe.cells(.full))
             print("\(recipe.name.padding(toLength: width, withPad: " ", startingAt: 0)) \(recipe.summary)")
-            print(String(repeating: " ", count: width + 1) + "quick: \(cells.quick.count) runs of \(Int(recipe.cost(cells.quick[0], scale: .quick))) epochs; "
-                  + "full: \(cells.full.count) runs of \(Int(recipe.cost(cells.full[0], scale: .full))) epochs")
+            print(String(repeating: " ", count: width + 1) + "quick: \(cells.quick.count) runs of \(Self.amount(recipe.cost(cells.quick[0], scale: .quick), recipe.costUnit)); "
+                  + "full: \(cells.full.count) runs of \(Self.amount(recipe.cost(cells.full[0], scale: .full), recipe.costUnit))")
         }
+    }
+
+    /// A cell's work as printed: whole units, or three significant digits below 10, and the unit.
+    static func amount(_ cost: Double, _ unit: CostUnit) -> String {
+        (cost >= 10 ? "\(Int(cost.rounded()))" : String(format: "%.3g", cost)) + " " + (cost == 1 ? unit.singular : unit.plural)
     }
 }
 
@@ -164,10 +169,10 @@ struct FigureRun: ParsableCommand {
         let perEpoch = try samples.map { try recipe.secondsPerEpoch($0, scale: scale) }.reduce(0, +) / Double(samples.count)
         let coreHours = epochs * perEpoch / 3600
         print("figure \(recipe.name) (\(scale.rawValue)): \(own.count) cells\(shard.map { " (shard \($0) of \(cells.count))" } ?? ""), "
-              + "one run each, \(String(format: "%.3g", epochs)) epochs in all")
+              + "one run each, \(String(format: "%.3g", epochs)) \(recipe.costUnit.plural) in all")
         let threads = self.threads ?? ProcessorBudget.available
-        print(String(format: "measured %.3g ms per epoch (mean of %d cells); estimated %.3g core-hours, %.3g h on %d threads",
-                     perEpoch * 1e3, samples.count, coreHours, coreHours / Double(min(threads, max(1, own.count))), threads))
+        print(String(format: "measured %.3g ms per %@ (mean of %d cells); estimated %.3g core-hours, %.3g h on %d threads",
+                     perEpoch * 1e3, recipe.costUnit.singular, samples.count, coreHours, coreHours / Double(min(threads, max(1, own.count))), threads))
     }
 }
 

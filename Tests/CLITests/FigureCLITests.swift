@@ -4,13 +4,16 @@ import Testing
 /// `curldyn figure`: the figure list, sharded and resumed sweeps, collecting shards, dry runs.
 @Suite("curldyn figure, end to end")
 struct FigureCLITests {
-    @Test("figure list names every figure with its runs at both scales")
+    @Test("figure list names every figure with its runs at both scales, in the unit each figure's work is counted in")
     func listNamesTheFigures() throws {
         try withSandbox { box in
             let result = try box.run(["figure", "list"])
             #expect(result.status == 0, "\(result)")
             for name in ["fig3a", "fig3a_inset", "fig3b", "fig4", "fig6a", "fig6b", "fig8", "scm_curves", "scm_escape"] { #expect(result.stdout.contains("\(name) "), "\(result)") }
             #expect(result.stdout.contains("quick: 120 runs of 10000 epochs; full: 8400 runs of 100000 epochs"), "\(result)")
+            #expect(result.stdout.contains("quick: 5 runs of 600 units of alpha (ODE time)"), "scm_curves integrates in alpha, not epochs: \(result)")
+            #expect(result.stdout.contains("quick: 18 runs of 1000 steps"), "loco_learning counts steps: \(result)")
+            #expect(result.stdout.contains("runs of 1 sampled stability matrix;"), "fig2 samples matrices: \(result)")
         }
     }
 

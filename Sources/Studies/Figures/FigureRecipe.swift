@@ -6,6 +6,21 @@ public enum Scale: String, Sendable, CaseIterable {
     case quick, full
 }
 
+/// What a figure's `cost` counts, in words for `figure list` and `--dry-run`.
+public struct CostUnit: Sendable, Equatable {
+    public var singular: String
+    public var plural: String
+
+    public init(_ singular: String, _ plural: String) {
+        self.singular = singular
+        self.plural = plural
+    }
+
+    public static let epochs = CostUnit("epoch", "epochs")
+    public static let steps = CostUnit("step", "steps")
+    public static let draws = CostUnit("draw", "draws")
+}
+
 /// A table a study writes: the data of one `.dat` file.
 public struct Table: Sendable {
     public enum Layout: Sendable { case indexedSets, gridScanLines }
@@ -58,9 +73,11 @@ public protocol FigureRecipe: Sendable {
     /// The study parameters of a scale that are not in the cells (sizes, epochs, inits), for headers.
     func parameters(_ scale: Scale) -> [(String, String)]
     func cells(_ scale: Scale) -> [Cell]
-    /// The work of one cell in epochs of its network (for --dry-run's estimate).
+    /// The work of one cell in `costUnit`s, epochs of its network for most figures (for --dry-run's estimate).
     func cost(_ cell: Cell, scale: Scale) -> Double
-    /// Measured seconds per epoch of `cell` (a short run of it).
+    /// What `cost` counts; epochs unless the recipe says otherwise.
+    var costUnit: CostUnit { get }
+    /// Measured seconds per unit of `cost` of `cell` (a short run of it).
     func secondsPerEpoch(_ cell: Cell, scale: Scale) throws -> Double
     func compute(_ cell: Cell, seed: UInt64, scale: Scale) throws -> CellRecord
     func tables(_ records: [CellRecord], cells: [Cell], scale: Scale) throws -> [Table]
@@ -78,6 +95,8 @@ func secondsPerUnit(_ units: Double, _ body: () throws -> Void) rethrows -> Doub
 }
 
 extension FigureRecipe {
+    public var costUnit: CostUnit { .epochs }
+
     /// By default, one whole cell timed and divided by its cost; recipes whose cells are long time a short run instead.
     public func secondsPerEpoch(_ cell: Cell, scale: Scale) throws -> Double {
         try secondsPerUnit(cost(cell, scale: scale)) { _ = try compute(cell, seed: 1, scale: scale) }

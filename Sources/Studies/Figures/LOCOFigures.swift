@@ -32,6 +32,7 @@ public struct LOCOVariance: FigureRecipe {
         Cell.grid([("setting", [1, 2]), ("batch", (0..<sizes(scale).batches).map(Double.init))])
     }
 
+    public var costUnit: CostUnit { .draws }
     public func cost(_ cell: Cell, scale: Scale) -> Double { Double(sizes(scale).draws) }
 
     public func compute(_ cell: Cell, seed: UInt64, scale: Scale) throws -> CellRecord {
@@ -280,6 +281,7 @@ public struct LOCOLearningCurves: FigureRecipe {
         return Cell.grid([("group", [0, 1]), ("lr", LearningSweep.grid(scale)), ("repeat", (0..<s.repeats).map(Double.init))])
     }
 
+    public var costUnit: CostUnit { .steps }
     public func cost(_ cell: Cell, scale: Scale) -> Double { Double(groups(scale)[cell.integer("group")].steps) }
 
     public func compute(_ cell: Cell, seed: UInt64, scale: Scale) throws -> CellRecord {
@@ -336,6 +338,7 @@ public struct LOCOFailure: FigureRecipe {
         return Cell.grid([("group", [0, 1]), ("lr", LearningSweep.grid(scale)), ("repeat", (0..<s.repeats).map(Double.init))])
     }
 
+    public var costUnit: CostUnit { .steps }
     public func cost(_ cell: Cell, scale: Scale) -> Double { Double(settings(scale).steps) }
 
     public func compute(_ cell: Cell, seed: UInt64, scale: Scale) throws -> CellRecord {

@@ -54,6 +54,7 @@ public struct PhaseDiagrams: FigureRecipe {
     }
 
     /// One eigensolve of an at most size x size matrix.
+    public var costUnit: CostUnit { CostUnit("sampled stability matrix", "sampled stability matrices") }
     public func cost(_ cell: Cell, scale: Scale) -> Double { 1 }
 
     public func compute(_ cell: Cell, seed: UInt64, scale: Scale) throws -> CellRecord {

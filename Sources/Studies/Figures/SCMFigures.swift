@@ -72,6 +72,7 @@ public struct SCMLearningCurves: FigureRecipe {
     }
 
     /// Time alpha of the curve.
+    public var costUnit: CostUnit { CostUnit("unit of alpha (ODE time)", "units of alpha (ODE time)") }
     public func cost(_ cell: Cell, scale: Scale) -> Double { settings(scale).time }
 
     /// Ignores `seed`: the ODE is deterministic and the start comes from SCMFigureSetting.startSeed.
@@ -163,6 +164,7 @@ public struct SCMPlateauEscape: FigureRecipe {
             .enumerated().map { Cell(index: $0.offset, parameters: $0.element) }
     }
 
+    public var costUnit: CostUnit { CostUnit("unit of alpha (ODE time)", "units of alpha (ODE time)") }
     public func cost(_ cell: Cell, scale: Scale) -> Double { time(scale) }
 
     /// Ignores `seed`: the ODE is deterministic and the start comes from SCMFigureSetting.startSeed.

@@ -45,6 +45,7 @@ public struct Spectra: FigureRecipe {
         return Cell.grid([("panel", s.samples.indices.map(Double.init)), ("draw", (0..<s.draws).map(Double.init))])
     }
 
+    public var costUnit: CostUnit { CostUnit("eigensolve of size 1000", "eigensolves of size 1000") }
     /// One eigensolve of an M x M matrix, in units of (M / 1000)^3.
     public func cost(_ cell: Cell, scale: Scale) -> Double {
         pow(Double(settings(scale).samples[cell.integer("panel")].inputs) / 1000, 3)
