@@ -16,3 +16,14 @@ extension RunOutput.File {
         self.init(label: table.label, name: "\(baseName)\(table.suffix).dat", table: DataFile(table, header: header))
     }
 }
+
+extension RunOutput {
+    /// The output of a study's report: its tables as `BASE<suffix>.dat` under `header`, its attachments as
+    /// `BASE<suffix>`, the figure (already resolved to a script path, or nil with --no-plot), summary, results and warnings.
+    public init(command: String, report: StudyReport, baseName: String, header: Provenance, figure: Figure?) throws {
+        let files = report.tables.map { File($0, baseName: baseName, header: header) }
+            + report.attachments.map { File(label: $0.label, name: "\(baseName)\($0.suffix)", contents: $0.contents) }
+        self.init(command: command, provenance: header, files: files, figure: figure, summary: report.summary,
+                  results: try JSONTreeEncoder.encode(report.results), warnings: report.warnings)
+    }
+}

@@ -267,6 +267,15 @@ struct OutputOptions: ParsableArguments {
         } titles: { plan.titles }
     }
 
+    /// Writes a study's report as `BASE<suffix>.dat` files and `BASE.png` under a header of `parameters` (the
+    /// command's options, then the report's own), renders and prints it.
+    func deliver(_ report: StudyReport, command: String, baseName: String, parameters: [(String, String)], seed: UInt64?,
+                 notes: [String] = []) throws {
+        let header = Provenance.thisRun(parameters: parameters + report.parameters, seed: seed, notes: notes + report.notes)
+        try deliver(try RunOutput(command: command, report: report, baseName: baseName, header: header,
+                                  figure: try report.figure.map { try figure($0, baseName: baseName) } ?? nil))
+    }
+
     /// Delivers the run's output; a figure that could not be rendered ends the process with status 3 after the
     /// data and summary are out.
     func deliver(_ output: RunOutput) throws {

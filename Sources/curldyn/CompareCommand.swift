@@ -125,18 +125,8 @@ struct Compare: ParsableCommand {
         } catch let error as LearningDynamicsError {
             throw CommandFailure("\(error.description); no output written")
         }
-        let comparison = try study.comparison(records)
-        let seedList = study.seeds
-        let provenance = Provenance.thisRun(parameters: parameters, seed: seed,
-                                            notes: ["paired protocol: every rule from the same teacher, start and data for each seed \(seedList.first!)..\(seedList.last!)",
-                                                    "NaN marks a value that does not exist (no t-test of the first rule against itself)"])
-        let summary = study.summary(comparison)
-        let plan = FigurePlan(script: "compare.gp", arguments: [.table("_curves"), .text("\(seeds) seeds, M=\(network.inputs), N=\(network.hidden), \(network.activation.rawValue)")],
-                              titles: study.experiment.rules.map(\.name))
-        try output.deliver(RunOutput(command: "compare", provenance: provenance,
-                                     files: study.tables(comparison).map { RunOutput.File($0, baseName: name, header: provenance) },
-                                     figure: try output.figure(plan, baseName: name), summary: study.summaryLines(summary),
-                                     results: try JSONTreeEncoder.encode(summary), warnings: study.warnings(comparison)))
+        let report = study.report(try study.comparison(records), caption: "\(seeds) seeds, M=\(network.inputs), N=\(network.hidden), \(network.activation.rawValue)")
+        try output.deliver(report, command: "compare", baseName: name, parameters: parameters, seed: seed)
     }
 }
 

@@ -130,22 +130,11 @@ struct FigureRun: ParsableCommand {
             }
             records = run.records
         }
-        let provenance = Provenance.thisRun(parameters: [("figure", recipe.name), ("scale", scale.rawValue)] + recipe.parameters(scale)
-                                                + [("cells", "\(cells.count)"), ("inits_used", inits.map { "first_\($0)" } ?? "all")]
-                                                + selections.map { ("only", $0.description) },
-                                            seed: seed, notes: [recipe.summary, "cell seeds derived from the seed and each cell's parameters"])
-        let tables = try recipe.tables(records, cells: cells, scale: scale)
-        let files = tables.map { RunOutput.File($0, baseName: baseName, header: provenance) }
-        let figure = try output.figure(recipe.figure, baseName: baseName)
-        struct Results: Encodable {
-            let figure: String
-            let scale: String
-            let cells: Int
-            let summary: [String]
-        }
-        let lines = recipe.summaryLines(tables, scale: scale)
-        try output.deliver(RunOutput(command: "figure", provenance: provenance, files: files, figure: figure, summary: lines,
-                                     results: try JSONTreeEncoder.encode(Results(figure: recipe.name, scale: scale.rawValue, cells: cells.count, summary: lines))))
+        try output.deliver(try recipe.report(records, cells: cells, scale: scale), command: "figure", baseName: baseName,
+                           parameters: [("figure", recipe.name), ("scale", scale.rawValue)] + recipe.parameters(scale)
+                               + [("cells", "\(cells.count)"), ("inits_used", inits.map { "first_\($0)" } ?? "all")]
+                               + selections.map { ("only", $0.description) },
+                           seed: seed)
     }
 
     /// The recipe's cells at this scale, the inits cut to --inits and the grid to the --only selections (cells keep

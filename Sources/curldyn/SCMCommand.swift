@@ -3,6 +3,7 @@ import Foundation
 import GnuplotIO
 import NumericalKit
 import SoftCommitteeMachine
+import Studies
 
 /// `curldyn scm`: the soft committee machine's exact order-parameter dynamics under GD and curl descent.
 struct SCMCommand: ParsableCommand {
@@ -92,41 +93,13 @@ struct SCMCurve: ParsableCommand {
     func run() throws {
         BLASThreads.pinToOne()
         let nets = try model.networks(alphaH: alphaH)
-        let rule = model.rule(alphaH: nets.inputFlipFraction, flippedReadouts: flippedReadouts)
-        let simulation = try SCMOnlineSGD(networks: nets, rule: rule, rates: model.rates)
-        let flow = try simulation.flow()
-        var options = SCMFlow.defaultSolveOptions
-        options.output = .linear(count: points)
-        let curve = try flow.learningCurve(from: nets.startState(), endTime: time, options: options)
-        var mean = Array(repeating: Double.nan, count: curve.times.count), error = mean
-        if simulate > 0 {
-            let runs = try (0..<simulate).map { s in
-                try simulation.run(recordingAt: curve.times, seed: model.seed &+ UInt64(1000 + s)).map(flow.generalisationError)
-            }
-            for i in curve.times.indices {
-                let summary = try SampleSummary(runs.map { $0[i] })
-                (mean[i], error[i]) = (summary.mean, simulate > 1 ? summary.standardError : .nan)
-            }
-        }
-        let rows = curve.times.indices.map { [curve.times[$0], curve.generalisationError[$0], mean[$0], error[$0]] }
-        let provenance = Provenance.thisRun(parameters: model.parameters + [("alpha_h", "\(nets.inputFlipFraction)"), ("flipped_readouts", "\(flippedReadouts)"),
-                                                                            ("simulated_seeds", "\(simulate)")],
-                                            seed: model.seed, notes: ["order-parameter ODE integrated by \(curve.stepper), tolerances 1e-10; simulation: online SGD at N = \(model.inputs)"])
-        let title = "\(rule.name) alpha_h=\(String(format: "%.3g", nets.inputFlipFraction)) flipped_readouts=\(flippedReadouts) status=\(curve.status.summary)"
-        let table = DataFile(header: provenance, columns: ["alpha", "eps_g_ode", "eps_g_sim_mean", "eps_g_sim_se"], dataSets: [.init(title: title, rows: rows)])
-        let figure = try output.figure("scm_curves.gp", name: "\(name).png") { path in
-            [path("\(name).dat"), "K=\(model.students), M=\(model.m), eta=\(model.eta), seed \(model.seed)"]
-        } titles: { [title.components(separatedBy: " status").first!] }
-        var lines = [String(format: "%@: eps_g %.6g -> %.6g at alpha = %g  [%@; %d evaluations]", rule.name, curve.generalisationError.first!,
-                            curve.finalError, curve.times.last!, curve.status.summary, curve.statistics.functionEvaluations)]
-        if simulate > 0 {
-            let z = rows.compactMap { r in r[3] > 0 ? abs(r[2] - r[1]) / r[3] : nil }.max() ?? .nan
-            lines.append(String(format: "online SGD (N = %d, %d seeds): final eps_g %.6g +- %.2g; largest |mean - ODE| / SE along the curve %.2f",
-                                model.inputs, simulate, mean.last!, error.last!, z))
-        }
-        try output.deliver(RunOutput(command: "scm curve", provenance: provenance, files: [.init(label: "data", name: "\(name).dat", table: table)],
-                                     figure: figure, summary: lines,
-                                     results: .object(["final_eps_g": .number(curve.finalError), "status": .string(curve.status.summary)])))
+        let study = SCMCurveStudy(networks: nets, rule: model.rule(alphaH: nets.inputFlipFraction, flippedReadouts: flippedReadouts), rates: model.rates,
+                                  time: time, points: points, simulatedSeeds: simulate, seed: model.seed,
+                                  caption: "K=\(model.students), M=\(model.m), eta=\(model.eta), seed \(model.seed)")
+        try output.deliver(try study.run(flippedReadouts: flippedReadouts), command: "scm curve", baseName: name,
+                           parameters: model.parameters + [("alpha_h", "\(nets.inputFlipFraction)"), ("flipped_readouts", "\(flippedReadouts)"),
+                                                           ("simulated_seeds", "\(simulate)")],
+                           seed: model.seed)
     }
 }
 
@@ -155,53 +128,9 @@ struct SCMFixedPointsCommand: ParsableCommand {
         guard !alphaH.isEmpty, alphaH.allSatisfy({ (0...1).contains($0) }) else { throw ValidationError("--alpha-h values must lie in [0, 1]") }
     }
 
-    func flow(alphaH: Double = 0, flippedReadouts: Int = 0, trainsReadout: Bool = true) throws -> SCMFlow {
-        try SCMFlow(students: units, teacher: .isotropic(units: units, inputFlipFraction: alphaH),
-                    rule: .curl(inputFlipFraction: alphaH, flippedReadouts: flippedReadouts, students: units, trainsReadout: trainsReadout),
-                    rates: SCMLearningRates(firstLayer: eta, online: false))
-    }
-
     func run() throws {
-        let format = { (e: [SCMEigenvalue]) in e.suffix(4).map { String(format: $0.imaginary == 0 ? "%.4g" : "%.4g%+.3gi", $0.real, $0.imaginary) }.joined(separator: ", ") }
-        var lines: [String] = []
-        let plateau = try SCMSymmetricPlateau(units: units)
-        let fixed = try flow(trainsReadout: false)
-        let residual = fixed.velocity(fixed.pack(plateau.state)).map { abs($0) }.max()!
-        let plateauSpectrum = try fixed.jacobianEigenvalues(at: plateau.state)
-        lines.append(String(format: "symmetric plateau (fixed readouts 1, closed form): Q = C = %.6f, R = %.6f, eps_g = %.8f; ODE eps_g there %.8f, |velocity| %.1e",
-                            plateau.q, plateau.r, plateau.generalisationError, fixed.generalisationError(plateau.state), residual))
-        lines.append("  largest plateau eigenvalues: " + format(plateauSpectrum)
-                     + "  (\(plateauSpectrum.filter { $0.real > 1e-6 }.count) unstable)")
-        var alphaRows: [[Double]] = []
-        for a in alphaH {
-            for trains in [true, false] {
-                let f = try flow(alphaH: a, trainsReadout: trains)
-                let spectrum = try f.jacobianEigenvalues(at: try f.perfectSolution())
-                if trains { alphaRows.append([a, spectrum.last!.real, spectrum.first!.real]) }
-                lines.append("perfect solution, alpha_h = \(a), readout \(trains ? "trained" : "fixed"): largest eigenvalues " + format(spectrum))
-            }
-        }
-        var readoutRows: [[Double]] = []
-        for d in 0...units {
-            let f = try flow(flippedReadouts: d)
-            let spectrum = try f.jacobianEigenvalues(at: try f.perfectSolution())
-            readoutRows.append([Double(d), spectrum.last!.real, spectrum.first!.real])
-            lines.append("perfect solution, \(d) flipped readout\(d == 1 ? "" : "s"): largest eigenvalues " + format(spectrum))
-        }
-        let critical = try SCMCriticalCurl.inputFlipFraction(lower: 0, upper: 0.5, tolerance: 1e-6) { try flow(alphaH: $0) }
-        let criticalReadouts = readoutRows.first { $0[1] > 0 }.map { Int($0[0]) }
-        lines.append("critical alpha_h (perfect solution's leading eigenvalue crosses 0): " + (critical.map { $0 < 1e-5 ? "0 (any alpha_h > 0; bisection stops at its tolerance 1e-6)" : String(format: "%.4g", $0) } ?? "none in [0, 0.5]")
-                     + "; critical number of flipped readouts: " + (criticalReadouts.map(String.init) ?? "none"))
-        let provenance = Provenance.thisRun(parameters: [("K", "\(units)"), ("M", "\(units)"), ("eta", "\(eta)"), ("gsl", GSL.version)], seed: nil,
-                                            notes: ["gradient-flow Jacobian by central differences; at the perfect solution the eta^2 terms have zero Jacobian"])
-        let table = DataFile(header: provenance, columns: ["alpha_h_or_flipped_readouts", "largest_real_eigenvalue", "smallest_real_eigenvalue"],
-                             dataSets: [.init(title: "input flips alpha_h (trained readouts)", rows: alphaRows),
-                                        .init(title: "flipped readouts", rows: readoutRows)])
-        try output.deliver(RunOutput(command: "scm fixed-points", provenance: provenance, files: [.init(label: "data", name: "\(name).dat", table: table)],
-                                     figure: nil, summary: lines,
-                                     results: .object(["plateau_eps_g": .number(plateau.generalisationError),
-                                                       "critical_alpha_h": critical.map { .number($0) } ?? .null,
-                                                       "critical_flipped_readouts": criticalReadouts.map { .integer(Int64($0)) } ?? .null])))
+        try output.deliver(try SCMFixedPointStudy(units: units, eta: eta, inputFlipFractions: alphaH).run(), command: "scm fixed-points",
+                           baseName: name, parameters: [("K", "\(units)"), ("M", "\(units)"), ("eta", "\(eta)"), ("gsl", GSL.version)], seed: nil)
     }
 }
 
@@ -231,31 +160,10 @@ struct SCMSweep: ParsableCommand {
     func run() throws {
         BLASThreads.pinToOne()
         let nets = try model.networks(alphaH: alphaH)
-        let teacher = try nets.teacherOverlaps()
-        var sets: [DataFile.DataSet] = []
-        var lines: [String] = []
-        var results: [JSONValue] = []
-        var options = SCMFlow.defaultSolveOptions
-        options.output = .logarithmic(count: 150, first: min(0.1, time))
-        for d in 0...model.students {
-            let flow = try SCMFlow(students: model.students, teacher: teacher, rule: model.rule(alphaH: nets.inputFlipFraction, flippedReadouts: d),
-                                   rates: model.rates)
-            let curve = try flow.learningCurve(from: nets.startState(), endTime: time, options: options)
-            let escape = try flow.timeToReach(error: threshold, from: nets.startState(), endTime: time)
-            sets.append(.init(title: "\(d) flipped readouts", rows: curve.times.indices.map { [curve.times[$0], curve.generalisationError[$0], .nan, .nan] }))
-            lines.append(String(format: "%d flipped readout%@: escape (eps_g <= %g) at alpha = %@; eps_g(%g) = %.4g; final v = [%@]  [%@]", d, d == 1 ? "" : "s",
-                                threshold, escape.map { String(format: "%.4g", $0) } ?? "never", curve.times.last!, curve.finalError,
-                                curve.finalState.v.map { String(format: "%.3f", $0) }.joined(separator: ", "), curve.status.summary))
-            results.append(.object(["flipped_readouts": .integer(Int64(d)), "escape_time": escape.map { .number($0) } ?? .null,
-                                    "final_eps_g": .number(curve.finalError)]))
-        }
-        let provenance = Provenance.thisRun(parameters: model.parameters + [("alpha_h", "\(nets.inputFlipFraction)"), ("threshold", "\(threshold)")],
-                                            seed: model.seed, notes: ["one set per number of flipped readouts (the first units' readouts flipped)"])
-        let table = DataFile(header: provenance, columns: ["alpha", "eps_g_ode", "unused", "unused"], dataSets: sets)
-        let figure = try output.figure("scm_curves.gp", name: "\(name).png") { path in
-            [path("\(name).dat"), "K=\(model.students), M=\(model.m), flipped readouts 0...\(model.students)"]
-        } titles: { sets.map(\.title) }
-        try output.deliver(RunOutput(command: "scm sweep", provenance: provenance, files: [.init(label: "data", name: "\(name).dat", table: table)],
-                                     figure: figure, summary: lines, results: .object(["runs": .array(results)])))
+        let (model, alphaH) = (model, nets.inputFlipFraction)
+        let study = SCMEscapeStudy(networks: nets, rule: { model.rule(alphaH: alphaH, flippedReadouts: $0) }, rates: model.rates, time: time,
+                                   threshold: threshold, caption: "K=\(model.students), M=\(model.m), flipped readouts 0...\(model.students)")
+        try output.deliver(try study.run(), command: "scm sweep", baseName: name,
+                           parameters: model.parameters + [("alpha_h", "\(alphaH)"), ("threshold", "\(threshold)")], seed: model.seed)
     }
 }

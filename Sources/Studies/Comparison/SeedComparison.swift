@@ -136,4 +136,14 @@ public struct SeedComparison: Sendable {
             "rule \($0.rule): \($0.divergedSeeds.count) of \(seedCount) seeds diverged; they are left out of its statistics and curves"
         }
     }
+
+    /// The tables, the mean learning curves' figure (titled `caption`), the summary and the JSON results.
+    public func report(_ comparison: PairedComparison, caption: String) -> StudyReport {
+        let summary = summary(comparison)
+        return StudyReport(tables: tables(comparison),
+                           figure: FigurePlan(script: "compare.gp", arguments: [.table("_curves"), .text(caption)], titles: experiment.rules.map(\.name)),
+                           summary: summaryLines(summary), results: summary, warnings: warnings(comparison),
+                           notes: ["paired protocol: every rule from the same teacher, start and data for each seed \(firstSeed)..\(firstSeed + UInt64(seedCount - 1))",
+                                   "NaN marks a value that does not exist (no t-test of the first rule against itself)"])
+    }
 }

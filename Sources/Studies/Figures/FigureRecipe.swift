@@ -94,8 +94,25 @@ func secondsPerUnit(_ units: Double, _ body: () throws -> Void) rethrows -> Doub
     return Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 / units
 }
 
+/// A figure's results for `--json`.
+public struct FigureResults: Encodable, Sendable {
+    public let figure: String
+    public let scale: String
+    public let cells: Int
+    public let summary: [String]
+}
+
 extension FigureRecipe {
     public var costUnit: CostUnit { .epochs }
+
+    /// The figure's tables from its cells' records, its plan, summary and results.
+    public func report(_ records: [CellRecord], cells: [Cell], scale: Scale) throws -> StudyReport {
+        let tables = try tables(records, cells: cells, scale: scale)
+        let lines = summaryLines(tables, scale: scale)
+        return StudyReport(tables: tables, figure: figure, summary: lines,
+                           results: FigureResults(figure: name, scale: scale.rawValue, cells: cells.count, summary: lines),
+                           notes: [summary, "cell seeds derived from the seed and each cell's parameters"])
+    }
 
     /// By default, one whole cell timed and divided by its cost; recipes whose cells are long time a short run instead.
     public func secondsPerEpoch(_ cell: Cell, scale: Scale) throws -> Double {
