@@ -4,6 +4,7 @@ import Foundation
 import GnuplotIO
 import LearningDynamics
 import NumericalKit
+import Studies
 
 /// `curldyn lyapunov`: the leading Lyapunov exponents of the full-batch learning flow against the fraction of
 /// rule-flipped neurons, beside the order parameter q.
@@ -82,107 +83,27 @@ struct LyapunovCommand: ParsableCommand {
             + network.runNumbers(finiteData: true, implicit: false)
     }
 
-    struct Point: Encodable {
-        let alpha: Double
-        let flipped: Int
-        let exponents: [Double]
-        let standardErrors: [Double]
-        let confidenceHalfWidths: [Double]
-        let q: Double?
-        let finalTrainLoss: Double?
-        let measuredTime: Double
-        let status: String
-        let functionEvaluations: Int
-    }
-
-    struct Summary: Encodable {
-        let inputs: Int
-        let hidden: Int
-        let ratio: Double
-        let layer: String
-        let criticalFraction: Double?
-        let interval: Double
-        let points: [Point]
-    }
-
     func run() throws {
         BLASThreads.pinToOne()
-        let shape = try network.shape
         var options = LyapunovOptions(measurementTime: measurementTime)
         options.transientTime = transient
         options.renormalizationInterval = interval
         options.segmentCount = segments
         options.relativeTolerance = rtol
         options.absoluteTolerance = atol
+        let experiment = { (rule: LearningRule) throws -> TrainingProblem in
+            try network.experiment(rules: [rule], integrator: .continuous(LearningSolveOptions()), normConstraint: normConstraint).problems(seed: seed)[0]
+        }
+        let study = FlowLyapunovStudy(experiment: experiment, shape: try network.shape, layer: layer == .hidden ? .hidden : .readout, alphas: alpha,
+                                      exponentCount: exponents, options: options, stepper: try Stepper.named(stepper),
+                                      qWindow: qWindow > 0 ? qWindow : nil, qSamples: Self.qSamples, seed: seed)
         let progress = ProgressLine()
-        var results: [(Double, TrainingProblem, FlowLyapunovResult)] = []
-        for a in alpha {
-            let rule = LearningRule.curl(flippedInputs: layer == .hidden ? .fraction(a) : .none, flippedHidden: layer == .readout ? .fraction(a) : .none)
-            let experiment = try network.experiment(rules: [rule], integrator: .continuous(LearningSolveOptions()), normConstraint: normConstraint)
-            let problem = try experiment.problems(seed: seed)[0]
-            options.progress = { p in progress.update("lyapunov alpha = \(a): \(String(format: "%.0f", 100 * p.fraction))%") }
-            let result = try FullBatchFlow(problem).lyapunovExponents(exponentCount: exponents, options: options, stepper: try Stepper.named(stepper),
-                                                                      qWindow: qWindow > 0 ? qWindow : nil, qSamples: Self.qSamples)
-            results.append((a, problem, result))
-        }
+        let report = try study.run { a, fraction in progress.update("lyapunov alpha = \(a): \(String(format: "%.0f", 100 * fraction))%") }
         progress.finish()
-        try output.deliver(runOutput(results, shape: shape))
-    }
-
-    func runOutput(_ results: [(Double, TrainingProblem, FlowLyapunovResult)], shape: NetworkShape) throws -> RunOutput {
-        let flipLayer: FlipLayer = layer == .hidden ? .hidden : .readout
-        let critical = try? CriticalFraction.value(c: shape.ratio, layer: flipLayer)
-        let points = results.map { a, problem, r in
-            Point(alpha: a, flipped: layer == .hidden ? problem.signs.flippedInputs : problem.signs.flippedHidden, exponents: r.spectrum.exponents,
-                  standardErrors: r.spectrum.standardErrors, confidenceHalfWidths: r.spectrum.confidenceHalfWidths, q: r.q.isNaN ? nil : r.q,
-                  finalTrainLoss: r.finalTrainLoss.isNaN ? nil : r.finalTrainLoss, measuredTime: r.spectrum.measuredTime,
-                  status: r.spectrum.status.summary, functionEvaluations: r.spectrum.statistics.functionEvaluations)
-        }
-        let parameters = network.parameters(trainCount: network.trainCount) + [
+        try output.deliver(report, command: "lyapunov", baseName: name, parameters: network.parameters(trainCount: network.trainCount) + [
             ("layer", layer.rawValue), ("alphas", alpha.map { "\($0)" }.joined(separator: ",")), ("exponents", "\(exponents)"),
             ("transient", "\(transient)"), ("time", "\(measurementTime)"), ("interval", "\(interval)"), ("segments", "\(segments)"),
             ("q_window", "\(qWindow)"), ("norm_constraint", "\(normConstraint)"), ("stepper", stepper), ("rtol", "\(rtol)"), ("atol", "\(atol)"),
-        ]
-        let provenance = Provenance.thisRun(parameters: parameters, seed: seed, notes: [
-            "Lyapunov exponents (per unit flow time) of the full-batch flow by Benettin's method" + (normConstraint ? ", on the product of the weight spheres" : ""),
-            "se, ci95: standard error and 95% half-width of lambda_1 over \(segments) consecutive segments",
-        ])
-        let mainRows = points.map { p in
-            [p.alpha, Double(p.flipped), p.exponents[0], p.standardErrors[0], p.confidenceHalfWidths[0], p.exponents.reduce(0, +),
-             p.q ?? .nan, p.finalTrainLoss ?? .nan, p.measuredTime]
-        }
-        let main = DataFile(header: provenance,
-                            columns: ["alpha", "flipped", "lambda_1", "lambda_1_se", "lambda_1_ci95", "sum_lambda", "q", "final_train_loss", "measured_time"],
-                            dataSets: [.init(title: String(format: "c = %.3f (M = %d, N = %d), %@ flips", shape.ratio, shape.inputs, shape.hidden, layer.rawValue), rows: mainRows)])
-        let exponentColumns = (1...exponents).map { "lambda_\($0)" }
-        let running = DataFile(header: provenance, columns: ["t"] + exponentColumns, dataSets: results.map { a, _, r in
-            .init(title: "alpha = \(a): running estimates", rows: zip(r.spectrum.runningTimes, r.spectrum.runningEstimates).map { [$0] + $1 })
-        })
-        let segmentFile = DataFile(header: provenance, columns: ["segment"] + exponentColumns, dataSets: results.map { a, _, r in
-            .init(title: "alpha = \(a): exponents per segment", rows: r.spectrum.segmentExponents.enumerated().map { [Double($0.offset)] + $0.element })
-        })
-        let criticalFile = DataFile(header: provenance, columns: ["c", "alpha_c"],
-                                    dataSets: [.init(title: "theory alpha_c(c), \(layer.rawValue) flips", rows: [[shape.ratio, critical ?? .nan]])])
-        let figure = try output.figure("lyapunov.gp", name: "\(name).png") { path in
-            [path("\(name).dat"), path("\(name)_critical.dat"),
-             String(format: "Lyapunov exponent of the learning flow, %@ flips, M = %d, N = %d, seed %llu", layer.rawValue, shape.inputs, shape.hidden, seed)]
-        }
-        let lines = points.map { p in
-            var line = String(format: "alpha = %.3f (%d flipped): lambda_1 = %.4f +- %.4f (95%%: +- %.4f)", p.alpha, p.flipped, p.exponents[0],
-                              p.standardErrors[0], p.confidenceHalfWidths[0])
-            if exponents > 1 { line += "  all: " + p.exponents.map { String(format: "%.4f", $0) }.joined(separator: " ") }
-            if let q = p.q { line += String(format: "  q = %.3g", q) }
-            if let loss = p.finalTrainLoss { line += String(format: "  train loss %.3g", loss) }
-            if p.status != ODEStatus.completed.summary { line += "  [\(p.status)]" }
-            return line
-        } + [critical.map { String(format: "theory: alpha_%@^c(c = %.3f) = %.3f", layer == .hidden ? "h" : "r", shape.ratio, $0) } ?? "theory: no critical fraction at this c"]
-        let summary = Summary(inputs: shape.inputs, hidden: shape.hidden, ratio: shape.ratio, layer: layer.rawValue, criticalFraction: critical,
-                              interval: results.first?.2.spectrum.interval ?? interval, points: points)
-        return RunOutput(command: "lyapunov", provenance: provenance,
-                         files: [.init(label: "data", name: "\(name).dat", table: main), .init(label: "running", name: "\(name)_running.dat", table: running),
-                                 .init(label: "segments", name: "\(name)_segments.dat", table: segmentFile),
-                                 .init(label: "critical", name: "\(name)_critical.dat", table: criticalFile)],
-                         figure: figure, summary: lines, results: try JSONTreeEncoder.encode(summary),
-                         warnings: points.filter { $0.status != ODEStatus.completed.summary }.map { "alpha = \($0.alpha): \($0.status); its exponents cover t = \($0.measuredTime)" })
+        ], seed: seed)
     }
 }
