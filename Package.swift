@@ -46,7 +46,8 @@ let package = Package(
         ]),
         // Studies: grids of cells, the sweep engine (cell seeds, parallel cells, checkpoints, shards) and the
         // paper figures as recipes (cells, per-cell computation, reductions, tables, figure description).
-        .target(name: "Studies", dependencies: ["NumericalKit", "LearningDynamics", "CurlTheory", "NodePerturbation", "SoftCommitteeMachine"]),
+        .target(name: "Studies", dependencies: ["NumericalKit", "LearningDynamics", "CurlTheory", "NodePerturbation", "SoftCommitteeMachine",
+                                                .product(name: "ComplexModule", package: "swift-numerics")]),
         // Gnuplot data files (written as sets, with provenance headers), rendering, and the one output path.
         .target(name: "GnuplotIO", dependencies: ["Studies"]),
         // Random-matrix theory of curl descent: phase boundaries, limiting spectra, finite-size checks.

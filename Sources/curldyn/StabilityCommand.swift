@@ -1,9 +1,9 @@
 import ArgumentParser
-import ComplexModule
 import Foundation
 import GnuplotIO
 import LearningDynamics
 import NumericalKit
+import Studies
 
 /// `curldyn stability`: eigenvalues of the linear learning flow at a point of the solution manifold.
 struct StabilityCommand: ParsableCommand {
@@ -66,28 +66,6 @@ struct StabilityCommand: ParsableCommand {
         }
     }
 
-    struct RuleReport: Encodable {
-        let rule: String
-        let flippedInputs: Int
-        let flippedHidden: Int
-        /// nil without --spectrum (the verdict then comes from Cholesky factorisations).
-        let lambdaMinK: Double?
-        let verdict: String
-        let largestJacobianEigenvalue: Double?
-        let fullJacobianCheck: Double?
-        let finiteDifferenceCheck: Double?
-        let origin: String
-    }
-
-    struct Summary: Encodable {
-        let inputs: Int
-        let hidden: Int
-        let ratio: Double
-        let point: String
-        let errorNorm: Double
-        let rules: [RuleReport]
-    }
-
     func run() throws {
         BLASThreads.pinToOne()
         let shape = try network.shape
@@ -101,98 +79,15 @@ struct StabilityCommand: ParsableCommand {
         } else {
             at = teacher
         }
-        var reports: [RuleReport] = []
-        var dataSets: [DataFile.DataSet] = []
-        let errorNorm: Double
-        if usesFullBatchFlow {
-            (reports, dataSets, errorNorm) = try fullBatchReports(teacher: teacher, at: at)
-        } else {
-            // Checked before any (possibly dense, O(P^3)) spectrum is computed.
-            let flow = try LinearFlow(teacher: teacher, rule: rules.rules[0], inputVariance: network.inputVariance, seed: seed)
-            errorNorm = try requireZeroError(Vector.norm(flow.error(at.flattened)), teacher: teacher)  // |u| is the same for every rule
-        }
-        for rule in rules.rules where !usesFullBatchFlow {
-            let flow = try LinearFlow(teacher: teacher, rule: rule, inputVariance: network.inputVariance, seed: seed)
-            let report = try Stability.analyse(flow, at: at, spectrum: spectrum, fullJacobian: full)
-            if let eigenK = report.stabilityMatrixEigenvalues, let predicted = report.predictedJacobianEigenvalues {
-                dataSets.append(.init(title: "\(rule.name) reduced: k eig(K) predicted_jacobian_eigenvalue",
-                                      rows: zip(eigenK, predicted.reversed()).enumerated().map { [Double($0.offset), $0.element.0, $0.element.1] }))
-            } else {
-                let sign: Double = switch report.verdict { case .stable: 1; case .unstable: -1; case .marginal: 0 }
-                dataSets.append(.init(title: "\(rule.name) verdict by Cholesky: k sign(lambda_min(K)) tolerance", rows: [[0, sign, Stability.marginalTolerance]]))
-            }
-            var check: Double?
-            if let spectrum = report.jacobianEigenvalues, let predicted = report.predictedJacobianEigenvalues {
-                let transverse = spectrum.filter { $0.length > 1e-8 * max(1, spectrum.map(\.length).max() ?? 1) }.map(\.real).sorted()
-                check = transverse.count == predicted.count ? Vector.maxAbsDifference(transverse, predicted) : .infinity
-                dataSets.append(.init(title: "\(rule.name) full Jacobian: k re im", rows: spectrum.enumerated().map { [Double($0.offset), $0.element.real, $0.element.imaginary] }))
-            }
-            let fdCheck = finiteDifferences
-                ? Vector.maxAbsDifference(FiniteDifference.jacobian(of: flow.makeVectorField(), at: at.flattened).elements, flow.jacobian(at.flattened).elements)
-                : nil
-            reports.append(RuleReport(rule: rule.name, flippedInputs: flow.signs.flippedInputs, flippedHidden: flow.signs.flippedHidden,
-                                      lambdaMinK: report.lambdaMin, verdict: report.verdict.rawValue,
-                                      largestJacobianEigenvalue: report.predictedJacobianEigenvalues?.last, fullJacobianCheck: check,
-                                      finiteDifferenceCheck: fdCheck, origin: Stability.originKind(flow)))
-        }
-        let file = DataFile(header: Provenance.thisRun(parameters: network.parameters(trainCount: usesFullBatchFlow ? network.trainCount : nil) + rules.parameters
-                                                   + [("point", network.loadState.map { "file:\($0)" } ?? point.rawValue), ("spectrum", "\(spectrum || full)"),
-                                                      ("full", "\(full)")],
-                                               seed: seed, notes: ["the verdict or the eigenvalues of K = |w2|^2 D1 + W1^T D2 W1 and of the Jacobian, one index per rule and kind"]),
-                            columns: ["k", "value", "value2"], dataSets: dataSets)
-        let lines = reports.map { r in
-            var line = String(format: "%@: K1=%d K2=%d  ", r.rule, r.flippedInputs, r.flippedHidden)
-            if let lambdaMin = r.lambdaMinK { line += String(format: "lambda_min(K) = %.6g -> ", lambdaMin) }
-            if let largest = r.largestJacobianEigenvalue {
-                line += String(format: "%@ (largest non-zero Jacobian eigenvalue, real part %.4g)", r.verdict, largest)
-            } else {
-                line += "\(r.verdict) (Cholesky of K: \(r.verdict == "unstable" ? "not positive definite" : r.verdict == "stable" ? "positive definite" : "within 1e-10 of singular"))"
-            }
-            if let c = r.fullJacobianCheck { line += String(format: "; full Jacobian agrees to %.1e", c) }
-            if let c = r.finiteDifferenceCheck { line += String(format: "; finite differences agree to %.1e", c) }
-            if r.origin != "n/a" { line += "; origin: \(r.origin)" }
-            return line
-        }
-        let summary = Summary(inputs: shape.inputs, hidden: shape.hidden, ratio: shape.ratio, point: point.rawValue, errorNorm: errorNorm, rules: reports)
-        try output.deliver(RunOutput(command: "stability", provenance: file.header, files: [.init(label: "data", name: "\(name).dat", table: file)],
-                                     summary: lines, results: try JSONTreeEncoder.encode(summary)))
-    }
-
-    /// Refuses a point off the solution manifold (|W2 W1 - w*|, or the train loss for finite data): a verdict
-    /// needs a zero-error point.
-    @discardableResult
-    func requireZeroError(_ error: Double, teacher: TwoLayerWeights) throws -> Double {
-        guard error < 1e-8 * max(1, Vector.norm(teacher.endToEnd)) else {
-            throw CommandFailure("the point is not on the solution manifold (\(usesFullBatchFlow ? "train loss" : "|W2 W1 - w*|") = \(error)); the verdict needs a zero-error point")
-        }
-        return error
-    }
-
-    /// The full-batch flow's spectrum at `at` for every rule (nonlinear networks, finite data).
-    func fullBatchReports(teacher: TwoLayerWeights, at: TwoLayerWeights) throws -> ([RuleReport], [DataFile.DataSet], Double) {
-        let activation = network.networkActivation
-        let data = try TaskData(teacher: teacher, activation: activation, trainCount: network.trainCount, testCount: network.testSize,
-                                inputVariance: network.inputVariance, seed: seed)
-        var reports: [RuleReport] = []
-        var sets: [DataFile.DataSet] = []
-        var loss = 0.0
-        for rule in rules.rules {
-            let problem = try TrainingProblem(start: at, activation: activation, rule: rule, data: data, normConstraint: false, seed: seed)
-            loss = try requireZeroError(problem.trainLoss(at), teacher: teacher)  // the same for every rule: fails at the first
-            let flow = FullBatchFlow(problem)
-            let jacobian = flow.jacobian(at.flattened)
-            let spectrum = try Eigen.eigenvalues(jacobian)
-            let scale = max(1e-300, spectrum.map(\.length).max() ?? 0)
-            let largest = spectrum.filter { $0.length > 1e-8 * scale }.map(\.real).max() ?? 0
-            let verdict = largest > 1e-10 * scale ? "unstable" : "stable"
-            let fdCheck = finiteDifferences
-                ? Vector.maxAbsDifference(FiniteDifference.jacobian(of: flow.makeVectorField(), at: at.flattened).elements, jacobian.elements)
-                : nil
-            sets.append(.init(title: "\(rule.name) full-batch Jacobian: k re im", rows: spectrum.enumerated().map { [Double($0.offset), $0.element.real, $0.element.imaginary] }))
-            reports.append(RuleReport(rule: rule.name, flippedInputs: problem.signs.flippedInputs, flippedHidden: problem.signs.flippedHidden,
-                                      lambdaMinK: nil, verdict: verdict, largestJacobianEigenvalue: largest, fullJacobianCheck: nil,
-                                      finiteDifferenceCheck: fdCheck, origin: "n/a"))
-        }
-        return (reports, sets, loss)
+        let flow: StabilityStudy.Flow = usesFullBatchFlow
+            ? .fullBatch(try TaskData(teacher: teacher, activation: network.networkActivation, trainCount: network.trainCount, testCount: network.testSize,
+                                      inputVariance: network.inputVariance, seed: seed), activation: network.networkActivation)
+            : .population(inputVariance: network.inputVariance)
+        let study = StabilityStudy(rules: rules.rules, teacher: teacher, point: at, flow: flow, spectrum: spectrum, fullJacobian: full,
+                                   finiteDifferences: finiteDifferences, seed: seed)
+        try output.deliver(try study.run(pointName: point.rawValue), command: "stability", baseName: name,
+                           parameters: network.parameters(trainCount: usesFullBatchFlow ? network.trainCount : nil) + rules.parameters
+                               + [("point", network.loadState.map { "file:\($0)" } ?? point.rawValue), ("spectrum", "\(spectrum || full)"), ("full", "\(full)")],
+                           seed: seed)
     }
 }
