@@ -93,83 +93,15 @@ struct NPCurlCommand: ParsableCommand {
         try rethrowingAsValidation { try problem.validate() }
     }
 
-    struct MethodSummary: Encodable {
-        let method: String
-        let measuredGrowthFactor: Double?
-        let theoryGrowthFactor: Double?
-        let fitWindow: [Int]?
-        let initialError: Double
-        let finalError: Double
-        let finalStep: Int
-        let diverged: [Bool]
-        let secondsPerStep: Double
-    }
-
-    struct Summary: Encodable {
-        let lambdaMin, lambdaMax: Double
-        let stabilityRank, inputs: Int
-        let npUpdateRanks, gradientUpdateRanks, rankBounds: [Int]
-        let predictedGrowthFactor: Double
-        let methods: [MethodSummary]
-    }
-
     func run() throws {
         BLASThreads.pinToOne()
-        let methods = method.methods
-        let result = try problem.solve(methods: methods, replicates: replicates, threads: threads)
-        let start = result.start
-        let curves = methods.map { result.meanCurve($0)! }
-        let longest = curves.max { $0.steps.count < $1.steps.count }!.steps
-        let theory = result.predictedCurve(steps: longest)
-        let summaries = zip(methods, curves).enumerated().map { m, pair in
-            let runs = result.runs[m]
-            let window = result.fitWindow(pair.0)
-            return MethodSummary(method: pair.0.rawValue, measuredGrowthFactor: result.measuredGrowthFactor(pair.0),
-                                 theoryGrowthFactor: result.theoryGrowthFactor(pair.0), fitWindow: window.map { [$0.lowerBound, $0.upperBound] },
-                                 initialError: pair.1.errorNorms[0], finalError: pair.1.errorNorms.last!, finalStep: pair.1.steps.last!,
-                                 diverged: runs.map(\.diverged),
-                                 secondsPerStep: runs.reduce(0) { $0 + $1.seconds / Double(max(1, $1.curve.steps.last!)) } / Double(runs.count))
-        }
         let (k1, k2) = flips
-        // One data set per method (a diverged run's set stops at its last finite |u|), then the linear theory.
-        let sets: [DataFile.DataSet] = zip(methods, curves).map { method, curve in
-            .init(title: "\(method.rawValue) |u| = |w2 W1 - w*^T|", rows: zip(curve.steps, curve.errorNorms).filter { $0.1.isFinite }.map { [Double($0), $1] })
-        } + [.init(title: "linear theory |u_0 (I - lr K)^t|", rows: zip(theory.steps, theory.errorNorms).filter { $0.1.isFinite }.map { [Double($0), $1] })]
-        let file = DataFile(header: Provenance.thisRun(parameters: [("M", "\(inputs)"), ("N", "\(hidden)"), ("flip_inputs", "\(k1)"), ("flip_hidden", "\(k2)"), ("method", method.rawValue),
-                         ("lr", "\(lr)"), ("sigma", "\(sigma)"), ("batch_size", "\(batchSize)"), ("steps", "\(steps)"), ("log_every", "\(logEvery)"),
-                         ("displacement", "\(displacement)"), ("direction", direction.rawValue), ("replicates", "\(replicates)")],
-            seed: seed,
-            notes: ["linear M -> N -> 1 student displaced from the solution manifold; W_l <- W_l - lr G_l D_l, x ~ N(0, I_M)",
-                    "K = |w2|^2 D1 + W1^T D2 W1 at the manifold point: lambda_min \(start.lambdaMin) lambda_max \(start.lambdaMax) rank \(start.stabilityRank)",
-                    "predicted per-step factor 1 - lr lambda_min = \(result.predictedGrowthFactor); |u| is the geometric mean over replicates",
-                    "runs: " + summaries.map { "\($0.method) \($0.diverged.filter { $0 }.count)/\($0.diverged.count) diverged (|u| > 1e4 |w*|; the data stop there)" }
-                        .joined(separator: ", ")]),
-            columns: ["step", "u"], dataSets: sets)
-        let figure = try output.figure("np_curl.gp", name: "\(name).png") { path in
-            [path("\(name).dat"), "\(start.bottomModeAmplitude)", "\(result.predictedGrowthFactor)",
-             "M=\(inputs) N=\(hidden) K1=\(k1) K2=\(k2) lr=\(lr) B=\(batchSize), seed \(seed)"]
-        } titles: { methods.map(\.rawValue) }
-        var lines = [String(format: "K = |w2|^2 D1 + W1^T D2 W1 (M = %d, N = %d, %d input and %d hidden neurons flipped): lambda_min %.4g, lambda_max %.4g, rank %d of %d",
-                            inputs, hidden, k1, k2, start.lambdaMin, start.lambdaMax, start.stabilityRank, inputs),
-                     "update ranks at step 1 (W1, w2): np \(result.ranks.nodePerturbation) (min(B, n_l, n_l-1) = \(result.ranks.bounds)), exact gradient \(result.ranks.gradient)",
-                     String(format: "predicted per-step factor 1 - lr lambda_min = %.6f", result.predictedGrowthFactor)]
-        if abs(1 - lr * start.lambdaMax) > result.predictedGrowthFactor {
-            lines.append(String(format: "note: |1 - lr lambda_max| = %.4g exceeds it: lr is too large for the top mode", abs(1 - lr * start.lambdaMax)))
-        }
-        for s in summaries {
-            let window = s.fitWindow.map { "steps \($0[0])-\($0[1])" } ?? "-"
-            let status = s.diverged.contains(true) ? "diverged \(s.diverged.filter { $0 }.count)/\(s.diverged.count)" : "completed"
-            lines.append("  \(s.method): measured \(fmt(s.measuredGrowthFactor)) (linear theory \(fmt(s.theoryGrowthFactor))) over \(window); "
-                         + String(format: "|u| %.3g -> %.3g at step %d", s.initialError, s.finalError, s.finalStep)
-                         + " [\(status)] " + String(format: "%.1f us/step", s.secondsPerStep * 1e6))
-        }
-        let summary = Summary(lambdaMin: start.lambdaMin, lambdaMax: start.lambdaMax, stabilityRank: start.stabilityRank, inputs: inputs,
-                              npUpdateRanks: result.ranks.nodePerturbation, gradientUpdateRanks: result.ranks.gradient,
-                              rankBounds: result.ranks.bounds, predictedGrowthFactor: result.predictedGrowthFactor, methods: summaries)
-        try output.deliver(RunOutput(command: "np-curl", provenance: file.header, files: [.init(label: "data", name: "\(name).dat", table: file)],
-                                     figure: figure, summary: lines, results: try JSONTreeEncoder.encode(summary),
-                                     warnings: summaries.filter { $0.diverged.contains(true) }.map { "method \($0.method): \($0.diverged.filter { $0 }.count) of \($0.diverged.count) runs diverged; the data stop there" }))
+        let study = FlippedNPStudy(problem: problem, methods: method.methods, replicates: replicates, threads: threads,
+                                   caption: "M=\(inputs) N=\(hidden) K1=\(k1) K2=\(k2) lr=\(lr) B=\(batchSize), seed \(seed)")
+        try output.deliver(try study.run(), command: "np-curl", baseName: name,
+                           parameters: [("M", "\(inputs)"), ("N", "\(hidden)"), ("flip_inputs", "\(k1)"), ("flip_hidden", "\(k2)"), ("method", method.rawValue),
+                                        ("lr", "\(lr)"), ("sigma", "\(sigma)"), ("batch_size", "\(batchSize)"), ("steps", "\(steps)"), ("log_every", "\(logEvery)"),
+                                        ("displacement", "\(displacement)"), ("direction", direction.rawValue), ("replicates", "\(replicates)")],
+                           seed: seed)
     }
-
-    private func fmt(_ x: Double?) -> String { x.map { String(format: "%.6f", $0) } ?? "-" }
 }

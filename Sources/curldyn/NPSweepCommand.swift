@@ -3,6 +3,7 @@ import Foundation
 import GnuplotIO
 import NodePerturbation
 import NumericalKit
+import Studies
 
 extension SweepParameter: ExpressibleByArgument {}
 
@@ -78,24 +79,11 @@ struct NPSweepCommand: ParsableCommand {
 
     func run() throws {
         BLASThreads.pinToOne()
-        let points = try rethrowingAsValidation { try VarianceSweep.run(parameter: parameter, values: sweepValues, base: base) }
-        let file = DataFile(header: Provenance.thisRun(parameters: [("parameter", parameter.rawValue), ("values", sweepValues.map { "\($0)" }.joined(separator: ",")),
-                                                            ("draws", "\(draws)"), ("sigma", "\(sigma)"), ("inputs", "\(inputs)"), ("hidden", "\(hidden)"),
-                                                            ("outputs", "\(outputs)"), ("depth", "\(depth)"), ("batch_size", "\(batchSize)")],
-                                               seed: seed,
-                                               notes: ["tanh student and teacher MLPs, x ~ N(0, I), one batch; trace variance of the first layer's (W_1) NP estimate",
-                                                       "closed form: linearised loco.md 2.3 / 5.1, (1/B^2) sum_b v_b |P x_b|^2"]),
-                            columns: ["value", "mc_variance", "se", "closed_form"],
-                            dataSets: [.init(title: "np sweep over \(parameter.rawValue)",
-                                             rows: points.map { [$0.value, $0.monteCarlo, $0.standardError, $0.closedForm] })])
-        let figure = try output.figure("np_sweep.gp", name: "\(name).png") { path in
-            [path("\(name).dat"), parameter.rawValue, parameter.isLogarithmic ? "1" : "0", "R = \(draws), seed \(seed)"]
-        }
-        struct Row: Encodable { let value, mcVariance, se, closedForm: Double }
-        let lines = ["\(parameter.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0))  MC variance (se)           closed form   z"]
-            + points.map { p in String(format: "%-10g  %.5g (%.2g)      %.5g     %.2f", p.value, p.monteCarlo, p.standardError, p.closedForm, p.standardizedDeviation) }
-        try output.deliver(RunOutput(command: "np-sweep", provenance: file.header, files: [.init(label: "data", name: "\(name).dat", table: file)],
-                                     figure: figure, summary: lines,
-                                     results: .object(["rows": try JSONTreeEncoder.encode(points.map { Row(value: $0.value, mcVariance: $0.monteCarlo, se: $0.standardError, closedForm: $0.closedForm) })])))
+        let report = try rethrowingAsValidation { try NPSweepStudy(parameter: parameter, values: sweepValues, base: base).run() }
+        try output.deliver(report, command: "np-sweep", baseName: name,
+                           parameters: [("parameter", parameter.rawValue), ("values", sweepValues.map { "\($0)" }.joined(separator: ",")),
+                                        ("draws", "\(draws)"), ("sigma", "\(sigma)"), ("inputs", "\(inputs)"), ("hidden", "\(hidden)"),
+                                        ("outputs", "\(outputs)"), ("depth", "\(depth)"), ("batch_size", "\(batchSize)")],
+                           seed: seed)
     }
 }
