@@ -23,6 +23,11 @@ struct Compare: ParsableCommand {
         (for one task of a SLURM array: `--shard $SLURM_ARRAY_TASK_ID/n --resume`); --collect, given the same \
         options, joins the shards' checkpoints and writes exactly the data of the unsharded run, or names the shards \
         that are missing or incomplete.
+
+        --slurm writes OUT/NAME.sbatch, a SLURM array job of --tasks tasks (task k runs this command with --shard k/n \
+        --resume into OUT, logs in OUT/slurm-logs), and OUT/NAME.collect.sbatch, which runs it with --collect once \
+        every task has succeeded, and prints the line that submits both; --submit also submits them. With --dry-run \
+        it prints the scripts and writes nothing.
         """)
 
     @OptionGroup(title: "Networks and data") var network: NetworkOptions
@@ -38,6 +43,8 @@ struct Compare: ParsableCommand {
     @Option(help: "Run only shard k of n (every n-th seed), e.g. 3/8 for a SLURM array task.") var shard: Studies.Shard?
     @Flag(help: "Skip the seeds already in the checkpoint.") var resume = false
     @Flag(help: "Join the shards' checkpoints and write the statistics, curves and figure.") var collect = false
+    @OptionGroup(title: "SLURM (with --slurm)") var slurm: SlurmOptions
+    @Flag(help: "With --slurm: print the batch scripts and write nothing.") var dryRun = false
 
     var trainCount: Int { network.trainCount }
 
@@ -51,6 +58,20 @@ struct Compare: ParsableCommand {
         guard threads >= 1 else { throw ValidationError("--threads must be positive") }
         guard !name.isEmpty, !name.contains("/") else { throw ValidationError("--name must be a plain file name") }
         if collect && shard != nil { throw ValidationError("--collect joins every shard; give no --shard") }
+        if slurm.slurm {
+            for (given, option) in [(shard != nil, "--shard"), (collect, "--collect"), (resume, "--resume")] where given {
+                throw ValidationError("--slurm writes the array job; give no \(option)")
+            }
+            if CommandLine.arguments.contains(where: { $0 == "--threads" || $0.hasPrefix("--threads=") }) {
+                throw ValidationError("--slurm writes the array job; give no --threads (use --cpus-per-task)")
+            }
+            if slurm.submit && dryRun { throw ValidationError("--submit and --dry-run contradict each other") }
+            if let tasks = slurm.tasks, tasks > seeds { throw ValidationError("--tasks \(tasks) is more than the \(seeds) seeds; use at most \(seeds)") }
+            if let tasks = slurm.tasks, tasks < 1 { throw ValidationError("--tasks must be at least 1, got \(tasks)") }
+            do { _ = try slurmJob } catch let error as SlurmArrayJob.InvalidOption { throw ValidationError(error.description) }
+        } else if let given = slurm.givenWithoutSlurm ?? (dryRun ? "--dry-run" : nil) {
+            throw ValidationError("\(given) goes with --slurm")
+        }
         if let shard, shard.count > seeds { throw ValidationError("--shard \(shard) splits \(seeds) seeds \(shard.count) ways; use at most \(seeds) shards") }
         try requireMemory(numbers: memoryNumbers, for: "curldyn compare with these sizes")
         if network.loadState != nil { throw ValidationError("--load-state gives one start; compare draws a start per seed (use integrate)") }
@@ -102,7 +123,26 @@ struct Compare: ParsableCommand {
         return Checkpoint(url: try output.directory.file("\(name)\(shard?.suffix ?? "").checkpoint"), study: "compare", fingerprint: fingerprint)
     }
 
+    /// The array job: each task runs this command line (without the SLURM, shard, thread and output options) with
+    /// --shard k/n --resume into --out (absolute); the collect job runs it with --collect.
+    var slurmJob: SlurmArrayJob {
+        get throws {
+            let out = try output.directory.url.path
+            let own = SlurmSubmission.arguments(Array(CommandLine.arguments.dropFirst()),
+                                                removingFlags: ["--slurm", "--submit", "--dry-run", "--resume", "--collect", "--no-plot", "--json"],
+                                                options: ["--tasks", "--partition", "--time", "--cpus-per-task", "--shard", "--threads", "--out", "--figures"])
+            let task = own + ["--out", out]
+            return try SlurmArrayJob(jobName: "curldyn-\(name)", tasks: slurm.taskCount(cells: seeds), partition: slurm.partition, time: slurm.time,
+                                     cpusPerTask: slurm.cpusPerTask ?? 1, workingDirectory: FileManager.default.currentDirectoryPath,
+                                     logDirectory: out + "/slurm-logs", executable: SlurmSubmission.executablePath,
+                                     taskArguments: task, collectArguments: task + ["--collect"] + output.collectArguments, logStem: name)
+        }
+    }
+
     func run() throws {
+        if slurm.slurm {
+            return try SlurmSubmission(job: try slurmJob, directory: try output.directory, baseName: name).deliver(dryRun: dryRun, submit: slurm.submit)
+        }
         BLASThreads.pinToOne()  // parallelism is over seeds
         rules.warnIfCurlFlipsNothing(try network.shape)
         let study = try study
@@ -115,7 +155,8 @@ struct Compare: ParsableCommand {
             } else {
                 let run = try sweep.run(label: { "compare: \($0.done + $0.resumed)/\($0.total + $0.resumed) seeds" }) { cell, _ in try study.compute(cell) }
                 if let shard {
-                    let collect = (["curldyn"] + Self.withoutShardOptions(Array(CommandLine.arguments.dropFirst())) + ["--collect"])
+                    let collect = (["curldyn"] + SlurmSubmission.arguments(Array(CommandLine.arguments.dropFirst()), removingFlags: ["--resume"],
+                                                                           options: ["--shard"]) + ["--collect"])
                         .map(ShellWord.quoted).joined(separator: " ")
                     try sweep.shardDone(shard, records: run.records.count, resumed: run.resumed, collectCommand: collect).forEach { print($0) }
                     return
@@ -127,21 +168,6 @@ struct Compare: ParsableCommand {
         }
         let report = study.report(try study.comparison(records), caption: "\(seeds) seeds, M=\(network.inputs), N=\(network.hidden), \(network.activation.rawValue)")
         try output.deliver(report, command: "compare", baseName: name, parameters: parameters, seed: seed)
-    }
-}
-
-extension Compare {
-    /// This command line without --shard k/n and --resume: the --collect line that joins the shards.
-    static func withoutShardOptions(_ arguments: [String]) -> [String] {
-        var kept: [String] = []
-        var skipNext = false
-        for argument in arguments {
-            if skipNext { skipNext = false; continue }
-            if argument == "--shard" { skipNext = true; continue }
-            if argument.hasPrefix("--shard=") || argument == "--resume" { continue }
-            kept.append(argument)
-        }
-        return kept
     }
 }
 

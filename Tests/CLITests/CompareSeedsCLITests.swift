@@ -85,4 +85,33 @@ struct CompareSeedsCLITests {
             #expect(other.status != 0 && other.stderr.contains("checkpoint of another sweep"), "\(other)")
         }
     }
+
+    @Test("--slurm writes an array job whose tasks run this comparison's shards with --resume and a collect job, and prints the sbatch line")
+    func slurmWritesTheArrayAndCollectJobs() throws {
+        try withSandbox { box in
+            let result = try box.run(Self.small + ["--slurm", "--tasks", "2", "--time", "10", "--out", box.out.path])
+            try #require(result.status == 0, "\(result)")
+            #expect(try box.outEntries() == ["compare.collect.sbatch", "compare.sbatch", "slurm-logs"])
+            let array = try String(contentsOf: box.out.appendingPathComponent("compare.sbatch"), encoding: .utf8)
+            let collect = try String(contentsOf: box.out.appendingPathComponent("compare.collect.sbatch"), encoding: .utf8)
+            #expect(array.contains("#SBATCH --array=1-2") && array.contains("#SBATCH --time=10"), "\(array)")
+            #expect(array.contains("compare -M 6 -N 4") && array.contains("--out \(box.out.path) --shard \"${SLURM_ARRAY_TASK_ID}/2\" --resume"), "\(array)")
+            #expect(!array.contains("--slurm") && !array.contains("--tasks") && !array.contains("--no-plot"), "\(array)")
+            #expect(collect.contains("--out \(box.out.path) --collect --no-plot") && !collect.contains("--shard"), "\(collect)")
+            #expect(result.stdout.contains("sbatch --dependency=afterok:"), "\(result)")
+        }
+    }
+
+    @Test("compare's SLURM options are refused where they make no sense, with exit 64 and nothing written",
+          arguments: [(["--slurm", "--tasks", "6"], "more than the 5 seeds"), (["--slurm", "--shard", "1/2"], "give no --shard"),
+                      (["--slurm", "--threads", "2"], "--cpus-per-task"), (["--slurm", "--time", "2 hours"], "--time"),
+                      (["--slurm", "--submit", "--dry-run"], "contradict"), (["--tasks", "2"], "--tasks goes with --slurm"),
+                      (["--dry-run"], "--dry-run goes with --slurm")])
+    func badSlurmOptionsAreRefused(arguments: [String], message: String) throws {
+        try withSandbox { box in
+            let result = try box.run(Self.small + arguments + ["--out", box.out.path])
+            #expect(result.status == 64 && result.stderr.contains(message), "\(result)")
+            #expect(try box.outEntries() == nil)
+        }
+    }
 }
