@@ -11,7 +11,8 @@ import LearningDynamics
 ///
 /// The protocol is Fig. 4's: M = int(S/(1 + 1/c)), N = int(S/(1 + c)), uniform teacher (range 1), P = 250, full batch,
 /// lr 0.1, norm constraint, 200 log-spaced logging points, int(alpha M) inputs and int(alpha N) hidden neurons flipped.
-/// Full: S = 220 (M = 50, N = 169), 21 x 21 grid, 20 inits, 1e5 epochs; quick: S = 60 (M = 13, N = 46), 6 x 6, 2 inits, 1e4.
+/// Full: S = 220 (M = 50, N = 169), 21 x 21 grid, 20 inits, 1e5 epochs; quick: S = 100 (M = 23, N = 76), 8 x 8, 2 inits, 3e4 epochs (at 1e4
+/// the cells just above the boundary, with lambda_min ~ -0.3, have not yet grown out of round-off).
 public struct MixedErrorMap: FigureRecipe {
     public init() {}
 
@@ -27,7 +28,7 @@ public struct MixedErrorMap: FigureRecipe {
     func settings(_ scale: Scale) -> Settings {
         switch scale {
         case .full: Settings(size: 220, points: 21, inits: 20, epochs: 100_000)
-        case .quick: Settings(size: 60, points: 6, inits: 2, epochs: 10000)
+        case .quick: Settings(size: 100, points: 8, inits: 2, epochs: 30000)
         }
     }
 
