@@ -70,6 +70,10 @@ struct MixedFlipMapTests {
         let grown = try recipe.compute(unstable, seed: 3, scale: .quick, epochs: 5000)
         #expect((calm.values["max_train"] ?? 1) < 1e-20)
         #expect((grown.values["max_train"] ?? 0) > 1e-3)
+        // The runs' own starts: K = |w2|^2 I + W1^T W1 > |w2|^2 I with nothing flipped (lambda_min / |w2|^2 > 1), and
+        // deep in the unstable corner K has a negative eigenvalue, as the limit (-2.3) says.
+        #expect((calm.values["start_lambda_min"] ?? 0) > 1)
+        #expect((grown.values["start_lambda_min"] ?? 0) < 0)
         let tables = try recipe.tables([calm, grown], cells: [stable, unstable], scale: .quick)
         #expect(tables.map(\.suffix) == ["", "_boundary"])
         let lines = recipe.summaryLines(tables, scale: .quick)

@@ -1,6 +1,7 @@
 import CurlTheory
 import Foundation
 import LearningDynamics
+import NumericalKit
 
 /// The mixed-flip error maps (the simulated companion of `MixedStabilityMap`): linear networks at c = 0.3 with a
 /// fraction alpha_h of the inputs and alpha_r of the hidden neurons rule-flipped at once, started on the solution
@@ -67,11 +68,28 @@ public struct MixedErrorMap: FigureRecipe {
 
     func compute(_ cell: Cell, seed: UInt64, scale: Scale, epochs: Int) throws -> CellRecord {
         let experiment = try experiment(cell, scale: scale, epochs: epochs)
-        let curve = try experiment.run(try experiment.problems(seed: seed)[0])
+        let problem = try experiment.problems(seed: seed)[0]
+        let curve = try experiment.run(problem)
         let finished = curve.status.isSuccess
         return CellRecord(key: cell.key, values: ["M": Double(experiment.shape.inputs), "N": Double(experiment.shape.hidden), "diverged": finished ? 0 : 1,
+                                                  "start_lambda_min": try Self.startLambdaMin(problem),
                                                   "final_test": finished ? curve.finalTestLoss : .nan,
                                                   "max_train": curve.trainLoss.filter(\.isFinite).max() ?? .nan])
+    }
+
+    /// lambda_min(K) / |w2|^2 of this run's own start, K = |w2|^2 D1 + W1^T D2 W1 (the finite network's verdict; at
+    /// M = 23 it can differ from the N, M -> infinity limit by more than the limit's distance to 0).
+    static func startLambdaMin(_ problem: TrainingProblem) throws -> Double {
+        let (w1, w2, d1, d2) = (problem.start.w1, problem.start.w2, problem.signs.d1, problem.signs.d2)
+        let readoutNorm = w2.reduce(0) { $0 + $1 * $1 }
+        var k = Matrix(rows: w1.columns, columns: w1.columns, elements: [Double](repeating: 0, count: w1.columns * w1.columns))
+        for i in 0..<w1.columns {
+            k[i, i] = readoutNorm * d1[i]
+            for j in 0..<w1.columns {
+                for h in 0..<w1.rows { k[i, j] += d2[h] * w1[h, i] * w1[h, j] }
+            }
+        }
+        return try Eigen.symmetricEigenvalues(k)[0] / readoutNorm
     }
 
     /// Fig. 4's statistics per (alpha_h, alpha_r): nanmean over inits of log10 E_test at the end, max over inits and
@@ -87,17 +105,20 @@ public struct MixedErrorMap: FigureRecipe {
                 diverged += here.count { $0.values["diverged"] == 1 }
                 let finals = here.compactMap { $0.values["final_test"] }.filter { !$0.isNaN }.map { max(-300, log10($0)) }
                 let maxima = here.compactMap { $0.values["max_train"] }.filter { !$0.isNaN }.map { max(-300, log10($0)) }
+                let starts = here.compactMap { $0.values["start_lambda_min"] }
                 return [h, r, finals.isEmpty ? .nan : finals.reduce(0, +) / Double(finals.count), maxima.max() ?? .nan,
-                        try MixedFlipSpectrum(c: Self.c, alphaHidden: h, alphaReadout: r).smallestEigenvalue]
+                        try MixedFlipSpectrum(c: Self.c, alphaHidden: h, alphaReadout: r).smallestEigenvalue,
+                        Double(starts.count { $0 < 0 }) / Double(max(1, starts.count))]
             })
         }
         let (m, n) = GridAxis.sizes(c: Self.c, total: s.size)
         return [
-            Table(suffix: "", label: "data", columns: ["alpha_h", "alpha_r", "log10_final_test", "log10_max_train", "theory_lambda_min"],
+            Table(suffix: "", label: "data", columns: ["alpha_h", "alpha_r", "log10_final_test", "log10_max_train", "theory_lambda_min", "unstable_start_fraction"],
                   sets: blocks, layout: .gridScanLines,
                   notes: ["M = \(m), N = \(n); log10_final_test: mean over the \(s.inits) inits of log10 E_test at the end (NaN if every run diverged)",
                           "log10_max_train: max over inits and logged epochs of log10 E_train; \(diverged) run(s) diverged",
-                          "theory_lambda_min: the limit N, M -> infinity of lambda_min(K) (< 0: the start is unstable)"]),
+                          "theory_lambda_min: the limit N, M -> infinity of lambda_min(K) (< 0: the start is unstable)",
+                          "unstable_start_fraction: the inits whose own start has lambda_min(K) < 0 (the finite network's verdict)"]),
             try MixedFlipAxes.boundaryTable(c: Self.c, suffix: "_boundary"),
         ]
     }
@@ -109,10 +130,15 @@ public struct MixedErrorMap: FigureRecipe {
             return finite.isEmpty ? .nan : finite.reduce(0, +) / Double(finite.count)
         }
         let (stable, unstable) = (rows.filter { $0[4] > 0 }, rows.filter { $0[4] <= 0 })
+        let ownUnstable = rows.filter { $0[5] == 1 }, ownStable = rows.filter { $0[5] == 0 }
         return [String(format: "theory-stable cells (%d): mean log10 max train error %.1f, mean log10 final test error %.1f",
                        stable.count, mean(stable.map { $0[3] }), mean(stable.map { $0[2] })),
                 String(format: "theory-unstable cells (%d): mean log10 max train error %.1f, mean log10 final test error %.1f",
-                       unstable.count, mean(unstable.map { $0[3] }), mean(unstable.map { $0[2] }))]
+                       unstable.count, mean(unstable.map { $0[3] }), mean(unstable.map { $0[2] })),
+                String(format: "cells whose every start has lambda_min(K) < 0 (%d): %d with max train error above 1e-10; "
+                           + "cells whose every start is stable (%d): %d above 1e-10; theory and start verdicts agree at %d of %d cells",
+                       ownUnstable.count, ownUnstable.count { $0[3] > -10 }, ownStable.count, ownStable.count { $0[3] > -10 },
+                       rows.count { ($0[4] <= 0) == ($0[5] >= 0.5) }, rows.count)]
     }
 
     public var figure: FigurePlan {
