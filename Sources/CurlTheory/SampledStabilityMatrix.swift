@@ -2,7 +2,8 @@ import NumericalKit
 
 /// One finite-size draw of the stability matrix K = |w2|^2 D1 + W1^T D2 W1 in the setting of the theory
 /// (../shared/reference/curl-descent.md sections 3, 4.1): W1 (N x M) with i.i.d. N(0, 1/M) entries, |w2|^2 = 1,
-/// and the first k inputs (hidden flips, D1) or the first k hidden neurons (readout flips, D2) flipped.
+/// and the first k inputs (hidden flips, D1) or the first k hidden neurons (readout flips, D2) flipped; or both at once
+/// (`stabilityMatrix(flippedInputs:flippedHidden:)`, the mixed case).
 /// Which neurons are flipped does not matter in distribution, since the entries are i.i.d.
 ///
 /// For a fixed draw lambda_min(K) never increases with k: one more flip subtracts the positive semidefinite
@@ -40,8 +41,11 @@ public struct SampledStabilityMatrix: Sendable {
     public var flippableCount: Int { layer == .hidden ? inputs : hidden }
 
     /// The flip count for a fraction alpha of the flippable neurons: floor(alpha n), guarded against round-off.
-    public func flipCount(fraction alpha: Double) -> Int {
-        min(flippableCount, Int((alpha * Double(flippableCount) + 1e-9).rounded(.down)))
+    public func flipCount(fraction alpha: Double) -> Int { Self.flipCount(fraction: alpha, of: flippableCount) }
+
+    /// floor(alpha n) flips out of n neurons, guarded against round-off (as the reference's int(n alpha) on its grids).
+    public static func flipCount(fraction alpha: Double, of n: Int) -> Int {
+        min(n, Int((alpha * Double(n) + 1e-9).rounded(.down)))
     }
 
     /// K with the first `flipped` neurons of the layer flipped.
@@ -49,28 +53,41 @@ public struct SampledStabilityMatrix: Sendable {
         guard (0...flippableCount).contains(k) else {
             throw CurlTheoryError.invalidParameter("can flip 0...\(flippableCount) neurons of the \(layer) layer, asked for \(k)")
         }
+        return layer == .hidden ? try stabilityMatrix(flippedInputs: k, flippedHidden: 0) : try stabilityMatrix(flippedInputs: 0, flippedHidden: k)
+    }
+
+    /// K = D1 + W1^T D2 W1 with the first `flippedInputs` inputs (D1) and the first `flippedHidden` hidden neurons (D2)
+    /// flipped at once, whatever `layer` is: the mixed case (`MixedFlipSpectrum`).
+    public func stabilityMatrix(flippedInputs kh: Int, flippedHidden kr: Int) throws -> Matrix {
+        guard (0...inputs).contains(kh), (0...hidden).contains(kr) else {
+            throw CurlTheoryError.invalidParameter("can flip 0...\(inputs) inputs and 0...\(hidden) hidden neurons, asked for \(kh) and \(kr)")
+        }
         var K = gram
         let m = inputs
-        switch layer {
-        case .hidden:
-            for j in 0..<m { K[j, j] += j < k ? -1 : 1 }
-        case .readout:
-            for j in 0..<m { K[j, j] += 1 }
-            if k > 0 {
-                // W1^T D2 W1 = W1^T W1 - 2 (first k rows)^T (first k rows).
-                w1.elements.withUnsafeBufferPointer { w in
-                    K.elements.withUnsafeMutableBufferPointer { out in
-                        BLAS.gemm(transposeA: true, m: m, n: m, k: k, alpha: -2, w.baseAddress!, w.baseAddress!, beta: 1, out.baseAddress!)
-                    }
+        for j in 0..<m { K[j, j] += j < kh ? -1 : 1 }
+        if kr > 0 {
+            // W1^T D2 W1 = W1^T W1 - 2 (first kr rows)^T (first kr rows).
+            w1.elements.withUnsafeBufferPointer { w in
+                K.elements.withUnsafeMutableBufferPointer { out in
+                    BLAS.gemm(transposeA: true, m: m, n: m, k: kr, alpha: -2, w.baseAddress!, w.baseAddress!, beta: 1, out.baseAddress!)
                 }
             }
         }
         return K
     }
 
+    /// lambda_min(K) with `flippedInputs` inputs and `flippedHidden` hidden neurons flipped.
+    public func smallestEigenvalue(flippedInputs kh: Int, flippedHidden kr: Int) throws -> Double {
+        try smallestEigenvalue(of: stabilityMatrix(flippedInputs: kh, flippedHidden: kr))
+    }
+
     /// lambda_min(K) with `flipped` neurons flipped (LAPACK dsyevd from M = 100 on, GSL below).
     public func smallestEigenvalue(flipped k: Int) throws -> Double {
-        guard let smallest = try Eigen.symmetricEigenvalues(stabilityMatrix(flipped: k)).first else {
+        try smallestEigenvalue(of: stabilityMatrix(flipped: k))
+    }
+
+    private func smallestEigenvalue(of K: Matrix) throws -> Double {
+        guard let smallest = try Eigen.symmetricEigenvalues(K).first else {
             throw CurlTheoryError.numericalFailure("no eigenvalues for an \(inputs) x \(inputs) stability matrix")
         }
         return smallest

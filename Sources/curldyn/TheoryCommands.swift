@@ -24,9 +24,16 @@ struct Critical: ParsableCommand {
         theory; index i: size i). --shard k/n computes only the k-th of n contiguous blocks of c values into \
         OUT/NAME.shard-k-of-n.dat (each (c, N) has its own seed, so shards do not change the numbers); \
         `curldyn merge` joins them into the unsharded file.
+        Mixed flips (theory only): --layer readout --alpha-h A gives alpha_r*(A; c), the critical readout fraction \
+        with a fraction A of the inputs flipped too; --layer hidden --alpha-r A gives alpha_h*(A; c). The boundary \
+        comes from the free additive convolution of D1 with W1^T D2 W1 (MixedFlipSpectrum).
         """)
 
     @Option(help: "Which layer's neurons are flipped: hidden or readout.") var layer: FlipLayer = .hidden
+    @Option(name: .customLong("alpha-h"), help: "With --layer readout: flip this fraction of the inputs too (mixed flips, theory only).")
+    var alphaHidden: Double?
+    @Option(name: .customLong("alpha-r"), help: "With --layer hidden: flip this fraction of the hidden neurons too (mixed flips, theory only).")
+    var alphaReadout: Double?
     @Option(parsing: .upToNextOption, help: "Ratios c = M/N (default: --points log-spaced values in [--c-min, --c-max]).") var c: [Double] = []
     @Option(parsing: .unconditional, help: "Smallest c of the default sweep.") var cMin = 1e-2
     @Option(parsing: .unconditional, help: "Largest c of the default sweep.") var cMax = 1e2
@@ -47,7 +54,19 @@ struct Critical: ParsableCommand {
         try requireMemory(numbers: memoryNumbers, for: "curldyn critical with these sizes")
         guard draws >= 1, threads >= 1 else { throw ValidationError("--draws and --threads must be positive") }
         guard sizes.allSatisfy({ $0 >= 1 }) else { throw ValidationError("--sizes must be positive") }
-        try rethrowingAsValidation { for value in try ratios { _ = try CriticalFraction.value(c: value, layer: layer) } }
+        if alphaHidden != nil && layer != .readout {
+            throw ValidationError("--alpha-h fixes the flipped inputs while the critical readout fraction is computed: use it with --layer readout")
+        }
+        if alphaReadout != nil && layer != .hidden {
+            throw ValidationError("--alpha-r fixes the flipped hidden neurons while the critical input fraction is computed: use it with --layer hidden")
+        }
+        for (flag, value) in [("--alpha-h", alphaHidden), ("--alpha-r", alphaReadout)] {
+            if let value, !(value.isFinite && (0...1).contains(value)) { throw ValidationError("\(flag) must be a fraction in [0, 1], got \(value)") }
+        }
+        if (alphaHidden != nil || alphaReadout != nil) && !sizes.isEmpty {
+            throw ValidationError("mixed flips (--alpha-h, --alpha-r) have theory only: drop --sizes (curldyn figure mixed_stability samples them)")
+        }
+        try rethrowingAsValidation { for value in try ratios { _ = try theory(c: value) } }
         for n in sizes {
             for value in try ratios where !(value * Double(n) <= Double(Int32.max)) {
                 throw ValidationError("c = \(value) at N = \(n) gives M = round(c N) = \(value * Double(n)) inputs, more than \(Int32.max)")
@@ -56,6 +75,20 @@ struct Critical: ParsableCommand {
                 throw ValidationError("c = \(value) at N = \(n) leaves M = round(c N) = 0 inputs; use a larger N")
             }
         }
+    }
+
+    /// The critical fraction at c: the pure closed form, or the mixed boundary with the other layer's fraction fixed.
+    func theory(c: Double) throws -> Double {
+        if let alphaHidden { return try MixedCriticalFraction.readout(alphaHidden: alphaHidden, c: c) }
+        if let alphaReadout { return try MixedCriticalFraction.hidden(alphaReadout: alphaReadout, c: c) }
+        return try CriticalFraction.value(c: c, layer: layer)
+    }
+
+    /// "alpha_h^c" or, with the other layer flipped too, "alpha_r*(alpha_h = 0.1)".
+    var symbol: String {
+        if let alphaHidden { return "alpha_r*(alpha_h = \(alphaHidden))" }
+        if let alphaReadout { return "alpha_h*(alpha_r = \(alphaReadout))" }
+        return layer == .hidden ? "alpha_h^c" : "alpha_r^c"
     }
 
     var ratios: [Double] {
@@ -81,7 +114,7 @@ struct Critical: ParsableCommand {
         BLASThreads.pinToOne()
         let all = try ratios
         let values = Array(all[shard?.block(of: all.count) ?? all.indices])
-        let theory = try values.map { try CriticalFraction.value(c: $0, layer: layer) }
+        let theory = try values.map { try self.theory(c: $0) }
         let progress = ProgressLine()
         let tasks = sizes.flatMap { n in values.map { (n, $0) } }
         let (flipLayer, drawCount, baseSeed) = (layer, draws, seed)
@@ -92,18 +125,19 @@ struct Critical: ParsableCommand {
                             standardError: e.summary.standardError, draws: drawCount)
         }
         progress.finish()
-        var sets: [DataFile.DataSet] = [.init(title: "theory alpha_c(c)", rows: zip(values, theory).map { [$0, $1, 0, .nan] })]
+        var sets: [DataFile.DataSet] = [.init(title: "theory \(symbol)", rows: zip(values, theory).map { [$0, $1, 0, .nan] })]
         for (s, n) in sizes.enumerated() {
             let slice = measured[(s * values.count)..<((s + 1) * values.count)]
             sets.append(.init(title: "measured at N = \(n), \(draws) draws", rows: zip(values, slice).map { [$0, $1.mean, $1.standardDeviation, $1.standardError] }))
         }
         let file = DataFile(header: Provenance.thisRun(parameters: [("layer", layer.rawValue), ("points", "\(all.count)"), ("sizes", sizes.isEmpty ? "none" : sizes.map(String.init).joined(separator: ",")),
-                                                            ("draws", "\(draws)"), ("shard", shard?.description ?? "all")],
+                                                            ("draws", "\(draws)"), ("shard", shard?.description ?? "all"),
+                                                            ("alpha_h", alphaHidden.map { "\($0)" } ?? "none"), ("alpha_r", alphaReadout.map { "\($0)" } ?? "none")],
                                                seed: seed, notes: ["critical fraction of rule-flipped neurons (\(layer.rawValue) layer) against c = M/N"]),
                             columns: ["c", "alpha_c", "sd", "se"], dataSets: sets)
         let rows = values.indices.map { i in Row(c: values[i], theory: theory[i], measured: sizes.indices.map { measured[$0 * values.count + i] }) }
         let lines = rows.map { row in
-            var line = String(format: "c = %-10.4g alpha_%@^c = %.5f", row.c, layer == .hidden ? "h" : "r", row.theory)
+            var line = String(format: "c = %-10.4g %@ = %.5f", row.c, symbol, row.theory)
             for m in row.measured { line += String(format: "   N=%d: %.4f +- %.4f", m.hidden, m.mean, m.standardDeviation) }
             return line
         }

@@ -127,6 +127,24 @@ struct TheoryCLITests {
         }
     }
 
+    @Test("critical --alpha-h / --alpha-r: the mixed boundary, equal to the pure closed form at 0; misuse exits 64")
+    func mixedCriticalFractions() throws {
+        try withSandbox { box in
+            let mixed = try box.run(["critical", "--layer", "readout", "--alpha-h", "0.1", "--c", "0.3", "--json", "--no-plot", "--out", box.out.path])
+            try #require(mixed.status == 0, "\(mixed)")
+            let value = try #require(jsonDouble(try criticalRows(mixed).first?["theory"]))
+            #expect(abs(value - 0.0668) < 1e-4, "alpha_r*(0.1; 0.3) = \(value)")  // MixedFlipTests: 0.0668, below alpha_r^c(0.3) = 0.1395
+            let pure = try box.run(["critical", "--layer", "hidden", "--alpha-r", "0", "--c", "0.4", "--json", "--no-plot", "--out", box.out.path])
+            let hidden = try #require(jsonDouble(try criticalRows(pure).first?["theory"]))
+            #expect(abs(hidden - 0.177182) <= 5e-6, "alpha_h*(0; 0.4) = alpha_h^c(0.4) = \(hidden)")
+            for bad in [["--layer", "hidden", "--alpha-h", "0.1"], ["--layer", "readout", "--alpha-r", "0.1"], ["--layer", "readout", "--alpha-h", "1.5"],
+                        ["--layer", "readout", "--alpha-h", "0.1", "--sizes", "100"]] {
+                let result = try box.run(["critical"] + bad + ["--c", "0.3", "--no-plot", "--out", box.out.path])
+                #expect(result.status == 64, "\(bad): \(result)")
+            }
+        }
+    }
+
     @Test("critical --sizes 200 --draws 2: a measured data set of fractions in [0, 1] near the theory, reported in the JSON")
     func measuredCriticalFractionIsNearTheory() throws {
         try withSandbox { box in

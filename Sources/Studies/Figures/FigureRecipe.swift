@@ -131,6 +131,8 @@ public enum FigureCatalog {
         LOCOVariance(), LOCOLearningCurves(), LOCOFailure(),
     ] + [
         LyapunovAgainstFlips.hidden, LyapunovAgainstFlips.readout,
+    ] + [
+        MixedStabilityMap(), MixedErrorMap(),
     ] + soft
 
     private static let soft: [any FigureRecipe] = [SCMLearningCurves(), SCMPlateauEscape()]
