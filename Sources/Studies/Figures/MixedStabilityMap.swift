@@ -41,6 +41,8 @@ public struct MixedStabilityMap: FigureRecipe {
     }
 
     /// One eigensolve of an M x M matrix, M = round(c N): relative to N^3.
+    /// One eigensolve of the M x M matrix K, M = cN: (M / N)^3 eigensolves of size N.
+    public var costUnit: CostUnit { CostUnit("eigensolve of size N", "eigensolves of size N") }
     public func cost(_ cell: Cell, scale: Scale) -> Double { pow(cell["c"], 3) }
 
     static func shape(c: Double, hidden: Int) -> (inputs: Int, hidden: Int) { (max(1, Int((c * Double(hidden)).rounded())), hidden) }
