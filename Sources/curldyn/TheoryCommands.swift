@@ -66,7 +66,7 @@ struct Critical: ParsableCommand {
         if (alphaHidden != nil || alphaReadout != nil) && !sizes.isEmpty {
             throw ValidationError("mixed flips (--alpha-h, --alpha-r) have theory only: drop --sizes (curldyn figure mixed_stability samples them)")
         }
-        try rethrowingAsValidation { for value in try ratios { _ = try theory(c: value) } }
+        try rethrowingAsValidation { let values = try ratios; for value in values { _ = try study(values).theory(c: value) } }
         for n in sizes {
             for value in try ratios where !(value * Double(n) <= Double(Int32.max)) {
                 throw ValidationError("c = \(value) at N = \(n) gives M = round(c N) = \(value * Double(n)) inputs, more than \(Int32.max)")
@@ -77,75 +77,28 @@ struct Critical: ParsableCommand {
         }
     }
 
-    /// The critical fraction at c: the pure closed form, or the mixed boundary with the other layer's fraction fixed.
-    func theory(c: Double) throws -> Double {
-        if let alphaHidden { return try MixedCriticalFraction.readout(alphaHidden: alphaHidden, c: c) }
-        if let alphaReadout { return try MixedCriticalFraction.hidden(alphaReadout: alphaReadout, c: c) }
-        return try CriticalFraction.value(c: c, layer: layer)
-    }
-
-    /// "alpha_h^c" or, with the other layer flipped too, "alpha_r*(alpha_h = 0.1)".
-    var symbol: String {
-        if let alphaHidden { return "alpha_r*(alpha_h = \(alphaHidden))" }
-        if let alphaReadout { return "alpha_h*(alpha_r = \(alphaReadout))" }
-        return layer == .hidden ? "alpha_h^c" : "alpha_r^c"
+    /// The study of the c values `values` (all of them, or a shard's block).
+    func study(_ values: [Double]) -> CriticalFractionStudy {
+        CriticalFractionStudy(layer: layer, otherLayerFraction: alphaHidden ?? alphaReadout, ratios: values, sizes: sizes, draws: draws, seed: seed, threads: threads)
     }
 
     var ratios: [Double] {
         get throws { c.isEmpty ? try PhaseGrid(cMin: cMin, cMax: cMax, cPoints: points, alphaPoints: 2).ratios : c }
     }
 
-    struct Row: Encodable {
-        let c: Double
-        let theory: Double
-        let measured: [Measured]
-    }
-
-    struct Measured: Encodable {
-        let hidden: Int
-        let inputs: Int
-        let mean: Double
-        let standardDeviation: Double
-        let standardError: Double
-        let draws: Int
-    }
-
     func run() throws {
         BLASThreads.pinToOne()
         let all = try ratios
-        let values = Array(all[shard?.block(of: all.count) ?? all.indices])
-        let theory = try values.map { try self.theory(c: $0) }
         let progress = ProgressLine()
-        let tasks = sizes.flatMap { n in values.map { (n, $0) } }
-        let (flipLayer, drawCount, baseSeed) = (layer, draws, seed)
-        let measured = try parallelMap(tasks.count, threads: threads, progress: { done, total in progress.update("critical: \(done)/\(total)") }) { i in
-            let (n, c) = tasks[i]
-            let e = try EmpiricalCriticalFraction(layer: flipLayer, c: c, hidden: n, draws: drawCount, seed: baseSeed)
-            return Measured(hidden: n, inputs: e.inputs, mean: e.summary.mean, standardDeviation: e.summary.standardDeviation,
-                            standardError: e.summary.standardError, draws: drawCount)
+        let report = try study(Array(all[shard?.block(of: all.count) ?? all.indices])).run(drawsFigure: shard == nil) { done, total in
+            progress.update("critical: \(done)/\(total)")
         }
         progress.finish()
-        var sets: [DataFile.DataSet] = [.init(title: "theory \(symbol)", rows: zip(values, theory).map { [$0, $1, 0, .nan] })]
-        for (s, n) in sizes.enumerated() {
-            let slice = measured[(s * values.count)..<((s + 1) * values.count)]
-            sets.append(.init(title: "measured at N = \(n), \(draws) draws", rows: zip(values, slice).map { [$0, $1.mean, $1.standardDeviation, $1.standardError] }))
-        }
-        let file = DataFile(header: Provenance.thisRun(parameters: [("layer", layer.rawValue), ("points", "\(all.count)"), ("sizes", sizes.isEmpty ? "none" : sizes.map(String.init).joined(separator: ",")),
-                                                            ("draws", "\(draws)"), ("shard", shard?.description ?? "all"),
-                                                            ("alpha_h", alphaHidden.map { "\($0)" } ?? "none"), ("alpha_r", alphaReadout.map { "\($0)" } ?? "none")],
-                                               seed: seed, notes: ["critical fraction of rule-flipped neurons (\(layer.rawValue) layer) against c = M/N"]),
-                            columns: ["c", "alpha_c", "sd", "se"], dataSets: sets)
-        let rows = values.indices.map { i in Row(c: values[i], theory: theory[i], measured: sizes.indices.map { measured[$0 * values.count + i] }) }
-        let lines = rows.map { row in
-            var line = String(format: "c = %-10.4g %@ = %.5f", row.c, symbol, row.theory)
-            for m in row.measured { line += String(format: "   N=%d: %.4f +- %.4f", m.hidden, m.mean, m.standardDeviation) }
-            return line
-        }
-        // A shard draws no figure: the merged file does.
-        let figure = shard != nil ? nil : try output.figure("critical.gp", name: "\(name).png") { path in [path("\(name).dat"), layer.rawValue] }
-        try output.deliver(RunOutput(command: "critical", provenance: file.header, files: [.init(label: "data", name: "\(name)\(shard?.suffix ?? "").dat", table: file)],
-                                     figure: figure,
-                                     summary: lines, results: .object(["rows": try JSONTreeEncoder.encode(rows)])))
+        try output.deliver(report, command: "critical", baseName: name + (shard?.suffix ?? ""),
+                           parameters: [("layer", layer.rawValue), ("points", "\(all.count)"), ("sizes", sizes.isEmpty ? "none" : sizes.map(String.init).joined(separator: ",")),
+                                        ("draws", "\(draws)"), ("shard", shard?.description ?? "all"),
+                                        ("alpha_h", alphaHidden.map { "\($0)" } ?? "none"), ("alpha_r", alphaReadout.map { "\($0)" } ?? "none")],
+                           seed: seed)
     }
 }
 
@@ -182,52 +135,13 @@ struct Spectrum: ParsableCommand {
         }
     }
 
-    struct Summary: Encodable {
-        let layer: String
-        let c: Double
-        let alpha: Double
-        let edges: [Double]
-        let atoms: [[Double]]
-        let continuousMass: Double
-        let lowerEdge: Double
-        let stable: Bool
-        let sampledEigenvalueRange: [Double]?
-    }
-
     func run() throws {
         BLASThreads.pinToOne()
-        let theory = try layer.spectrum(c: c, alpha: alpha)
-        let lo = theory.edges.first ?? -1
-        var eigenvalues: [Double] = []
-        if let n = sampleHidden {
-            let m = max(1, Int((c * Double(n)).rounded()))
-            for d in 0..<draws {
-                let sample = try SampledStabilityMatrix(layer: layer, inputs: m, hidden: n, seed: seed, draw: UInt64(d))
-                eigenvalues += try SpectrumComparison.sampledEigenvalues(sample, flipped: sample.flipCount(fraction: alpha))
-            }
-        }
-        let comparison = try SpectrumComparison(theory: theory, eigenvalues: eigenvalues, points: points, bins: bins)
-        var sets: [DataFile.DataSet] = [.init(title: "density", rows: comparison.curve), .init(title: "edges", rows: theory.edges.map { [$0, 0, 0] })]
-        if !eigenvalues.isEmpty {
-            sets.append(.init(title: "histogram of \(eigenvalues.count) sampled eigenvalues (N = \(sampleHidden!))", rows: comparison.histogram))
-        }
-        let file = DataFile(header: Provenance.thisRun(parameters: [("layer", layer.rawValue), ("c", "\(c)"), ("alpha", "\(alpha)"), ("sample_hidden", sampleHidden.map(String.init) ?? "none"),
-                                                            ("draws", "\(draws)"), ("bins", "\(bins)")],
-                                               seed: seed, notes: ["continuous mass \(theory.continuousMass); atoms " + theory.atoms.map { "\($0.mass) at \($0.location)" }.joined(separator: ", ")]),
-                            columns: ["x", "density", "count"], dataSets: sets)
-        let threshold = layer == .hidden ? 0.0 : -1.0  // the manifold is unstable below it (readout: -s^2 at s = 1)
-        let summary = Summary(layer: layer.rawValue, c: c, alpha: alpha, edges: theory.edges, atoms: theory.atoms.map { [$0.location, $0.mass] },
-                              continuousMass: theory.continuousMass, lowerEdge: lo, stable: theory.isStable,
-                              sampledEigenvalueRange: eigenvalues.isEmpty ? nil : [eigenvalues.min()!, eigenvalues.max()!])
-        var lines = ["edges: " + theory.edges.map { String(format: "%.6f", $0) }.joined(separator: " ") + String(format: "   continuous mass %.4f", theory.continuousMass)]
-        if !theory.atoms.isEmpty { lines.append("atoms: " + theory.atoms.map { String(format: "%.4f at %g", $0.mass, $0.location) }.joined(separator: ", ")) }
-        lines.append("manifold \(summary.stable ? "stable" : "unstable") (lower edge \(String(format: "%.6f", lo)) vs \(threshold))")
-        if let range = summary.sampledEigenvalueRange { lines.append(String(format: "sampled eigenvalues in [%.4f, %.4f]", range[0], range[1])) }
-        let figure = try output.figure("spectrum.gp", name: "\(name).png") { path in
-            [path("\(name).dat"), "\(layer.rawValue) flips, c = \(c), alpha = \(alpha)", eigenvalues.isEmpty ? "0" : "1"]
-        }
-        try output.deliver(RunOutput(command: "spectrum", provenance: file.header, files: [.init(label: "data", name: "\(name).dat", table: file)],
-                                     figure: figure, summary: lines, results: try JSONTreeEncoder.encode(summary)))
+        let study = SpectrumStudy(layer: layer, c: c, alpha: alpha, points: points, sampleHidden: sampleHidden, draws: draws, bins: bins, seed: seed)
+        try output.deliver(try study.run(), command: "spectrum", baseName: name,
+                           parameters: [("layer", layer.rawValue), ("c", "\(c)"), ("alpha", "\(alpha)"), ("sample_hidden", sampleHidden.map(String.init) ?? "none"),
+                                        ("draws", "\(draws)"), ("bins", "\(bins)")],
+                           seed: seed)
     }
 }
 
@@ -280,66 +194,18 @@ struct PhaseDiagramCommand: ParsableCommand {
 
     func run() throws {
         BLASThreads.pinToOne()
-        let grid = try PhaseGrid(cMin: cMin, cMax: cMax, cPoints: cPoints, alphaPoints: alphaPoints)
-        let rows = try shard.map { try grid.rows(shard: $0.index, of: $0.count) } ?? grid.ratios.indices
-        let started = DispatchTime.now().uptimeNanoseconds
-        let theory = try TheoryPhaseDiagram(layer: layer, grid: grid, rows: rows)
-        var cells: [DataFile.DataSet] = rows.map { r in
-            .init(title: "c = \(grid.ratios[r])", rows: grid.alphas.indices.map { a in [grid.ratios[r], grid.alphas[a], theory.isUnstable(row: r, alphaIndex: a) ? 1 : 0] })
+        let empiricalGrid = try empirical.map { size in
+            (grid: try PhaseGrid(cMin: cMin, cMax: cMax, cPoints: empiricalCPoints, alphaPoints: empiricalAlphaPoints), size: size, draws: draws)
         }
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-        let suffix = shard?.suffix ?? ""
-        let provenance = { (note: String) in
-            Provenance.thisRun(parameters: [("layer", layer.rawValue), ("c_min", "\(cMin)"), ("c_max", "\(cMax)"), ("c_points", "\(cPoints)"),
-                                    ("alpha_points", "\(alphaPoints)"), ("shard", shard?.description ?? "all")], seed: seed, notes: [note])
-        }
-        var empiricalData: DataFile?
-        if let size = empirical {
-            let egrid = try PhaseGrid(cMin: cMin, cMax: cMax, cPoints: empiricalCPoints, alphaPoints: empiricalAlphaPoints)
-            let erows = try shard.map { try egrid.rows(shard: $0.index, of: $0.count) } ?? egrid.ratios.indices
-            let progress = ProgressLine()
-            let measured = try EmpiricalPhaseDiagram(layer: layer, grid: egrid, rows: erows, size: size, draws: draws, seed: seed, threads: threads) { done, total in
-                progress.update("phase-diagram (finite size): \(done)/\(total) values of c")
-            }
-            progress.finish()
-            var p = provenance("finite size M + N = \(size), \(draws) draws per cell: c alpha mean_lambda_min(K) unstable_fraction")
-            p.parameters += [("empirical_size", "\(size)"), ("empirical_c_points", "\(empiricalCPoints)"), ("empirical_alpha_points", "\(empiricalAlphaPoints)"), ("draws", "\(draws)")]
-            empiricalData = DataFile(header: p, columns: ["c", "alpha", "mean_lambda_min", "unstable_fraction"],
-                                     dataSets: erows.enumerated().map { i, r in
-                                         .init(title: "c = \(egrid.ratios[r])", rows: egrid.alphas.indices.map { a in
-                                             [egrid.ratios[r], egrid.alphas[a], measured.cells[i][a].meanLambdaMin, measured.cells[i][a].unstableFraction] })
-                                     }, layout: .gridScanLines)
-        }
-        // Grid blocks are separated by one blank line (pm3d scans), not by gnuplot's two-line data-set break.
-        let gridText = DataFile(header: provenance("theory: 1 = unstable (alpha > alpha_c(c)), 0 = stable"), columns: ["c", "alpha", "unstable"],
-                                dataSets: cells, layout: .gridScanLines).render()
-        cells = []
-        let boundary = DataFile(header: provenance("closed-form critical fraction alpha_c(c)"), columns: ["c", "alpha_c"],
-                                dataSets: [.init(title: "boundary", rows: rows.map { [grid.ratios[$0], theory.boundary[$0 - rows.lowerBound]] })])
-        let points = rows.count * grid.alphas.count
-        var files: [RunOutput.File] = [.init(label: "data", name: "\(baseName)\(suffix).dat", contents: gridText),
-                                       .init(label: "boundary", name: "\(baseName)\(suffix)_boundary.dat", table: boundary)]
-        if let empiricalData { files.append(.init(label: "empirical", name: "\(baseName)\(suffix)_empirical.dat", table: empiricalData)) }
-        // A shard draws no figure: the merged files do (see README).
-        let figure = shard != nil ? nil : try output.figure("phase_diagram.gp", name: "\(baseName).png") { path in
-            [path("\(baseName).dat"), path("\(baseName)_boundary.dat"), empiricalData == nil ? "" : path("\(baseName)_empirical.dat"), layer.rawValue]
-        }
-        struct Results: Encodable {
-            let layer: String
-            let cValues: Int
-            let alphaValues: Int
-            let unstableFraction: Double
-            let seconds: Double
-            let shard: String?
-        }
-        let unstable = rows.reduce(0) { n, r in n + grid.alphas.indices.count { theory.isUnstable(row: r, alphaIndex: $0) } }
-        let results = Results(layer: layer.rawValue, cValues: rows.count, alphaValues: grid.alphas.count,
-                              unstableFraction: Double(unstable) / Double(points), seconds: seconds, shard: shard?.description)
-        try output.deliver(RunOutput(command: "phase-diagram", provenance: provenance("theory: 1 = unstable (alpha > alpha_c(c)), 0 = stable"),
-                                     files: files, figure: figure,
-                                     summary: [String(format: "%@ layer: %d x %d theory grid in %.3f s (%.2g us per point)%@", layer.rawValue, rows.count, grid.alphas.count, seconds,
-                                                      1e6 * seconds / Double(points), shard.map { ", shard \($0)" } ?? "")],
-                                     results: try JSONTreeEncoder.encode(results)))
+        let study = PhaseDiagramStudy(layer: layer, grid: try PhaseGrid(cMin: cMin, cMax: cMax, cPoints: cPoints, alphaPoints: alphaPoints),
+                                      empirical: empiricalGrid, shard: shard, seed: seed, threads: threads)
+        let progress = ProgressLine()
+        let report = try study.run { done, total in progress.update("phase-diagram (finite size): \(done)/\(total) values of c") }
+        progress.finish()
+        try output.deliver(report, command: "phase-diagram", baseName: baseName + (shard?.suffix ?? ""),
+                           parameters: [("layer", layer.rawValue), ("c_min", "\(cMin)"), ("c_max", "\(cMax)"), ("c_points", "\(cPoints)"),
+                                        ("alpha_points", "\(alphaPoints)"), ("shard", shard?.description ?? "all")],
+                           seed: seed)
     }
 }
 

@@ -32,15 +32,18 @@ public struct Table: Sendable {
     public var sets: [(title: String, rows: [[Double]])]
     public var layout: Layout
     public var notes: [String]
+    /// Header parameters of this table only (added after the run's).
+    public var parameters: [(String, String)]
 
     public init(suffix: String, label: String, columns: [String], sets: [(title: String, rows: [[Double]])], layout: Layout = .indexedSets,
-                notes: [String] = []) {
+                notes: [String] = [], parameters: [(String, String)] = []) {
         self.suffix = suffix
         self.label = label
         self.columns = columns
         self.sets = sets
         self.layout = layout
         self.notes = notes
+        self.parameters = parameters
     }
 }
 
