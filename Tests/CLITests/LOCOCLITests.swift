@@ -36,12 +36,13 @@ struct LOCOCLITests {
         }
     }
 
-    @Test("loco-learn --network tanh records the centroid refresh period (default 200) in the files' provenance")
+    @Test("loco-learn records the centroid refresh period (default 200, --refresh or --centroid-refresh) in the files' provenance")
     func tanhRecordsCentroidRefresh() throws {
         try withSandbox { box in
             let arguments = ["loco-learn", "--network", "tanh", "--methods", "loco", "--lr-min", "0.03", "--lr-points", "1", "--steps", "20",
                              "--no-plot", "--out", box.out.path]
-            for (extra, period) in [([String](), "200"), (["--centroid-refresh", "5"], "5")] {
+            for (extra, period) in [([String](), "200"), (["--centroid-refresh", "5"], "5"), (["--refresh", "7"], "7"),
+                                    (["--network", "linear", "--refresh", "3"], "3")] {
                 let result = try box.run(arguments + extra)
                 #expect(result.status == 0, "\(result)")
                 let summary = try String(contentsOf: box.out.appendingPathComponent("loco_learn_summary.dat"), encoding: .utf8)
@@ -50,10 +51,11 @@ struct LOCOCLITests {
         }
     }
 
-    @Test("loco-learn refuses a centroid refresh period below 1 step, and one for the linear network", arguments: [
-        (["--network", "tanh", "--methods", "np", "loco", "--centroid-refresh", "0"], "--centroid-refresh must be at least 1"),
-        (["--network", "tanh", "--methods", "loco", "--centroid-refresh", "-3"], "--centroid-refresh must be at least 1"),
-        (["--centroid-refresh", "200"], "--centroid-refresh applies to --network tanh only"),
+    @Test("loco-learn refuses a centroid refresh period below 1 step, a depth outside 2...12, and --depth for the linear network", arguments: [
+        (["--network", "tanh", "--methods", "np", "loco", "--centroid-refresh", "0"], "--refresh must be at least 1"),
+        (["--network", "tanh", "--methods", "loco", "--refresh", "-3"], "--refresh must be at least 1"),
+        (["--network", "tanh", "--depth", "13"], "--depth must lie in 2...12"),
+        (["--depth", "4"], "--depth and --student-scale apply to --network tanh only"),
     ])
     func badCentroidRefreshIsRefused(arguments: [String], message: String) throws {
         try withSandbox { box in
