@@ -9,7 +9,7 @@ depth = ARG1
 layers = ARG2
 output = ARG3
 
-set terminal pngcairo size 1500,600 enhanced font "Sans,11"
+set terminal pngcairo size 1500,650 enhanced font "Sans,11"
 set output output
 set multiplot layout 1,2 title "LOCO at depth: variance of the node-perturbation gradient per layer (tanh 100-64-...-64-10, S1, all layers perturbed)"
 set logscale y
@@ -29,6 +29,10 @@ plot depth index 0 using 1:2:3 with yerrorbars pt 7 lc rgb "#1f77b4" title "NP, 
      depth index 1 using 1:7 with lines lw 2 dt 3 lc rgb "#ff7f0e" title "LOCO, W_L (closed form)"
 set title "(b) every layer of the deepest network"
 set xlabel "layer l (W_l; 1 = input layer)"
+set xrange [0.5:*]
+set autoscale xfixmax
+set offsets 0, 0.5, 0, 0
+set key below maxrows 2 width -2
 set y2tics
 set y2label "LOCO / NP function-space variance V_{fn}"
 set logscale y2
