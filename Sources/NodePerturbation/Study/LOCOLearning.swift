@@ -23,7 +23,7 @@ public struct LOCOLearningOptions: Sendable {
     public var mixedBatches = false
     /// Steps between refits of each layer's k-means centroids (loco.md 7.1: "refreshed every 200 steps"); the fit is
     /// also made at the end of the warm-up. 1 refits every batch, like the author code; own cluster, P_owm and the
-    /// principal directions are always the batch's own.
+    /// principal directions are always the batch's own. Validated by `LOCOConfiguration`.
     public var centroidRefresh = 200
     /// Workers for the layers' updates within a step (1: one after the other); results do not depend on it.
     public var layerThreads = 1
@@ -35,9 +35,6 @@ public struct LOCOLearningOptions: Sendable {
         guard steps >= 1, batchSize >= 2, sigma > 0, sigma.isFinite, rank >= 1, rank <= batchSize, logEvery >= 1, bufferCapacity >= 2,
               evaluationPerCluster >= 1, layerThreads >= 1 else {
             throw PerturbationError.invalidArgument("need steps >= 1, batch >= 2, sigma > 0, 1 <= rank <= batch, logEvery >= 1, buffer >= 2, layer threads >= 1")
-        }
-        guard centroidRefresh >= 1 else {
-            throw ProjectionError.invalidParameter("centroid refresh period must be at least 1 (1 = refit every batch), got \(centroidRefresh)")
         }
     }
 }
