@@ -14,7 +14,8 @@ struct LOCOLearnCommand: ParsableCommand {
         abstract: "Learn the clustered student-teacher task with NP, LOCO, its ablations and exact SGD over a learning-rate grid.",
         discussion: """
         loco.md section 7: a linear student W (10 x 100, from 0) learns the teacher from cluster-pure minibatches, \
-        plain SGD on each method's update. For every method and learning rate (log-spaced grid) the relative \
+        plain SGD on each method's update (--network tanh: a tanh student of --depth weight layers and a teacher of \
+        its shape; every layer projects its update on its own presynaptic activity). For every method and learning rate (log-spaced grid) the relative \
         evaluation loss is recorded. Writes OUT/NAME_curves.dat (per method, the curve at its best stable rate), \
         OUT/NAME_summary.dat (largest stable rate, best rate, steps to --target, final loss, k-means purity) and \
         OUT/NAME.png. Runs are spread over all cores; results do not depend on the thread count.

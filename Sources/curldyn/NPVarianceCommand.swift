@@ -20,7 +20,8 @@ struct NPVarianceCommand: ParsableCommand {
         their ratios to NP with 95% confidence half-widths, relative variance, cosine to the true gradient, bias, the \
         descent figure D (output layer), and the closed forms of loco.md 5.1 beside each. The default student is the \
         linear one at W = 0 of loco.md 7.3; --hidden adds hidden layers (student and teacher of that shape, \
-        loco.md 7.1's nonlinear variant for --hidden 64), each layer projected on its own presynaptic activity. \
+        loco.md 7.1's nonlinear variant for --hidden 64; --depth L for L - 1 hidden layers of 64, up to 12), each layer \
+        projected on its own presynaptic activity; the file has each layer's V_w with its standard error beside the closed form. \
         Writes OUT/NAME.dat (one row per layer and variant) and OUT/NAME.png (the ratios with the closed forms).
         """)
 

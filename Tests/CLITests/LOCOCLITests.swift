@@ -19,6 +19,20 @@ struct LOCOCLITests {
         }
     }
 
+    @Test("np-variance --depth 3: one row per layer and variant of the tanh student 100-64-64-10, each V_w beside its closed form")
+    func varianceAtDepth() throws {
+        try withSandbox { box in
+            let result = try box.run(["np-variance", "--depth", "3", "--draws", "200", "--evaluation-per-cluster", "10", "--no-plot", "--out", box.out.path])
+            #expect(result.status == 0, "\(result)")
+            let text = try String(contentsOf: box.out.appendingPathComponent("np_variance.dat"), encoding: .utf8)
+            #expect(text.contains("widths=100-64-64-10"), "\(text)")
+            let rows = text.split(separator: "\n").filter { !$0.hasPrefix("#") && !$0.isEmpty }.map { $0.split(separator: " ").compactMap { Double($0) } }
+            #expect(rows.count == 3 * 5 && Set(rows.map { $0[0] }) == [1, 2, 3])
+            // V_w (column 3) within 4 standard errors (column 4) of its closed form (column 5), every layer and variant.
+            for r in rows { #expect(abs(r[2] - r[4]) < 4 * r[3], "\(r)") }
+        }
+    }
+
     @Test("loco-learn: a short sweep writes curves, a summary and a figure; the same command gives the same numbers")
     func learningSweep() throws {
         try withSandbox { box in
@@ -73,6 +87,10 @@ struct LOCOCLITests {
         ["loco-learn", "--lr-min", "1", "--lr-max", "0.1"],
         ["loco-learn", "--methods", "adam"],
         ["loco-learn", "--steps", "0"],
+        ["np-variance", "--depth", "13"],
+        ["np-variance", "--depth", "3", "--hidden", "64"],
+        ["bench", "--loco-depth", "--loco-steps", "0"],
+        ["bench", "--loco-depth", "--clock", "cpu"],
     ])
     func badInput(arguments: [String]) throws {
         try withSandbox { box in
