@@ -59,7 +59,9 @@ struct LOCOLearnCommand: ParsableCommand {
             guard depth == 2, studentScale == 0.1 else { throw ValidationError("--depth and --student-scale apply to --network tanh only") }
         }
         guard (2...12).contains(depth) else { throw ValidationError("--depth must lie in 2...12, got \(depth)") }
-        guard studentScale.isFinite, studentScale >= 0, studentScale <= 10 else { throw ValidationError("--student-scale must lie in 0...10, got \(studentScale)") }
+        guard studentScale.isFinite, studentScale > 0, studentScale <= 10 else {
+            throw ValidationError("--student-scale must lie in (0, 10] (a zero tanh network has no hidden activity to project), got \(studentScale)")
+        }
         guard (0...100).contains(flipInputs) else { throw ValidationError("--flip-inputs must lie in 0...100 (the task's inputs), got \(flipInputs)") }
     }
 

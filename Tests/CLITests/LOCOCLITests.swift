@@ -70,6 +70,7 @@ struct LOCOCLITests {
         (["--network", "tanh", "--methods", "loco", "--refresh", "-3"], "--refresh must be at least 1"),
         (["--network", "tanh", "--depth", "13"], "--depth must lie in 2...12"),
         (["--depth", "4"], "--depth and --student-scale apply to --network tanh only"),
+        (["--network", "tanh", "--student-scale", "0"], "--student-scale must lie in (0, 10]"),
     ])
     func badCentroidRefreshIsRefused(arguments: [String], message: String) throws {
         try withSandbox { box in
