@@ -40,6 +40,9 @@ struct Bench: ParsableCommand {
     @Option(help: "Repetitions per measurement, the best is reported (\(Self.repeatRange.lowerBound)...\(Self.repeatRange.upperBound)).") var repeats = 3
     @Option(help: "wall (default) or cpu: CPU time of this process (all its threads), for single-threaded work on a loaded machine; the sweep lines are always wall-clock.") var clock: Clock = .wall
     @Flag(help: "Print the table in Markdown, as in the README.") var markdown = false
+    @Flag(help: "Only the LOCO time-per-step table against depth 2...12: SGD, NP, and LOCO with its layers in sequence and all at once (wall clock).")
+    var locoDepth = false
+    @Option(help: "With --loco-depth: training steps per timing (1...10000; 200 includes one centroid refit).") var locoSteps = 200
     @Flag(help: "Also the older kernel timings: flow vector fields, whole runs, phase diagrams, node perturbation, eigensolvers.") var extended = false
     @Option(help: "With --extended: matrix size for the eigenvalue timings (\(Self.matrixSizes.lowerBound)...\(Self.matrixSizes.upperBound)).") var eigenSize = 500
     @Option(help: "With --extended: horizon t of the whole-run timing at the paper's size (\(Self.runTimes.lowerBound)...\(Self.runTimes.upperBound)).") var runTime = 1e4
@@ -51,6 +54,8 @@ struct Bench: ParsableCommand {
         guard Self.epochRange.contains(epochs) else {
             throw ValidationError("--epochs must lie in \(Self.epochRange.lowerBound)...\(Self.epochRange.upperBound), got \(epochs)")
         }
+        guard (1...10000).contains(locoSteps) else { throw ValidationError("--loco-steps must lie in 1...10000, got \(locoSteps)") }
+        guard !locoDepth || clock == .wall else { throw ValidationError("--loco-depth times concurrent layers: use the wall clock") }
         guard (2...40).contains(sweepCells) else { throw ValidationError("--sweep-cells must lie in 2...40, got \(sweepCells)") }
         guard Self.repeatRange.contains(repeats) else {
             throw ValidationError("--repeats must lie in \(Self.repeatRange.lowerBound)...\(Self.repeatRange.upperBound), got \(repeats)")
@@ -81,6 +86,10 @@ struct Bench: ParsableCommand {
         }
         let threads = BLASThreads.count
         BLASThreads.pinToOne()
+        if locoDepth {
+            print(try locoDepthTable())
+            return
+        }
 
         let (gemm, gemv) = bound()
         var rows = [Row(workload: "dgemm N=\(gemmSize), 1 thread (bound)", seconds: gemm, unit: "call", flops: 2 * pow(Double(gemmSize), 3)),

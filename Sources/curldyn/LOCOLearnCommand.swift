@@ -14,7 +14,8 @@ struct LOCOLearnCommand: ParsableCommand {
         abstract: "Learn the clustered student-teacher task with NP, LOCO, its ablations and exact SGD over a learning-rate grid.",
         discussion: """
         loco.md section 7: a linear student W (10 x 100, from 0) learns the teacher from cluster-pure minibatches, \
-        plain SGD on each method's update. For every method and learning rate (log-spaced grid) the relative \
+        plain SGD on each method's update (--network tanh: a tanh student of --depth weight layers and a teacher of \
+        its shape; every layer projects its update on its own presynaptic activity). For every method and learning rate (log-spaced grid) the relative \
         evaluation loss is recorded. Writes OUT/NAME_curves.dat (per method, the curve at its best stable rate), \
         OUT/NAME_summary.dat (largest stable rate, best rate, steps to --target, final loss, k-means purity) and \
         OUT/NAME.png. Runs are spread over all cores; results do not depend on the thread count.
@@ -34,9 +35,12 @@ struct LOCOLearnCommand: ParsableCommand {
     @Flag(help: "Mix clusters within a batch (LOCO's failure mode) instead of cluster-pure batches.") var mixedBatches = false
     @Option(parsing: .unconditional, help: "Seed of the task, the batches and the perturbations.") var seed: UInt64 = 0
     @Option(parsing: .unconditional, help: "Worker threads.") var threads = ProcessorBudget.available
-    @Option(help: "Student and teacher: linear (10 x 100) or tanh (100 -> 64 -> 10).") var network = "linear"
-    @Option(parsing: .unconditional, help: "Steps between refits of LOCO's k-means centroids, --network tanh only (default 200, loco.md 7.1; the linear network refits every step).")
-    var centroidRefresh: Int?
+    @Option(help: "Student and teacher: linear (10 x 100) or tanh (100 -> 64 -> 10, or deeper with --depth).") var network = "linear"
+    @Option(parsing: .unconditional, help: "Weight layers of the tanh network (2...12: depth - 1 hidden layers of 64), --network tanh only.") var depth = 2
+    @Option(parsing: .unconditional, help: "Initial weight scale of the tanh student (weights ~ N(0, scale^2 / fan-in)), --network tanh only.") var studentScale = 0.1
+    @Option(name: [.customLong("refresh"), .customLong("centroid-refresh")], parsing: .unconditional,
+            help: "Steps between refits of each layer's k-means centroids (default 200, loco.md 7.1; 1 refits every step, like the author code).")
+    var refresh = 200
     @Option(help: "Base name of the output files.") var name = "loco_learn"
     @OptionGroup(title: "Output") var output: OutputOptions
 
@@ -50,15 +54,18 @@ struct LOCOLearnCommand: ParsableCommand {
         }
         guard network == "linear" || network == "tanh" else { throw ValidationError("--network must be linear or tanh") }
         guard !methods.isEmpty else { throw ValidationError("--methods needs at least one method") }
-        if let centroidRefresh {
-            guard network == "tanh" else { throw ValidationError("--centroid-refresh applies to --network tanh only (the linear network refits every step)") }
-            guard centroidRefresh >= 1 else { throw ValidationError("--centroid-refresh must be at least 1 step, got \(centroidRefresh)") }
+        guard refresh >= 1 else { throw ValidationError("--refresh must be at least 1 step, got \(refresh)") }
+        if network == "linear" {
+            guard depth == 2, studentScale == 0.1 else { throw ValidationError("--depth and --student-scale apply to --network tanh only") }
+        }
+        guard (2...12).contains(depth) else { throw ValidationError("--depth must lie in 2...12, got \(depth)") }
+        guard studentScale.isFinite, studentScale > 0, studentScale <= 10 else {
+            throw ValidationError("--student-scale must lie in (0, 10] (a zero tanh network has no hidden activity to project), got \(studentScale)")
         }
         guard (0...100).contains(flipInputs) else { throw ValidationError("--flip-inputs must lie in 0...100 (the task's inputs), got \(flipInputs)") }
     }
 
-    /// Steps between k-means refits: the option (default 200) for the tanh network, every step for the linear one.
-    var refreshPeriod: Int { network == "tanh" ? centroidRefresh ?? 200 : 1 }
+    var student: LOCOStudent { network == "tanh" ? .deep(depth: depth, initialScale: studentScale) : .linear }
 
     var grid: [Double] {
         lrPoints == 1 ? [lrMin] : (0..<lrPoints).map { lrMin * pow(lrMax / lrMin, Double($0) / Double(lrPoints - 1)) }
@@ -83,12 +90,11 @@ struct LOCOLearnCommand: ParsableCommand {
         options.rank = rank
         options.flippedInputs = flipInputs
         options.mixedBatches = mixedBatches
+        options.centroidRefresh = refresh
         let progress = ProgressLine()
         let report: @Sendable (Int, Int) -> Void = { done, total in progress.update("loco-learn: \(done)/\(total) runs") }
-        let curves = network == "tanh"
-            ? try TwoLayerLOCOLearning.sweep(task: task, methods: methods, learningRates: grid, options: options, seed: seed,
-                                                 centroidRefresh: refreshPeriod, threads: threads, progress: report)
-            : try LOCOLearning.sweep(task: task, methods: methods, learningRates: grid, options: options, seed: seed, threads: threads, progress: report)
+        let curves = try LOCOLearning.sweep(task: task, student: student, methods: methods, learningRates: grid, options: options, seed: seed,
+                                            threads: threads, progress: report)
         progress.finish()
         // Best rate: the stable run with the lowest final loss.
         let best = curves.map { runs in runs.filter(\.isStable).min { $0.finalLoss < $1.finalLoss } }
@@ -100,8 +106,9 @@ struct LOCOLearnCommand: ParsableCommand {
                                                  ("lr_min", "\(lrMin)"), ("lr_max", "\(lrMax)"), ("lr_points", "\(lrPoints)"), ("steps", "\(steps)"),
                                                  ("batch_size", "\(batchSize)"), ("sigma", "\(sigma)"), ("rank", "\(rank)"), ("target", "\(target)"),
                                                  ("flip_inputs", "\(flipInputs)"), ("mixed_batches", "\(mixedBatches)"), ("network", network),
-                                                 ("centroid_refresh", "\(refreshPeriod)")],
-                                    seed: seed, notes: [(network == "tanh" ? "tanh student 100 -> 64 -> 10 (small random start) learning a tanh teacher" : "linear student W (10 x 100) from 0") + ", cluster-pure minibatches, relative evaluation loss"])
+                                                 ("centroid_refresh", "\(refresh)")]
+                                             + (network == "tanh" ? [("depth", "\(depth)"), ("student_scale", "\(studentScale)")] : []),
+                                    seed: seed, notes: [(network == "tanh" ? "tanh student \(student.widths(task).map(String.init).joined(separator: " -> ")) (random start, scale \(studentScale)) learning a tanh teacher of its shape" : "linear student W (10 x 100) from 0") + ", cluster-pure minibatches, relative evaluation loss"])
         let bestCurves = DataFile(header: provenance, columns: ["step", "relative_loss"], dataSets: zip(methods, best).map { m, run in
             .init(title: "\(m.rawValue) lr=\(run?.learningRate ?? .nan)", rows: run.map { r in zip(r.steps, r.relativeLoss).map { [Double($0), $1] } } ?? [])
         })

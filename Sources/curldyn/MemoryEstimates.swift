@@ -90,8 +90,8 @@ extension PhaseDiagramCommand {
 
 extension NPVarianceCommand {
     var memoryNumbers: Double {
-        let widths = Double(100 + hidden.reduce(0, +) + 10)
-        let largestLayer = ([100] + hidden + [10]).adjacentPairs().map { Double($0) * Double($1) }.max() ?? 1000
+        let widths = Double(100 + hiddenWidths.reduce(0, +) + 10)
+        let largestLayer = ([100] + hiddenWidths + [10]).adjacentPairs().map { Double($0) * Double($1) }.max() ?? 1000
         // The evaluation set (8 clusters) with its activations, per worker a batch's node factors and projectors.
         return 8 * Double(evaluationPerCluster) * widths * 4 + Double(max(threads, 1)) * (Double(batchSize) * widths * 10 + 6 * largestLayer)
             + Double(batchSize) * Double(batchSize) * 10
@@ -100,10 +100,11 @@ extension NPVarianceCommand {
 
 extension LOCOLearnCommand {
     var memoryNumbers: Double {
-        let widths = network == "tanh" ? 100.0 + 64 + 10 : 110
-        let weights = network == "tanh" ? 100.0 * 64 + 64 * 10 : 1000
+        let hiddenLayers = network == "tanh" ? Double(depth - 1) : 0
+        let widths = 110 + 64 * hiddenLayers
+        let weights = network == "tanh" ? 100.0 * 64 + 64 * 64 * (hiddenLayers - 1) + 64 * 10 : 1000
         // Per worker: a batch with its activations, projectors and weights; per run a loss curve.
-        let perRun = Double(batchSize) * widths * 10 + Double(batchSize) * Double(batchSize) * 4 + 10 * weights + 4 * 100 * 100
+        let perRun = Double(batchSize) * widths * 10 + Double(batchSize) * Double(batchSize) * 4 + 10 * weights + 4 * 100 * 100 * (1 + hiddenLayers)
         return Double(max(threads, 1)) * perRun + Double(methods.count) * Double(lrPoints) * Double(steps) * 2
     }
 }

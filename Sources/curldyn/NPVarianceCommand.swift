@@ -20,13 +20,16 @@ struct NPVarianceCommand: ParsableCommand {
         their ratios to NP with 95% confidence half-widths, relative variance, cosine to the true gradient, bias, the \
         descent figure D (output layer), and the closed forms of loco.md 5.1 beside each. The default student is the \
         linear one at W = 0 of loco.md 7.3; --hidden adds hidden layers (student and teacher of that shape, \
-        loco.md 7.1's nonlinear variant for --hidden 64), each layer projected on its own presynaptic activity. \
+        loco.md 7.1's nonlinear variant for --hidden 64; --depth L for L - 1 hidden layers of 64, up to 12), each layer \
+        projected on its own presynaptic activity; the file has each layer's V_w with its standard error beside the closed form. \
         Writes OUT/NAME.dat (one row per layer and variant) and OUT/NAME.png (the ratios with the closed forms).
         """)
 
     @Option(help: "Task setting: s1 (assumptions hold) or s2 (generic).") var setting: ClusteredTask.Setting = .s1
     @Option(parsing: .unconditional, help: "Seed of the task, the networks, the batch, the buffer and the draws.") var seed: UInt64 = 0
     @Option(parsing: .upToNextOption, help: "Hidden widths of student and teacher (none: the linear student).") var hidden: [Int] = []
+    @Option(parsing: .unconditional, help: "Weight layers of student and teacher, 2...12: depth - 1 hidden layers of 64 (instead of --hidden).")
+    var depth: Int?
     @Option(help: "Hidden nonlinearity: lin, tanh or relu.") var activation: LayerActivation = .tanh
     @Option(parsing: .unconditional, help: "Student weight scale, at most 1e6 (default: 0 for the linear student, 1 with hidden layers).") var studentScale: Double?
     @Option(help: "Perturbed layers: all, or l (1 = W_1, the input layer).") var layers = "all"
@@ -41,11 +44,14 @@ struct NPVarianceCommand: ParsableCommand {
     @Option(help: "Base name of the output file.") var name = "np_variance"
     @OptionGroup(title: "Output") var output: OutputOptions
 
+    /// The hidden widths: --depth's layers of 64, or --hidden's.
+    var hiddenWidths: [Int] { depth.map { Array(repeating: 64, count: $0 - 1) } ?? hidden }
+
     var perturbed: PerturbedLayers {
         get throws {
             if layers == "all" { return .all }
-            guard let l = Int(layers), (1...(hidden.count + 1)).contains(l) else {
-                throw ValidationError("--layers must be all or a layer 1...\(hidden.count + 1), got \(layers)")
+            guard let l = Int(layers), (1...(hiddenWidths.count + 1)).contains(l) else {
+                throw ValidationError("--layers must be all or a layer 1...\(hiddenWidths.count + 1), got \(layers)")
             }
             return .layer(l - 1)
         }
@@ -53,7 +59,7 @@ struct NPVarianceCommand: ParsableCommand {
 
     var study: ClusteredStudyConfiguration {
         var c = ClusteredStudyConfiguration()
-        c.hidden = hidden
+        c.hidden = hiddenWidths
         c.activation = activation
         c.studentScale = studentScale
         c.cluster = cluster
@@ -74,12 +80,16 @@ struct NPVarianceCommand: ParsableCommand {
         }
         guard (0..<8).contains(cluster) else { throw ValidationError("--cluster must be in 0..<8, got \(cluster)") }
         guard rank <= batchSize else { throw ValidationError("--rank \(rank) exceeds the batch's \(batchSize) directions") }
-        guard hidden.allSatisfy({ $0 >= 1 }) else { throw ValidationError("--hidden widths must be positive, got \(hidden)") }
-        if let h = hidden.min(), hiddenRank > min(h, batchSize) {
+        if let depth {
+            guard hidden.isEmpty else { throw ValidationError("give --depth or --hidden, not both") }
+            guard (2...12).contains(depth) else { throw ValidationError("--depth must lie in 2...12, got \(depth)") }
+        }
+        guard hiddenWidths.allSatisfy({ $0 >= 1 }) else { throw ValidationError("--hidden widths must be positive, got \(hidden)") }
+        if let h = hiddenWidths.min(), hiddenRank > min(h, batchSize) {
             throw ValidationError("--hidden-rank \(hiddenRank) exceeds the narrowest hidden layer (\(h)) or the batch (\(batchSize))")
         }
         if let s = studentScale {
-            guard s.isFinite, s >= 0, s <= ClusteredStudyConfiguration.largestStudentScale, s > 0 || hidden.isEmpty else {
+            guard s.isFinite, s >= 0, s <= ClusteredStudyConfiguration.largestStudentScale, s > 0 || hiddenWidths.isEmpty else {
                 throw ValidationError("--student-scale must be finite and >= 0, and > 0 with hidden layers (a zero network has no hidden activity), and at most \(ClusteredStudyConfiguration.largestStudentScale), got \(s)")
             }
         }
@@ -108,10 +118,10 @@ struct NPVarianceCommand: ParsableCommand {
                  v.descent?.figure ?? .nan, v.descent?.closedForm ?? .nan, v.descent?.ratio ?? .nan]
             }
         }
-        let widths = ([task.inputs] + hidden + [task.outputs]).map(String.init).joined(separator: "-")
+        let widths = ([task.inputs] + hiddenWidths + [task.outputs]).map(String.init).joined(separator: "-")
         let file = DataFile(header: Provenance.thisRun(parameters: [("setting", setting.rawValue), ("widths", widths),
-                                                            ("activation", hidden.isEmpty ? "none" : activation.rawValue),
-                                                            ("student_scale", "\(studentScale ?? (hidden.isEmpty ? 0 : 1))"), ("layers", layers),
+                                                            ("activation", hiddenWidths.isEmpty ? "none" : activation.rawValue),
+                                                            ("student_scale", "\(studentScale ?? (hiddenWidths.isEmpty ? 0 : 1))"), ("layers", layers),
                                                             ("cluster", "\(cluster)"), ("batch_size", "\(batchSize)"),
                                                             ("draws", "\(draws)"), ("sigma", "\(sigma)"), ("rank", "\(rank)"),
                                                             ("hidden_rank", "\(hiddenRank)"), ("evaluation_per_cluster", "\(evaluationPerCluster)")],

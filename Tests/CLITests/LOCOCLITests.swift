@@ -19,6 +19,20 @@ struct LOCOCLITests {
         }
     }
 
+    @Test("np-variance --depth 3: one row per layer and variant of the tanh student 100-64-64-10, each V_w beside its closed form")
+    func varianceAtDepth() throws {
+        try withSandbox { box in
+            let result = try box.run(["np-variance", "--depth", "3", "--draws", "200", "--evaluation-per-cluster", "10", "--no-plot", "--out", box.out.path])
+            #expect(result.status == 0, "\(result)")
+            let text = try String(contentsOf: box.out.appendingPathComponent("np_variance.dat"), encoding: .utf8)
+            #expect(text.contains("widths=100-64-64-10"), "\(text)")
+            let rows = text.split(separator: "\n").filter { !$0.hasPrefix("#") && !$0.isEmpty }.map { $0.split(separator: " ").compactMap { Double($0) } }
+            #expect(rows.count == 3 * 5 && Set(rows.map { $0[0] }) == [1, 2, 3])
+            // V_w (column 3) within 4 standard errors (column 4) of its closed form (column 5), every layer and variant.
+            for r in rows { #expect(abs(r[2] - r[4]) < 4 * r[3], "\(r)") }
+        }
+    }
+
     @Test("loco-learn: a short sweep writes curves, a summary and a figure; the same command gives the same numbers")
     func learningSweep() throws {
         try withSandbox { box in
@@ -36,12 +50,13 @@ struct LOCOCLITests {
         }
     }
 
-    @Test("loco-learn --network tanh records the centroid refresh period (default 200) in the files' provenance")
+    @Test("loco-learn records the centroid refresh period (default 200, --refresh or --centroid-refresh) in the files' provenance")
     func tanhRecordsCentroidRefresh() throws {
         try withSandbox { box in
             let arguments = ["loco-learn", "--network", "tanh", "--methods", "loco", "--lr-min", "0.03", "--lr-points", "1", "--steps", "20",
                              "--no-plot", "--out", box.out.path]
-            for (extra, period) in [([String](), "200"), (["--centroid-refresh", "5"], "5")] {
+            for (extra, period) in [([String](), "200"), (["--centroid-refresh", "5"], "5"), (["--refresh", "7"], "7"),
+                                    (["--network", "linear", "--refresh", "3"], "3")] {
                 let result = try box.run(arguments + extra)
                 #expect(result.status == 0, "\(result)")
                 let summary = try String(contentsOf: box.out.appendingPathComponent("loco_learn_summary.dat"), encoding: .utf8)
@@ -50,10 +65,12 @@ struct LOCOCLITests {
         }
     }
 
-    @Test("loco-learn refuses a centroid refresh period below 1 step, and one for the linear network", arguments: [
-        (["--network", "tanh", "--methods", "np", "loco", "--centroid-refresh", "0"], "--centroid-refresh must be at least 1"),
-        (["--network", "tanh", "--methods", "loco", "--centroid-refresh", "-3"], "--centroid-refresh must be at least 1"),
-        (["--centroid-refresh", "200"], "--centroid-refresh applies to --network tanh only"),
+    @Test("loco-learn refuses a centroid refresh period below 1 step, a depth outside 2...12, and --depth for the linear network", arguments: [
+        (["--network", "tanh", "--methods", "np", "loco", "--centroid-refresh", "0"], "--refresh must be at least 1"),
+        (["--network", "tanh", "--methods", "loco", "--refresh", "-3"], "--refresh must be at least 1"),
+        (["--network", "tanh", "--depth", "13"], "--depth must lie in 2...12"),
+        (["--depth", "4"], "--depth and --student-scale apply to --network tanh only"),
+        (["--network", "tanh", "--student-scale", "0"], "--student-scale must lie in (0, 10]"),
     ])
     func badCentroidRefreshIsRefused(arguments: [String], message: String) throws {
         try withSandbox { box in
@@ -71,6 +88,10 @@ struct LOCOCLITests {
         ["loco-learn", "--lr-min", "1", "--lr-max", "0.1"],
         ["loco-learn", "--methods", "adam"],
         ["loco-learn", "--steps", "0"],
+        ["np-variance", "--depth", "13"],
+        ["np-variance", "--depth", "3", "--hidden", "64"],
+        ["bench", "--loco-depth", "--loco-steps", "0"],
+        ["bench", "--loco-depth", "--clock", "cpu"],
     ])
     func badInput(arguments: [String]) throws {
         try withSandbox { box in

@@ -106,8 +106,10 @@ private func batches(_ count: Int, seed: UInt64, cyclic: Bool = false) throws ->
         try LOCO.projection(batch: batch, directions: Matrix(rows: 8, columns: 100, repeating: 1), configuration: bad)
     }
     let task = try ClusteredTask(setting: .s1, seed: 0)
-    #expect(throws: ProjectionError.self) {
-        try TwoLayerLOCOLearning.train(task: task, method: .loco, learningRate: 0.03, options: LOCOLearningOptions(), seed: 0, centroidRefresh: 0)
+    var options = LOCOLearningOptions()
+    options.centroidRefresh = 0
+    #expect(throws: message) {
+        try LOCOLearning.train(task: task, student: .tanh, method: .loco, learningRate: 0.03, options: options, seed: 0)
     }
 }
 
@@ -118,8 +120,9 @@ private func batches(_ count: Int, seed: UInt64, cyclic: Bool = false) throws ->
     options.logEvery = 50
     options.warmupBatches = 20
     for period in [1, 200] {
-        let a = try TwoLayerLOCOLearning.train(task: task, method: .loco, learningRate: 0.03, options: options, seed: 0, centroidRefresh: period)
-        let b = try TwoLayerLOCOLearning.train(task: task, method: .loco, learningRate: 0.03, options: options, seed: 0, centroidRefresh: period)
+        options.centroidRefresh = period
+        let a = try LOCOLearning.train(task: task, student: .tanh, method: .loco, learningRate: 0.03, options: options, seed: 0)
+        let b = try LOCOLearning.train(task: task, student: .tanh, method: .loco, learningRate: 0.03, options: options, seed: 0)
         #expect(a.isStable && a.finalLoss < 0.9, "period \(period): final loss \(a.finalLoss)")
         #expect(a.relativeLoss == b.relativeLoss)
         #expect((a.purity ?? 0) > 0.5, "period \(period): purity \(a.purity ?? .nan)")

@@ -12,7 +12,7 @@ private func twoLayerOptions(steps: Int) -> LOCOLearningOptions {
 
 @Test func twoLayerExactGradientDescentLearnsTheTanhTeacher() throws {
     let task = try ClusteredTask(setting: .s1, seed: 0)
-    let curve = try TwoLayerLOCOLearning.train(task: task, method: .sgd, learningRate: 0.3, options: twoLayerOptions(steps: 300), seed: 0)
+    let curve = try LOCOLearning.train(task: task, student: .tanh, method: .sgd, learningRate: 0.3, options: twoLayerOptions(steps: 300), seed: 0)
     #expect(!curve.diverged)
     #expect(curve.finalLoss < 0.25)
 }
@@ -21,8 +21,8 @@ private func twoLayerOptions(steps: Int) -> LOCOLearningOptions {
 func twoLayerPerturbationLearningReducesTheLossReproducibly(method: LearningMethod) throws {
     let task = try ClusteredTask(setting: .s1, seed: 0)
     let options = twoLayerOptions(steps: 300)
-    let a = try TwoLayerLOCOLearning.train(task: task, method: method, learningRate: 0.03, options: options, seed: 0)
-    let b = try TwoLayerLOCOLearning.train(task: task, method: method, learningRate: 0.03, options: options, seed: 0)
+    let a = try LOCOLearning.train(task: task, student: .tanh, method: method, learningRate: 0.03, options: options, seed: 0)
+    let b = try LOCOLearning.train(task: task, student: .tanh, method: method, learningRate: 0.03, options: options, seed: 0)
     #expect(a.isStable)
     #expect(a.finalLoss < 0.9)
     #expect(a.relativeLoss == b.relativeLoss)
@@ -31,7 +31,7 @@ func twoLayerPerturbationLearningReducesTheLossReproducibly(method: LearningMeth
 
 @Test func twoLayerHugeLearningRateIsReportedUnstable() throws {
     let task = try ClusteredTask(setting: .s1, seed: 0)
-    let curve = try TwoLayerLOCOLearning.train(task: task, method: .np, learningRate: 100, options: twoLayerOptions(steps: 200), seed: 0)
+    let curve = try LOCOLearning.train(task: task, student: .tanh, method: .np, learningRate: 100, options: twoLayerOptions(steps: 200), seed: 0)
     #expect(curve.diverged)
     #expect(!curve.isStable)
 }
@@ -40,8 +40,8 @@ func twoLayerPerturbationLearningReducesTheLossReproducibly(method: LearningMeth
     // --mixed-batches used to be ignored by the tanh trainer: the same seed must now give another trajectory.
     let task = try ClusteredTask(setting: .s1, seed: 0)
     var options = twoLayerOptions(steps: 100)
-    let pure = try TwoLayerLOCOLearning.train(task: task, method: .np, learningRate: 0.03, options: options, seed: 0)
+    let pure = try LOCOLearning.train(task: task, student: .tanh, method: .np, learningRate: 0.03, options: options, seed: 0)
     options.mixedBatches = true
-    let mixed = try TwoLayerLOCOLearning.train(task: task, method: .np, learningRate: 0.03, options: options, seed: 0)
+    let mixed = try LOCOLearning.train(task: task, student: .tanh, method: .np, learningRate: 0.03, options: options, seed: 0)
     #expect(pure.relativeLoss != mixed.relativeLoss)
 }

@@ -142,7 +142,7 @@ import Testing
         #expect(full.count == 16 && full.first == 1e-3 && abs(full.last! - 1) < 1e-12)
         #expect(LearningSweep.grid(.quick) == Array(full[5...13]))
         let groups = LOCOLearningCurves().groups(.full)
-        #expect(groups.map(\.network) == ["linear", "tanh"] && groups.map(\.steps) == [3000, 4000])
+        #expect(groups.map(\.student) == [.linear, .tanh] && groups.map(\.steps) == [3000, 4000])
         #expect(groups.allSatisfy { $0.methods == LearningMethod.allCases && !$0.mixedBatches && $0.setting == .s1 })
         #expect(LOCOLearningCurves().cells(.full).count == 2 * 16 * 3)
         let failure = LOCOFailure().groups(.full)
@@ -150,7 +150,7 @@ import Testing
     }
 
     @Test func learningSweepPicksTheBestStableRate() {
-        let group = LearningSweep.Group(title: "t", network: "linear", setting: .s1, methods: [.np], mixedBatches: false, steps: 100, target: 0.01)
+        let group = LearningSweep.Group(title: "t", student: .linear, setting: .s1, methods: [.np], mixedBatches: false, steps: 100, target: 0.01)
         func record(_ lr: Double, _ r: Int, stable: Bool, losses: [Double]) -> (cell: Cell, record: CellRecord) {
             let cell = Cell(index: 0, parameters: [("group", 0), ("lr", lr), ("repeat", Double(r))])
             var values: [String: Double] = ["np.stable": stable ? 1 : 0, "np.final": losses.last!, "np.every": 50]

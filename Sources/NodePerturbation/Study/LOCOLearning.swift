@@ -1,20 +1,6 @@
 import Foundation
 import NumericalKit
 
-/// How the linear student's weight update is estimated in the learning experiments of loco.md section 7.2.
-public enum LearningMethod: String, Sendable, CaseIterable {
-    /// The exact gradient (backpropagation), the reference.
-    case sgd
-    /// Plain node perturbation.
-    case np
-    /// NP projected onto the batch mean and its top principal directions.
-    case lowRank = "lowrank"
-    /// NP projected onto the complement of the other clusters' directions.
-    case owm
-    /// Both: LOCO.
-    case loco
-}
-
 /// Options of one learning run: plain SGD on the NP (or exact) update with cluster-pure minibatches.
 public struct LOCOLearningOptions: Sendable {
     public var steps = 3000
@@ -35,14 +21,20 @@ public struct LOCOLearningOptions: Sendable {
     /// Draw every sample's cluster independently instead of cluster-pure batches: LOCO's failure mode (the
     /// batch's "own cluster" no longer describes its samples, which get projected away from their own subspace).
     public var mixedBatches = false
+    /// Steps between refits of each layer's k-means centroids (loco.md 7.1: "refreshed every 200 steps"); the fit is
+    /// also made at the end of the warm-up. 1 refits every batch, like the author code; own cluster, P_owm and the
+    /// principal directions are always the batch's own. Validated by `LOCOConfiguration`.
+    public var centroidRefresh = 200
+    /// Workers for the layers' updates within a step (1: one after the other); results do not depend on it.
+    public var layerThreads = 1
 
     public init() {}
 
     func validate() throws {
         guard flippedInputs >= 0 else { throw PerturbationError.invalidArgument("flipped inputs must be non-negative, got \(flippedInputs)") }
         guard steps >= 1, batchSize >= 2, sigma > 0, sigma.isFinite, rank >= 1, rank <= batchSize, logEvery >= 1, bufferCapacity >= 2,
-              evaluationPerCluster >= 1 else {
-            throw PerturbationError.invalidArgument("need steps >= 1, batch >= 2, sigma > 0, 1 <= rank <= batch, logEvery >= 1, buffer >= 2")
+              evaluationPerCluster >= 1, layerThreads >= 1 else {
+            throw PerturbationError.invalidArgument("need steps >= 1, batch >= 2, sigma > 0, 1 <= rank <= batch, logEvery >= 1, buffer >= 2, layer threads >= 1")
         }
     }
 }
@@ -66,75 +58,32 @@ public struct LOCOLearningCurve: Sendable {
 }
 
 public enum LOCOLearning {
-    /// Trains W (n_out x n, from 0) on `task` with `method` at `learningRate`. Cluster choices, inputs and
-    /// perturbations come from seeded streams: the same seed gives the same run, and every method sees the
-    /// same sequence of batches.
-    public static func train(task: ClusteredTask, method: LearningMethod, learningRate: Double, options: LOCOLearningOptions,
-                             seed: UInt64) throws -> LOCOLearningCurve {
-        try options.validate()
-        guard learningRate > 0, learningRate.isFinite else { throw PerturbationError.invalidArgument("the learning rate must be positive") }
-        let data = RandomStream(seed: seed, role: NPStreams.evaluation)
-        let evaluation = task.evaluationSet(perCluster: options.evaluationPerCluster, stream: data)
-        let evaluationTargets = task.targets(evaluation)
-        let batches = RandomStream(seed: seed, role: NPStreams.batches)
-        let estimator = try NodePerturbationEstimator(sigma: options.sigma)
-        var network = try MLP(weights: [Matrix(rows: task.outputs, columns: task.inputs)], activations: [])
-        let initialLoss = try network.loss(inputs: evaluation, targets: evaluationTargets)
-        var builder = try LOCOProjectorBuilder(inputDimension: task.inputs, configuration: LOCOConfiguration(
-            clusters: task.clusters, rank: options.rank, bufferCapacity: options.bufferCapacity, kMeansIterations: 20,
-            initialisation: .plusPlus(seed: seed)))
-        var labels: [Int] = []
-        var lastClustering: KMeansResult?
-        if method == .owm || method == .loco {
-            let warmup = RandomStream(seed: seed, role: NPStreams.warmup)
-            for _ in 0..<options.warmupBatches {
-                let k = warmup.integer(below: task.clusters)
-                try builder.record(task.sample(cluster: k, count: options.batchSize, stream: warmup))
-                labels.append(k)
-                if labels.count > options.bufferCapacity { labels.removeFirst() }
-            }
-        }
-        guard options.flippedInputs <= task.inputs else {
-            throw PerturbationError.invalidArgument("cannot flip \(options.flippedInputs) of \(task.inputs) inputs")
-        }
-        let signs = try PresynapticSigns.flippingFirst(options.flippedInputs, of: task.inputs)
+    /// Trains `student` on `task` with `method` at `learningRate` (`LOCOTrainer`), logging the relative evaluation
+    /// loss L/L(start) on `options.evaluationPerCluster` inputs per cluster (stream `NPStreams.evaluation`). Cluster
+    /// choices, inputs and perturbations come from seeded streams: the same seed gives the same run, and every
+    /// method sees the same sequence of batches.
+    public static func train(task: ClusteredTask, student: LOCOStudent = .linear, method: LearningMethod, learningRate: Double,
+                             options: LOCOLearningOptions, seed: UInt64) throws -> LOCOLearningCurve {
+        var trainer = try LOCOTrainer(task: task, student: student, method: method, learningRate: learningRate, options: options, seed: seed)
+        let evaluation = task.evaluationSet(perCluster: options.evaluationPerCluster, stream: RandomStream(seed: seed, role: NPStreams.evaluation))
+        let evaluationTargets = try trainer.targets(evaluation)
+        let initialLoss = try trainer.loss(inputs: evaluation, targets: evaluationTargets)
         var log = LossLog(every: options.logEvery, last: options.steps)
         for step in 1...options.steps {
-            let (cluster, x) = task.trainingBatch(count: options.batchSize, mixed: options.mixedBatches, stream: batches)
-            let t = task.targets(x)
-            var update: Matrix
-            switch method {
-            case .sgd:
-                update = try network.backpropagate(inputs: x, targets: t).weightGradients[0]
-            default:
-                let estimate = try estimator.estimate(network: network, inputs: x, targets: t, seed: seed, draw: UInt64(step))
-                let presynaptic: Matrix
-                switch method {
-                case .np: presynaptic = x
-                case .lowRank: presynaptic = try PrincipalSubspace.projector(batch: x, rank: options.rank).apply(x)
-                default:
-                    let loco = try builder.projection(for: x)
-                    labels.append(cluster)
-                    if labels.count > options.bufferCapacity { labels.removeFirst() }
-                    lastClustering = loco.clustering ?? lastClustering
-                    presynaptic = method == .loco ? loco.projector.apply(x) : (loco.removed?.apply(x) ?? x)
-                }
-                update = try estimate.weightGradient(layer: 0, presynaptic: presynaptic)
-            }
-            if options.flippedInputs > 0 { update = PresynapticSigns.apply(signs, to: update) }
-            for k in network.weights[0].elements.indices { network.weights[0].elements[k] -= learningRate * update.elements[k] }
-            if try !log.record(step: step, { try network.loss(inputs: evaluation, targets: evaluationTargets) / initialLoss }) { break }
+            try trainer.step(step)
+            if try !log.record(step: step, { try trainer.loss(inputs: evaluation, targets: evaluationTargets) / initialLoss }) { break }
         }
         return LOCOLearningCurve(method: method, learningRate: learningRate, steps: log.steps, relativeLoss: log.losses, diverged: log.diverged,
-                                 purity: lastClustering.map { purity(assignments: $0.assignments, labels: Array(labels.suffix($0.assignments.count))) })
+                                 purity: trainer.purity)
     }
 
     /// Runs every (method, learning rate) pair on `threads` workers; curves[m][r].
-    public static func sweep(task: ClusteredTask, methods: [LearningMethod], learningRates: [Double], options: LOCOLearningOptions,
-                             seed: UInt64, threads: Int = 2, progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> [[LOCOLearningCurve]] {
+    public static func sweep(task: ClusteredTask, student: LOCOStudent = .linear, methods: [LearningMethod], learningRates: [Double],
+                             options: LOCOLearningOptions, seed: UInt64, threads: Int = 2,
+                             progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> [[LOCOLearningCurve]] {
         let pairs = methods.flatMap { m in learningRates.map { (m, $0) } }
         let flat = try parallelMap(pairs.count, threads: threads, progress: progress) { i in
-            try train(task: task, method: pairs[i].0, learningRate: pairs[i].1, options: options, seed: seed)
+            try train(task: task, student: student, method: pairs[i].0, learningRate: pairs[i].1, options: options, seed: seed)
         }
         return methods.indices.map { m in Array(flat[(m * learningRates.count)..<((m + 1) * learningRates.count)]) }
     }

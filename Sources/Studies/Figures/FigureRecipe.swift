@@ -131,7 +131,7 @@ public enum FigureCatalog {
     ] + EpochsToThresholdFigure.all.prefix(4).map { $0 as any FigureRecipe } + [
         HiddenFlipErrorMap.fig6a, HiddenFlipErrorMap.fig6b, Spectra(), ReadoutFlipMaps.fig8,
     ] + EpochsToThresholdFigure.all.dropFirst(4).map { $0 as any FigureRecipe } + [
-        LOCOVariance(), LOCOLearningCurves(), LOCOFailure(),
+        LOCOVariance(), LOCOLearningCurves(), LOCOFailure(), LOCODepthVariance(), LOCODepthLearning(),
     ] + [
         LyapunovAgainstFlips.hidden, LyapunovAgainstFlips.readout,
     ] + [

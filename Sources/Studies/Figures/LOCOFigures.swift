@@ -112,7 +112,7 @@ public struct LOCOVariance: FigureRecipe {
 public enum LearningSweep {
     public struct Group: Sendable {
         public let title: String
-        public let network: String
+        public let student: LOCOStudent
         public let setting: ClusteredTask.Setting
         public let methods: [LearningMethod]
         public let mixedBatches: Bool
@@ -129,9 +129,7 @@ public enum LearningSweep {
         for method in group.methods {
             let curve: LOCOLearningCurve
             do {
-                curve = group.network == "tanh"
-                    ? try TwoLayerLOCOLearning.train(task: task, method: method, learningRate: learningRate, options: options, seed: seed)
-                    : try LOCOLearning.train(task: task, method: method, learningRate: learningRate, options: options, seed: seed)
+                curve = try LOCOLearning.train(task: task, student: group.student, method: method, learningRate: learningRate, options: options, seed: seed)
             } catch let error as ProjectionError {
                 // A projector that cannot be built (e.g. a batch whose activity has no direction left) ends the run:
                 // it counts as not stable at this rate, and the tables say how many runs ended so.
@@ -264,9 +262,9 @@ public struct LOCOLearningCurves: FigureRecipe {
 
     func groups(_ scale: Scale) -> [LearningSweep.Group] {
         let s = settings(scale)
-        return [LearningSweep.Group(title: "linear S1", network: "linear", setting: .s1, methods: LearningMethod.allCases, mixedBatches: false,
+        return [LearningSweep.Group(title: "linear S1", student: .linear, setting: .s1, methods: LearningMethod.allCases, mixedBatches: false,
                                     steps: s.linearSteps, target: 0.01),
-                LearningSweep.Group(title: "tanh S1", network: "tanh", setting: .s1, methods: LearningMethod.allCases, mixedBatches: false,
+                LearningSweep.Group(title: "tanh S1", student: .tanh, setting: .s1, methods: LearningMethod.allCases, mixedBatches: false,
                                     steps: s.tanhSteps, target: 0.1)]
     }
 
@@ -322,7 +320,7 @@ public struct LOCOFailure: FigureRecipe {
     func groups(_ scale: Scale) -> [LearningSweep.Group] {
         let s = settings(scale)
         return [false, true].map { mixed in
-            LearningSweep.Group(title: mixed ? "mixed batches" : "pure batches", network: "linear", setting: .s1, methods: [.np, .loco],
+            LearningSweep.Group(title: mixed ? "mixed batches" : "pure batches", student: .linear, setting: .s1, methods: [.np, .loco],
                                 mixedBatches: mixed, steps: s.steps, target: 0.01)
         }
     }
