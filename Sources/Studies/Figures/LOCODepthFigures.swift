@@ -34,6 +34,8 @@ public struct LOCODepthVariance: FigureRecipe {
         return Cell.grid([("depth", s.depths.map(Double.init)), ("repeat", (0..<s.repeats).map(Double.init))])
     }
 
+    /// Draws times layers: each draw's estimate costs one pass per layer.
+    public var costUnit: CostUnit { CostUnit("layer-draw", "layer-draws") }
     public func cost(_ cell: Cell, scale: Scale) -> Double { Double(sizes(scale).draws * cell.integer("depth")) }
 
     /// The study of one cell: depth `depth`, task, networks, batch and draws from the cell's seed.
@@ -176,6 +178,8 @@ public struct LOCODepthLearning: FigureRecipe {
         return Cell.grid([("depth", s.depths.map(Double.init)), ("lr", s.rates), ("repeat", (0..<s.repeats).map(Double.init))])
     }
 
+    /// Training steps times layers: a step's cost grows linearly with depth.
+    public var costUnit: CostUnit { CostUnit("layer-step", "layer-steps") }
     public func cost(_ cell: Cell, scale: Scale) -> Double { Double(settings(scale).steps * cell.integer("depth")) }
 
     public func compute(_ cell: Cell, seed: UInt64, scale: Scale) throws -> CellRecord {
