@@ -71,15 +71,6 @@ struct LOCOLearnCommand: ParsableCommand {
         lrPoints == 1 ? [lrMin] : (0..<lrPoints).map { lrMin * pow(lrMax / lrMin, Double($0) / Double(lrPoints - 1)) }
     }
 
-    struct Summary: Encodable {
-        let method: String
-        let largestStableRate: Double?
-        let bestRate: Double?
-        let stepsToTarget: Int?
-        let finalLoss: Double?
-        let purity: Double?
-    }
-
     func run() throws {
         BLASThreads.pinToOne()
         let task = try ClusteredTask(setting: setting, seed: seed)
@@ -91,47 +82,19 @@ struct LOCOLearnCommand: ParsableCommand {
         options.flippedInputs = flipInputs
         options.mixedBatches = mixedBatches
         options.centroidRefresh = refresh
+        let study = LOCOLearningStudy(task: task, student: student, methods: methods, learningRates: grid, options: options, target: target, seed: seed,
+                                      threads: threads, caption: "setting \(setting.rawValue), seed \(seed)")
         let progress = ProgressLine()
-        let report: @Sendable (Int, Int) -> Void = { done, total in progress.update("loco-learn: \(done)/\(total) runs") }
-        let curves = try LOCOLearning.sweep(task: task, student: student, methods: methods, learningRates: grid, options: options, seed: seed,
-                                            threads: threads, progress: report)
+        let report = try study.run { done, total in progress.update("loco-learn: \(done)/\(total) runs") }
         progress.finish()
-        // Best rate: the stable run with the lowest final loss.
-        let best = curves.map { runs in runs.filter(\.isStable).min { $0.finalLoss < $1.finalLoss } }
-        let summaries = zip(methods, zip(curves, best)).map { method, pair in
-            Summary(method: method.rawValue, largestStableRate: pair.0.filter(\.isStable).map(\.learningRate).max(), bestRate: pair.1?.learningRate,
-                    stepsToTarget: pair.1?.steps(toReach: target), finalLoss: pair.1?.finalLoss, purity: pair.0.compactMap(\.purity).first)
-        }
-        let provenance = Provenance.thisRun(parameters: [("setting", setting.rawValue), ("methods", methods.map(\.rawValue).joined(separator: ",")),
-                                                 ("lr_min", "\(lrMin)"), ("lr_max", "\(lrMax)"), ("lr_points", "\(lrPoints)"), ("steps", "\(steps)"),
-                                                 ("batch_size", "\(batchSize)"), ("sigma", "\(sigma)"), ("rank", "\(rank)"), ("target", "\(target)"),
-                                                 ("flip_inputs", "\(flipInputs)"), ("mixed_batches", "\(mixedBatches)"), ("network", network),
-                                                 ("centroid_refresh", "\(refresh)")]
-                                             + (network == "tanh" ? [("depth", "\(depth)"), ("student_scale", "\(studentScale)")] : []),
-                                    seed: seed, notes: [(network == "tanh" ? "tanh student \(student.widths(task).map(String.init).joined(separator: " -> ")) (random start, scale \(studentScale)) learning a tanh teacher of its shape" : "linear student W (10 x 100) from 0") + ", cluster-pure minibatches, relative evaluation loss"])
-        let bestCurves = DataFile(header: provenance, columns: ["step", "relative_loss"], dataSets: zip(methods, best).map { m, run in
-            .init(title: "\(m.rawValue) lr=\(run?.learningRate ?? .nan)", rows: run.map { r in zip(r.steps, r.relativeLoss).map { [Double($0), $1] } } ?? [])
-        })
-        let table = DataFile(header: provenance, columns: ["method_index", "largest_stable_lr", "best_lr", "steps_to_target", "final_loss", "purity"],
-                             dataSets: summaries.enumerated().map { i, s in
-                                 .init(title: s.method, rows: [[Double(i), s.largestStableRate ?? .nan, s.bestRate ?? .nan,
-                                                                s.stepsToTarget.map(Double.init) ?? .nan, s.finalLoss ?? .nan, s.purity ?? .nan]])
-                             })
-        let figure = try output.figure("loco_learn.gp", name: "\(name).png") { path in
-            [path("\(name)_curves.dat"), "setting \(setting.rawValue), seed \(seed)"]
-        } titles: { methods.map(\.rawValue) }
-        var lines = ["method     largest stable lr   best lr   steps to \(target)   final loss   purity"]
-        for s in summaries {
-            let cells = [s.method, fmt(s.largestStableRate), fmt(s.bestRate), s.stepsToTarget.map { "\($0)" } ?? "never", fmt(s.finalLoss), fmt(s.purity)]
-            lines.append(zip(cells, [11, 20, 10, 16, 13, 0]).map { $0.padding(toLength: max($1, $0.count), withPad: " ", startingAt: 0) }.joined())
-        }
-        let unstable = summaries.filter { $0.bestRate == nil }.map { "method \($0.method): no learning rate of the grid was stable; its curve is empty" }
-        try output.deliver(RunOutput(command: "loco-learn", provenance: provenance,
-                                     files: [.init(label: "curves", name: "\(name)_curves.dat", table: bestCurves),
-                                             .init(label: "summary", name: "\(name)_summary.dat", table: table)],
-                                     figure: figure, summary: lines, results: .object(["methods": try JSONTreeEncoder.encode(summaries)]),
-                                     warnings: unstable))
+        try output.deliver(report, command: "loco-learn", baseName: name,
+                           parameters: [("setting", setting.rawValue), ("methods", methods.map(\.rawValue).joined(separator: ",")),
+                                        ("lr_min", "\(lrMin)"), ("lr_max", "\(lrMax)"), ("lr_points", "\(lrPoints)"), ("steps", "\(steps)"),
+                                        ("batch_size", "\(batchSize)"), ("sigma", "\(sigma)"), ("rank", "\(rank)"), ("target", "\(target)"),
+                                        ("flip_inputs", "\(flipInputs)"), ("mixed_batches", "\(mixedBatches)"), ("network", network),
+                                        ("centroid_refresh", "\(refresh)")]
+                               + (network == "tanh" ? [("depth", "\(depth)"), ("student_scale", "\(studentScale)")] : []),
+                           seed: seed,
+                           notes: [(network == "tanh" ? "tanh student \(student.widths(task).map(String.init).joined(separator: " -> ")) (random start, scale \(studentScale)) learning a tanh teacher of its shape" : "linear student W (10 x 100) from 0") + ", cluster-pure minibatches, relative evaluation loss"])
     }
-
-    private func fmt(_ x: Double?) -> String { x.map { String(format: "%.3g", $0) } ?? "-" }
 }

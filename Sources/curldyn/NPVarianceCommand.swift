@@ -99,62 +99,15 @@ struct NPVarianceCommand: ParsableCommand {
     func run() throws {
         BLASThreads.pinToOne()
         let task = try ClusteredTask(setting: setting, seed: seed)
-        let result = try VarianceStudy.clustered(task: task, configuration: study, perturbed: try perturbed, sigma: sigma, draws: draws,
-                                                 seed: seed, threads: threads)
-        let names = result.layers[0].variants.map(\.name)
-        let warnings = result.layers.flatMap { layer in
-            layer.variants.filter { $0.keptInputFraction < 1e-12 }.map { v in
-                "layer \(layer.index + 1): \(v.name) keeps nothing of the batch (a layer narrower than the \(task.clusters - 1) removed centroid directions?); its ratios are 0 and its cosine undefined"
-            }
-        }
-        let columns = ["layer", "variant", "V_w", "V_w_se", "V_w_closed_form", "V_w_ratio", "V_w_ratio_ci95", "V_w_ratio_closed_form",
-                       "V_fn", "V_fn_closed_form", "V_fn_ratio", "V_fn_ratio_ci95", "V_fn_ratio_closed_form", "relative_variance", "cosine", "relative_bias",
-                       "kept_input_fraction", "D", "D_closed_form", "D_ratio"]
-        let rows = result.layers.flatMap { layer in
-            layer.variants.enumerated().map { i, v in
-                [Double(layer.index + 1), Double(i), v.weightVariance, v.weightVarianceError, v.predictedWeightVariance, v.weightRatio,
-                 v.weightRatioHalfWidth, v.predictedWeightRatio, v.functionVariance, v.predictedFunctionVariance, v.functionRatio,
-                 v.functionRatioHalfWidth, v.predictedFunctionRatio, v.relativeVariance, v.cosine, v.relativeBias, v.keptInputFraction,
-                 v.descent?.figure ?? .nan, v.descent?.closedForm ?? .nan, v.descent?.ratio ?? .nan]
-            }
-        }
         let widths = ([task.inputs] + hiddenWidths + [task.outputs]).map(String.init).joined(separator: "-")
-        let file = DataFile(header: Provenance.thisRun(parameters: [("setting", setting.rawValue), ("widths", widths),
-                                                            ("activation", hiddenWidths.isEmpty ? "none" : activation.rawValue),
-                                                            ("student_scale", "\(studentScale ?? (hiddenWidths.isEmpty ? 0 : 1))"), ("layers", layers),
-                                                            ("cluster", "\(cluster)"), ("batch_size", "\(batchSize)"),
-                                                            ("draws", "\(draws)"), ("sigma", "\(sigma)"), ("rank", "\(rank)"),
-                                                            ("hidden_rank", "\(hiddenRank)"), ("evaluation_per_cluster", "\(evaluationPerCluster)")],
-                                               seed: seed, notes: ["variants (column 2): " + names.enumerated().map { "\($0.offset)=\($0.element)" }.joined(separator: " "),
-                                                                   "layer (column 1): l = 1 is W_1, the input layer; one cluster-pure batch",
-                                                                   "ratios against NP with 95% half-widths; D, the descent figure of loco.md 2.4 (evaluation-loss gradient), for the output layer only (nan elsewhere)"]),
-                            columns: columns, dataSets: [.init(title: "variance study", rows: rows)])
-        struct Row: Encodable {
-            let layer: Int
-            let name: String
-            let weightRatio, weightRatioCi95, weightRatioClosedForm, functionRatio, functionRatioCi95, relativeVariance, cosine, relativeBias: Double
-            let descentRatio: Double?
-        }
-        let jsonRows = result.layers.flatMap { layer in layer.variants.map { v in
-            Row(layer: layer.index + 1, name: v.name, weightRatio: v.weightRatio, weightRatioCi95: v.weightRatioHalfWidth,
-                weightRatioClosedForm: v.predictedWeightRatio, functionRatio: v.functionRatio, functionRatioCi95: v.functionRatioHalfWidth,
-                relativeVariance: v.relativeVariance, cosine: v.cosine, relativeBias: v.relativeBias, descentRatio: v.descent?.ratio)
-        } }
-        var lines: [String] = []
-        for layer in result.layers {
-            lines.append("layer \(layer.index + 1) (W_\(layer.index + 1))")
-            lines.append("  variant        V_w ratio (closed form)      V_fn ratio          cos(EG, G_BP)  |Px|^2/|x|^2  D ratio")
-            for v in layer.variants {
-                lines.append("  " + v.name.padding(toLength: 15, withPad: " ", startingAt: 0)
-                      + String(format: "%.3f +- %.3f (%.3f)    %.4f +- %.4f    %.3f          %.3f", v.weightRatio, v.weightRatioHalfWidth,
-                               v.predictedWeightRatio, v.functionRatio, v.functionRatioHalfWidth, v.cosine, v.keptInputFraction)
-                      + (v.descent.map { String(format: "         %.2f", $0.ratio) } ?? ""))
-            }
-        }
-        let figure = try output.figure("np_variance.gp", name: "\(name).png") { path in
-            [path("\(name).dat"), names.joined(separator: " "), "\(setting.rawValue), \(widths), R = \(draws), seed \(seed)"]
-        }
-        try output.deliver(RunOutput(command: "np-variance", provenance: file.header, files: [.init(label: "data", name: "\(name).dat", table: file)],
-                                     figure: figure, summary: lines, results: .object(["rows": try JSONTreeEncoder.encode(jsonRows)]), warnings: warnings))
+        let report = try NPVarianceStudy(task: task, configuration: study, perturbed: try perturbed, sigma: sigma, draws: draws, seed: seed, threads: threads,
+                                         caption: "\(setting.rawValue), \(widths), R = \(draws), seed \(seed)").run()
+        try output.deliver(report, command: "np-variance", baseName: name,
+                           parameters: [("setting", setting.rawValue), ("widths", widths), ("activation", hiddenWidths.isEmpty ? "none" : activation.rawValue),
+                                        ("student_scale", "\(studentScale ?? (hiddenWidths.isEmpty ? 0 : 1))"), ("layers", layers),
+                                        ("cluster", "\(cluster)"), ("batch_size", "\(batchSize)"),
+                                        ("draws", "\(draws)"), ("sigma", "\(sigma)"), ("rank", "\(rank)"),
+                                        ("hidden_rank", "\(hiddenRank)"), ("evaluation_per_cluster", "\(evaluationPerCluster)")],
+                           seed: seed)
     }
 }
