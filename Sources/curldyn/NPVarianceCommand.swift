@@ -6,7 +6,6 @@ import NumericalKit
 import Studies
 
 extension ClusteredTask.Setting: ExpressibleByArgument {}
-extension LayerActivation: ExpressibleByArgument {}
 
 /// `curldyn np-variance`: variance of node-perturbation gradient estimates with and without LOCO's projection.
 struct NPVarianceCommand: ParsableCommand {
@@ -27,7 +26,7 @@ struct NPVarianceCommand: ParsableCommand {
     @Option(help: "Task setting: s1 (assumptions hold) or s2 (generic).") var setting: ClusteredTask.Setting = .s1
     @Option(parsing: .unconditional, help: "Seed of the task, the networks, the batch, the buffer and the draws.") var seed: UInt64 = 0
     @Option(parsing: .upToNextOption, help: "Hidden widths of student and teacher (none: the linear student).") var hidden: [Int] = []
-    @Option(help: "Hidden nonlinearity: lin, tanh or relu.") var activation: LayerActivation = .tanh
+    @Option(help: "Hidden nonlinearity: lin, tanh, relu, erf or sigmoid.") var activation: Activation = .tanh
     @Option(parsing: .unconditional, help: "Student weight scale, at most 1e6 (default: 0 for the linear student, 1 with hidden layers).") var studentScale: Double?
     @Option(help: "Perturbed layers: all, or l (1 = W_1, the input layer).") var layers = "all"
     @Option(parsing: .unconditional, help: "Cluster of the minibatch.") var cluster = 0

@@ -1,3 +1,4 @@
+import Foundation
 import NumericalKit
 import Testing
 import LearningDynamics
@@ -82,4 +83,26 @@ func outOfRangeFlipsAreRejected(flips: FlipCount) throws {
         let gap = Vector.maxAbsDifference(curve.finalWeights.flattened, reference.finalWeights.flattened)
         #expect(gap < 1e-6, "\(name) ends \(gap) away from rk8pd")
     }
+}
+
+@Test func twoLayerWeightsAndTheCoreNetworkConvertBothWaysAndComputeTheSameOutputs() throws {
+    let pair = try StudentTeacherPair(shape: try NetworkShape(inputs: 5, hidden: 3), teacher: .normal(scale: 1),
+                                      student: .random(.normal(scale: 1)), seed: 4)
+    let w = pair.student
+    let net = try w.network(hidden: .tanh)
+    #expect(net.widths == [5, 3, 1])
+    #expect(try TwoLayerWeights(net) == w)
+    // Output of the MLP against the two-layer formula W2 tanh(W1 x), written out.
+    let x = Matrix(rows: 2, columns: 5, elements: [0.3, -1.2, 0.5, 2.0, -0.1, 1.1, 0.0, -0.4, 0.7, 0.9])
+    let y = try net.outputs(x)
+    for b in 0..<2 {
+        var expected = 0.0
+        for i in 0..<3 { expected += w.w2[i] * Foundation.tanh((0..<5).reduce(0.0) { $0 + w.w1[i, $1] * x[b, $1] }) }
+        #expect(abs(y[b, 0] - expected) < 1e-14)
+    }
+    // Converting copies values: mutating the network leaves the weights it came from alone.
+    var moved = net
+    moved.weights[0][0, 0] += 1
+    #expect(try TwoLayerWeights(moved) != w && TwoLayerWeights(net) == w)
+    #expect(throws: ParameterError.self) { try TwoLayerWeights(MLP.random(widths: [5, 3, 2], activations: [.tanh], seed: 1, role: SeedStream.student)) }
 }

@@ -84,11 +84,11 @@ func backpropagationEqualsCentralFiniteDifferencesOfTheLoss(widths: [Int], activ
 }
 
 @Test func malformedNetworksAndBatchesAreRejected() throws {
-    #expect(throws: PerturbationError.self) { try MLP.random(widths: [3, 4, 2], activations: [], seed: 1) }
-    #expect(throws: PerturbationError.self) { try MLP.random(widths: [3], activations: [], seed: 1) }
-    #expect(throws: PerturbationError.self) { try MLP.random(widths: [3, 0, 2], activations: [.tanh], seed: 1) }
-    #expect(throws: PerturbationError.self) { try MLP(weights: [Matrix(rows: 2, columns: 3), Matrix(rows: 1, columns: 3)], activations: [.tanh]) }
+    #expect(throws: ParameterError.self) { try MLP.random(widths: [3, 4, 2], activations: [], seed: 1) }
+    #expect(throws: ParameterError.self) { try MLP.random(widths: [3], activations: [], seed: 1) }
+    #expect(throws: ParameterError.self) { try MLP.random(widths: [3, 0, 2], activations: [.tanh], seed: 1) }
+    #expect(throws: ParameterError.self) { try MLP(weights: [Matrix(rows: 2, columns: 3), Matrix(rows: 1, columns: 3)], activations: [.tanh]) }
     let net = try MLP.random(widths: [3, 4, 2], activations: [.tanh], seed: 1)
-    #expect(throws: PerturbationError.self) { try net.loss(inputs: Matrix(rows: 2, columns: 4), targets: Matrix(rows: 2, columns: 2)) }
-    #expect(throws: PerturbationError.self) { try net.loss(inputs: Matrix(rows: 2, columns: 3), targets: Matrix(rows: 3, columns: 2)) }
+    #expect(throws: ParameterError.self) { try net.loss(inputs: Matrix(rows: 2, columns: 4), targets: Matrix(rows: 2, columns: 2)) }
+    #expect(throws: ParameterError.self) { try net.loss(inputs: Matrix(rows: 2, columns: 3), targets: Matrix(rows: 3, columns: 2)) }
 }
