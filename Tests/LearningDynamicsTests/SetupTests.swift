@@ -42,7 +42,7 @@ import LearningDynamics
 
 @Test(arguments: [FlipCount.count(-1), .count(6), .fraction(-0.1), .fraction(1.5), .fraction(.nan)])
 func outOfRangeFlipsAreRejected(flips: FlipCount) throws {
-    #expect(throws: LearningDynamicsError.self) { try flips.resolved(layerSize: 5, layerName: "hidden neurons") }
+    #expect(throws: ParameterError.self) { try flips.resolved(layerSize: 5, layerName: "hidden neurons") }
 }
 
 @Test func signMatricesFlipTheFirstNeurons() throws {
@@ -105,4 +105,19 @@ func outOfRangeFlipsAreRejected(flips: FlipCount) throws {
     moved.weights[0][0, 0] += 1
     #expect(try TwoLayerWeights(moved) != w && TwoLayerWeights(net) == w)
     #expect(throws: ParameterError.self) { try TwoLayerWeights(MLP.random(widths: [5, 3, 2], activations: [.tanh], seed: 1, role: SeedStream.student)) }
+}
+
+@Test(arguments: FlipConvention.allCases)
+func signedLayerUpdatesEqualTheFlowsMasksInBothConventions(convention: FlipConvention) throws {
+    // The one sign type serves both papers: node perturbation signs a layer's update matrix with `apply`, the flows
+    // multiply the flattened update by `mask`; the two must agree entry by entry.
+    let shape = try NetworkShape(inputs: 4, hidden: 3)
+    let rule = LearningRule.curl(flippedInputs: .count(convention == .column ? 2 : 1), flippedHidden: .count(1), convention: convention)
+    let signs = try rule.signs(for: shape)
+    let g1 = Matrix(rows: 3, columns: 4, elements: (0..<12).map { Double($0) + 1 })
+    let g2 = Matrix(rows: 1, columns: 3, elements: [13, 14, 15])
+    let signed = try signs.apply(to: [g1, g2]).map { $0! }
+    let masked = zip(g1.elements + g2.elements, signs.mask(shape)).map { $0 * $1 }
+    #expect(signed[0].elements + signed[1].elements == masked)
+    #expect(signed[0].elements != g1.elements && signed[1].elements != g2.elements)
 }

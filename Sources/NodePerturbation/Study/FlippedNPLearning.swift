@@ -80,7 +80,7 @@ public struct FlippedNPStart: Sendable {
     public let student: MLP
     /// w* = (w2 W1)^T of the manifold point (M entries).
     public let teacher: [Double]
-    public let signs: PresynapticSigns
+    public let signs: SignMatrices
     /// K = |w2|^2 D1 + W1^T D2 W1 at the manifold point, its eigenvalues (ascending) and eigenvectors (columns).
     public let stabilityMatrix: Matrix
     public let eigenvalues: [Double]
@@ -223,7 +223,7 @@ extension FlippedNPProblem {
     public func start() throws -> FlippedNPStart {
         try validate()
         let onManifold = try MLP.random(widths: [inputs, hidden, 1], activations: [.linear], seed: seed, role: NPStreams.student)
-        let signs = try PresynapticSigns.flippingFirst([flippedInputs, flippedHidden], of: onManifold)
+        let signs = try SignMatrices.flippingFirst([flippedInputs, flippedHidden], of: onManifold)
         let w1 = onManifold.weights[0], w2 = onManifold.weights[1]
         // w* = (w2 W1)^T: the error against a zero teacher.
         let zero = [Double](repeating: 0, count: inputs)

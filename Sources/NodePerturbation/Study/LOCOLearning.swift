@@ -97,7 +97,7 @@ public enum LOCOLearning {
         guard options.flippedInputs <= task.inputs else {
             throw PerturbationError.invalidArgument("cannot flip \(options.flippedInputs) of \(task.inputs) inputs")
         }
-        let signs = try PresynapticSigns.flippingFirst(options.flippedInputs, of: task.inputs)
+        let signs = try SignMatrices.flippingFirst(options.flippedInputs, of: task.inputs)
         var log = LossLog(every: options.logEvery, last: options.steps)
         for step in 1...options.steps {
             let (cluster, x) = task.trainingBatch(count: options.batchSize, mixed: options.mixedBatches, stream: batches)
@@ -121,7 +121,7 @@ public enum LOCOLearning {
                 }
                 update = try estimate.weightGradient(layer: 0, presynaptic: presynaptic)
             }
-            if options.flippedInputs > 0 { update = PresynapticSigns.apply(signs, to: update) }
+            if options.flippedInputs > 0 { update = SignMatrices.apply(signs, to: update) }
             for k in network.weights[0].elements.indices { network.weights[0].elements[k] -= learningRate * update.elements[k] }
             if try !log.record(step: step, { try network.loss(inputs: evaluation, targets: evaluationTargets) / initialLoss }) { break }
         }

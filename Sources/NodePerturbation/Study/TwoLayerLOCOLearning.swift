@@ -59,7 +59,7 @@ public enum TwoLayerLOCOLearning {
             for l in 0..<2 { try builders[l].refreshCentroids() }
             recordFit()
         }
-        let signs = try PresynapticSigns.flippingFirst(options.flippedInputs, of: task.inputs)
+        let signs = try SignMatrices.flippingFirst(options.flippedInputs, of: task.inputs)
         var log = LossLog(every: options.logEvery, last: options.steps)
         for step in 1...options.steps {
             let (cluster, x) = task.trainingBatch(count: options.batchSize, mixed: options.mixedBatches, stream: batches)
@@ -89,7 +89,7 @@ public enum TwoLayerLOCOLearning {
                     updates.append(try estimate.weightGradient(layer: l, presynaptic: presynaptic))
                 }
             }
-            if options.flippedInputs > 0 { updates[0] = PresynapticSigns.apply(signs, to: updates[0]) }
+            if options.flippedInputs > 0 { updates[0] = SignMatrices.apply(signs, to: updates[0]) }
             for l in 0..<2 {
                 for k in network.weights[l].elements.indices { network.weights[l].elements[k] -= learningRate * updates[l].elements[k] }
             }
