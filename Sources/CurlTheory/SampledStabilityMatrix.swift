@@ -1,4 +1,5 @@
 import NumericalKit
+import StudentTeacherCore
 
 /// One finite-size draw of the stability matrix K = |w2|^2 D1 + W1^T D2 W1 in the setting of the theory
 /// (../shared/reference/curl-descent.md sections 3, 4.1): W1 (N x M) with i.i.d. N(0, 1/M) entries, |w2|^2 = 1,
@@ -16,7 +17,7 @@ public struct SampledStabilityMatrix: Sendable {
     public let hidden: Int
     /// The hidden-layer weights W1 (N x M).
     public let w1: Matrix
-    /// W1^T W1, shared by every flip count.
+    /// W1^T W1 (`StabilityMatrix.product`), shared by every flip count.
     private let gram: Matrix
 
     /// Draws W1 from draw `draw` of `seed` (stream role `CurlStreams.stabilitySample`).
@@ -33,7 +34,7 @@ public struct SampledStabilityMatrix: Sendable {
         self.inputs = inputs
         self.hidden = hidden
         self.w1 = w1
-        gram = w1.gram
+        gram = StabilityMatrix.product(w1: w1)
     }
 
     /// How many neurons can be flipped: M for hidden flips, N for readout flips.
@@ -49,23 +50,15 @@ public struct SampledStabilityMatrix: Sendable {
         guard (0...flippableCount).contains(k) else {
             throw CurlTheoryError.invalidParameter("can flip 0...\(flippableCount) neurons of the \(layer) layer, asked for \(k)")
         }
-        var K = gram
-        let m = inputs
+        // |w2|^2 = 1. Hidden flips: K = W1^T W1 + D1. Readout flips: K = W1^T D2 W1 + I, from W1^T W1 + I by the
+        // rank-k downdate of D2's flipped rows.
+        let ones = [Double](repeating: 1, count: inputs)
         switch layer {
         case .hidden:
-            for j in 0..<m { K[j, j] += j < k ? -1 : 1 }
+            return StabilityMatrix.addingDiagonal(to: gram, readoutNormSquared: 1, signs: try SignMatrices.flippingFirst(k, of: inputs))
         case .readout:
-            for j in 0..<m { K[j, j] += 1 }
-            if k > 0 {
-                // W1^T D2 W1 = W1^T W1 - 2 (first k rows)^T (first k rows).
-                w1.elements.withUnsafeBufferPointer { w in
-                    K.elements.withUnsafeMutableBufferPointer { out in
-                        BLAS.gemm(transposeA: true, m: m, n: m, k: k, alpha: -2, w.baseAddress!, w.baseAddress!, beta: 1, out.baseAddress!)
-                    }
-                }
-            }
+            return StabilityMatrix.flippingFirstRows(k, of: w1, in: StabilityMatrix.addingDiagonal(to: gram, readoutNormSquared: 1, signs: ones))
         }
-        return K
     }
 
     /// lambda_min(K) with `flipped` neurons flipped (LAPACK dsyevd from M = 100 on, GSL below).

@@ -119,15 +119,10 @@ public struct LinearFlow: Sendable {
         return max(0, Vector.dot(u, x)).squareRoot()
     }
 
-    /// K = |w2|^2 D1 + W1^T D2 W1 for any weights and column-convention signs (it does not involve the teacher).
+    /// K = |w2|^2 D1 + W1^T D2 W1 for any weights and column-convention signs (it does not involve the teacher):
+    /// the core's `StabilityMatrix`.
     public static func stabilityMatrix(_ w: TwoLayerWeights, signs: SignMatrices) -> Matrix {
-        precondition(signs.convention == .column && signs.d1.count == w.w1.columns && signs.d2.count == w.w1.rows)
-        let m = w.w1.columns
-        // W1^T D2 W1 = sum_i d2_i w1_i^T w1_i: two symmetric rank-k updates (dsyrk), half the flops of a dgemm.
-        var k = w.w1.signedGram(rowSigns: signs.d2)
-        let w2Squared = Vector.dot(w.w2, w.w2)
-        for j in 0..<m { k[j, j] += w2Squared * signs.d1[j] }
-        return k
+        StabilityMatrix.build(w1: w.w1, w2: w.w2, signs: signs)
     }
 
     // MARK: - For the ODE solver

@@ -103,7 +103,7 @@ import NodePerturbation
     func linearNetworkStabilityMatrixHasRankAtMostM(m: Int, n: Int) throws {
         let net = try MLP.random(widths: [m, n, 1], activations: [.linear], seed: 25)
         let signs = try SignMatrices.flippingFirst([m / 3, n / 2], of: net)
-        let k = try curlStabilityMatrix(network: net, signs: signs)
+        let k = try StabilityMatrix.build(network: net, signs: signs)
         #expect(k.rows == m && k.columns == m)
         let rank = try updateRank(k)
         #expect(rank <= m)
@@ -118,7 +118,7 @@ import NodePerturbation
         for i in 0..<m { for j in 0..<m { #expect(abs(k[i, j] - (w2Squared * d1[i, j] + inner[i, j])) < 1e-12) } }
         // W1^T D2 W1 alone has rank <= min(M, N); with D = I, K is positive definite (full rank M).
         #expect(try updateRank(inner) <= min(m, n))
-        let plain = try curlStabilityMatrix(network: net, signs: SignMatrices.identity(for: net))
+        let plain = try StabilityMatrix.build(network: net, signs: SignMatrices.identity(for: net))
         #expect(try updateRank(plain) == m)
     }
 }

@@ -229,7 +229,7 @@ extension FlippedNPProblem {
         let zero = [Double](repeating: 0, count: inputs)
         var teacher = zero
         Self.error(of: onManifold, teacher: zero, into: &teacher)
-        let k = try curlStabilityMatrix(network: onManifold, signs: signs)
+        let k = try StabilityMatrix.build(network: onManifold, signs: signs)
         let system = try Eigen.symmetricEigensystem(k)
         var student = onManifold
         switch direction {
