@@ -51,14 +51,14 @@ let package = Package(
         ]),
         // Studies: grids of cells, the sweep engine (cell seeds, parallel cells, checkpoints, shards) and the
         // paper figures as recipes (cells, per-cell computation, reductions, tables, figure description).
-        .target(name: "Studies", dependencies: ["NumericalKit", "LearningDynamics", "CurlTheory", "NodePerturbation", "SoftCommitteeMachine"]),
+        .target(name: "Studies", dependencies: ["NumericalKit", "LearningDynamics", "CurlTheory", "NodePerturbation", "SoftCommitteeMachine", "StudentTeacherCore"]),
         // Gnuplot data files (written as sets, with provenance headers), rendering, and the one output path.
         .target(name: "GnuplotIO", dependencies: ["Studies"]),
         // Random-matrix theory of curl descent: phase boundaries, limiting spectra, finite-size checks.
         .target(name: "CurlTheory", dependencies: ["NumericalKit", "StudentTeacherCore"]),
         // The soft committee machine as N -> infinity: order-parameter ODEs for gradient descent, curl descent and
         // feedback alignment, their fixed points, and a direct online-SGD simulation to check them.
-        .target(name: "SoftCommitteeMachine", dependencies: ["NumericalKit"], exclude: ["DERIVATION.md"]),
+        .target(name: "SoftCommitteeMachine", dependencies: ["NumericalKit", "StudentTeacherCore"], exclude: ["DERIVATION.md"]),
         // Node perturbation and LOCO: gradient estimators, orthogonal projections, their variance (loco.md).
         .target(name: "NodePerturbation", dependencies: ["NumericalKit", "StudentTeacherCore"]),
 
@@ -66,7 +66,7 @@ let package = Package(
         .executableTarget(
             name: "curldyn",
             dependencies: [
-                "NumericalKit", "LearningDynamics", "CurlTheory", "NodePerturbation", "Studies", "GnuplotIO", "SoftCommitteeMachine",
+                "NumericalKit", "StudentTeacherCore", "LearningDynamics", "CurlTheory", "NodePerturbation", "Studies", "GnuplotIO", "SoftCommitteeMachine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -84,7 +84,7 @@ let package = Package(
         .testTarget(name: "NodePerturbationTests", dependencies: ["NodePerturbation", "NumericalKit"]),
         .testTarget(name: "CLITests", dependencies: ["curldyn", "notebook-check", "GnuplotIO"]),
         .testTarget(name: "SoftCommitteeMachineTests", dependencies: ["SoftCommitteeMachine", "NumericalKit", "LearningDynamics"]),
-        .testTarget(name: "CurlTheoryTests", dependencies: ["CurlTheory", "NumericalKit"]),
-        .testTarget(name: "StudiesTests", dependencies: ["Studies", "LearningDynamics", "NumericalKit", "CurlTheory", "NodePerturbation", "SoftCommitteeMachine"]),
+        .testTarget(name: "CurlTheoryTests", dependencies: ["CurlTheory", "NumericalKit", "StudentTeacherCore"]),
+        .testTarget(name: "StudiesTests", dependencies: ["Studies", "LearningDynamics", "NumericalKit", "CurlTheory", "NodePerturbation", "SoftCommitteeMachine", "StudentTeacherCore"]),
     ]
 )

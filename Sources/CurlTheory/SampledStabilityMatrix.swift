@@ -23,10 +23,10 @@ public struct SampledStabilityMatrix: Sendable {
     /// Draws W1 from draw `draw` of `seed` (stream role `CurlStreams.stabilitySample`).
     public init(layer: FlipLayer, inputs: Int, hidden: Int, seed: UInt64, draw: UInt64 = 0) throws {
         guard inputs > 0, hidden > 0 else {
-            throw CurlTheoryError.invalidParameter("the network needs M >= 1 inputs and N >= 1 hidden neurons, got M = \(inputs), N = \(hidden)")
+            throw ParameterError("the network needs M >= 1 inputs and N >= 1 hidden neurons, got M = \(inputs), N = \(hidden)")
         }
         guard !inputs.multipliedReportingOverflow(by: hidden).overflow, !inputs.multipliedReportingOverflow(by: inputs).overflow else {
-            throw CurlTheoryError.invalidParameter("M = \(inputs), N = \(hidden): the matrix sizes M N and M^2 overflow")
+            throw ParameterError("M = \(inputs), N = \(hidden): the matrix sizes M N and M^2 overflow")
         }
         let stream = RandomStream(seed: seed, role: CurlStreams.stabilitySample, index: draw)
         let w1 = Matrix(rows: hidden, columns: inputs, elements: stream.gaussians(hidden * inputs, sigma: 1 / Double(inputs).squareRoot()))
@@ -48,7 +48,7 @@ public struct SampledStabilityMatrix: Sendable {
     /// K with the first `flipped` neurons of the layer flipped.
     public func stabilityMatrix(flipped k: Int) throws -> Matrix {
         guard (0...flippableCount).contains(k) else {
-            throw CurlTheoryError.invalidParameter("can flip 0...\(flippableCount) neurons of the \(layer) layer, asked for \(k)")
+            throw ParameterError("can flip 0...\(flippableCount) neurons of the \(layer) layer, asked for \(k)")
         }
         // |w2|^2 = 1. Hidden flips: K = W1^T W1 + D1. Readout flips: K = W1^T D2 W1 + I, from W1^T W1 + I by the
         // rank-k downdate of D2's flipped rows.

@@ -23,21 +23,21 @@ public struct LinearFlow: Sendable {
     public init(shape: NetworkShape, target: [Double], signs: SignMatrices, inputVariance: Double = defaultInputVariance,
                 inputCovariance: Matrix? = nil) throws {
         guard target.count == shape.inputs else {
-            throw LearningDynamicsError.invalidParameter("the teacher map has \(target.count) entries, expected M = \(shape.inputs)")
+            throw ParameterError("the teacher map has \(target.count) entries, expected M = \(shape.inputs)")
         }
         guard signs.convention == .column, signs.d1.count == shape.inputs, signs.d2.count == shape.hidden else {
-            throw LearningDynamicsError.invalidParameter("the population flow takes column-convention sign matrices matching the network shape")
+            throw ParameterError("the population flow takes column-convention sign matrices matching the network shape")
         }
         guard inputVariance > 0, inputVariance.isFinite else {
-            throw LearningDynamicsError.invalidParameter("the input variance must be positive, got \(inputVariance)")
+            throw ParameterError("the input variance must be positive, got \(inputVariance)")
         }
         if let sigma = inputCovariance {
             guard sigma.rows == shape.inputs, sigma.columns == shape.inputs else {
-                throw LearningDynamicsError.invalidParameter("the input covariance must be \(shape.inputs) x \(shape.inputs), got \(sigma.rows) x \(sigma.columns)")
+                throw ParameterError("the input covariance must be \(shape.inputs) x \(shape.inputs), got \(sigma.rows) x \(sigma.columns)")
             }
             guard sigma.elements.allSatisfy(\.isFinite), sigma.asymmetry <= 1e-12 * max(1, sigma.frobeniusNorm),
                   let smallest = try? Eigen.symmetricEigenvalues(sigma).first, smallest > 0 else {
-                throw LearningDynamicsError.invalidParameter("the input covariance must be symmetric positive definite")
+                throw ParameterError("the input covariance must be symmetric positive definite")
             }
         }
         self.shape = shape
@@ -57,7 +57,7 @@ public struct LinearFlow: Sendable {
     public init(teacher: TwoLayerWeights, rule: LearningRule, inputVariance: Double = defaultInputVariance,
                 inputCovariance: Matrix? = nil, seed: UInt64 = 0) throws {
         guard rule.feedback == .backpropagation else {
-            throw LearningDynamicsError.invalidParameter("the linear population flow supports gradient and curl descent; use the full-batch flow for feedback alignment")
+            throw ParameterError("the linear population flow supports gradient and curl descent; use the full-batch flow for feedback alignment")
         }
         let shape = teacher.shape
         try self.init(shape: shape, target: teacher.endToEnd, signs: try rule.signs(for: shape, seed: seed), inputVariance: inputVariance,

@@ -45,8 +45,8 @@ public struct PairedComparison: Sendable {
     /// A run that diverges is kept out of its rule's statistics and listed in `divergedSeeds`; the other runs stand.
     public static func run(_ experiment: Experiment, seeds: [UInt64], threshold: Double, on loss: LossKind = .test, threads: Int = 2,
                            progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> PairedComparison {
-        guard !seeds.isEmpty else { throw LearningDynamicsError.invalidParameter("the paired protocol needs at least one seed") }
-        guard threshold > 0 else { throw LearningDynamicsError.invalidParameter("the threshold must be positive, got \(threshold)") }
+        guard !seeds.isEmpty else { throw ParameterError("the paired protocol needs at least one seed") }
+        guard threshold > 0 else { throw ParameterError("the threshold must be positive, got \(threshold)") }
         let curves = try parallelMap(seeds.count, threads: threads, progress: progress) { s in
             try experiment.problems(seed: seeds[s]).map { try experiment.run($0) }
         }

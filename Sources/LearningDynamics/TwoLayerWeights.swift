@@ -67,7 +67,7 @@ public enum WeightInitialization: Equatable, Sendable {
 
     public func validate() throws {
         guard scale > 0, scale.isFinite else {
-            throw LearningDynamicsError.invalidParameter("the initialisation scale must be positive and finite, got \(scale)")
+            throw ParameterError("the initialisation scale must be positive and finite, got \(scale)")
         }
     }
 
@@ -121,18 +121,18 @@ public struct StudentTeacherPair: Equatable, Sendable {
             student = initialization.draw(shape, from: stream)
         case .nearTeacher(let perturbation):
             guard teacherShape == shape else {
-                throw LearningDynamicsError.invalidParameter("a student can start on the teacher only when both have \(shape.hidden) hidden neurons")
+                throw ParameterError("a student can start on the teacher only when both have \(shape.hidden) hidden neurons")
             }
             guard perturbation >= 0, perturbation.isFinite else {
-                throw LearningDynamicsError.invalidParameter("the perturbation off the teacher must be non-negative, got \(perturbation)")
+                throw ParameterError("the perturbation off the teacher must be non-negative, got \(perturbation)")
             }
             let theta = teacher.flattened.map { $0 + (perturbation > 0 ? stream.gaussian(sigma: perturbation) : 0) }
             student = TwoLayerWeights(shape: shape, flattened: theta)
         case .teacherShifted(let a, let b):
             guard teacherShape == shape else {
-                throw LearningDynamicsError.invalidParameter("a student can start on the teacher only when both have \(shape.hidden) hidden neurons")
+                throw ParameterError("a student can start on the teacher only when both have \(shape.hidden) hidden neurons")
             }
-            guard a.isFinite, b.isFinite else { throw LearningDynamicsError.invalidParameter("the shifts off the teacher must be finite") }
+            guard a.isFinite, b.isFinite else { throw ParameterError("the shifts off the teacher must be finite") }
             student = TwoLayerWeights(w1: Matrix(rows: shape.hidden, columns: shape.inputs, elements: teacher.w1.elements.map { $0 + a }),
                                       w2: teacher.w2.map { $0 + b })
         }

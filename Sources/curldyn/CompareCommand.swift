@@ -65,7 +65,7 @@ struct Compare: ParsableCommand {
                 return .discrete(options)
             case .continuous:
                 guard on == .train, stop <= threshold else {
-                    throw LearningDynamicsError.invalidParameter("with the continuous flow, compare's --stop-loss needs --on train and a stop loss at most --threshold, so that stopping cannot change a time to threshold (or use --protocol discrete)")
+                    throw ParameterError("with the continuous flow, compare's --stop-loss needs --on train and a stop loss at most --threshold, so that stopping cannot change a time to threshold (or use --protocol discrete)")
                 }
                 return base
             }
@@ -105,7 +105,7 @@ struct Compare: ParsableCommand {
             comparison = try PairedComparison.run(experiment, seeds: seedList, threshold: threshold, on: on, threads: threads) { done, total in
                 progress.update("compare: \(done)/\(total) seeds")
             }
-        } catch let error as LearningDynamicsError {
+        } catch let error as ParameterError {
             progress.finish()
             throw CommandFailure("\(error.description); no output written")
         }

@@ -54,18 +54,18 @@ func outOfRangeFlipsAreRejected(flips: FlipCount) throws {
 }
 
 @Test func invalidShapesAndOptionsAreRejected() throws {
-    #expect(throws: LearningDynamicsError.self) { try NetworkShape(inputs: 0, hidden: 3) }
-    #expect(throws: LearningDynamicsError.self) { try NetworkShape(inputs: 3, hidden: -1) }
+    #expect(throws: ParameterError.self) { try NetworkShape(inputs: 0, hidden: 3) }
+    #expect(throws: ParameterError.self) { try NetworkShape(inputs: 3, hidden: -1) }
     var options = LearningSolveOptions()
     options.stepper = "euler"
-    #expect(throws: LearningDynamicsError.self) { try options.validate() }
+    #expect(throws: ParameterError.self) { try options.validate() }
     options = LearningSolveOptions()
     options.stepper = "msbdf"
-    #expect(throws: LearningDynamicsError.self) { try options.validate(parameterCount: 5000) }
+    #expect(throws: ParameterError.self) { try options.validate(parameterCount: 5000) }
     try options.validate(parameterCount: 50)
     options = LearningSolveOptions()
     options.endTime = -1
-    #expect(throws: LearningDynamicsError.self) { try options.validate() }
+    #expect(throws: ParameterError.self) { try options.validate() }
 }
 
 @Test func implicitSteppersUseTheAnalyticJacobianAndAgreeWithRk8pd() throws {

@@ -98,7 +98,7 @@ private func batches(_ count: Int, seed: UInt64, cyclic: Bool = false) throws ->
 }
 
 @Test func aRefreshPeriodBelowOneIsRefused() throws {
-    let message = ProjectionError.invalidParameter("centroid refresh period must be at least 1 (1 = refit every batch), got 0")
+    let message = ParameterError("centroid refresh period must be at least 1 (1 = refit every batch), got 0")
     let bad = LOCOConfiguration(clusters: 8, rank: 6, centroidRefresh: 0)
     #expect(throws: message) { try LOCOProjectorBuilder(inputDimension: 100, configuration: bad) }
     let (batch, _) = try batches(1, seed: 405)[0]
@@ -106,7 +106,7 @@ private func batches(_ count: Int, seed: UInt64, cyclic: Bool = false) throws ->
         try LOCO.projection(batch: batch, directions: Matrix(rows: 8, columns: 100, repeating: 1), configuration: bad)
     }
     let task = try ClusteredTask(setting: .s1, seed: 0)
-    #expect(throws: ProjectionError.self) {
+    #expect(throws: ParameterError.self) {
         try TwoLayerLOCOLearning.train(task: task, method: .loco, learningRate: 0.03, options: LOCOLearningOptions(), seed: 0, centroidRefresh: 0)
     }
 }

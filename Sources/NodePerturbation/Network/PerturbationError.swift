@@ -1,14 +1,14 @@
-/// Bad input to the networks and estimators of this module (wrong sizes, sigma <= 0, layer out of range).
-public enum PerturbationError: Error, Equatable, CustomStringConvertible {
-    case invalidArgument(String)
+import StudentTeacherCore
 
-    public var description: String {
-        switch self {
-        case .invalidArgument(let message): return message
-        }
-    }
+/// This module's bad input is the core's `ParameterError`; the old name stays for code written against it.
+@available(*, deprecated, renamed: "ParameterError")
+public typealias PerturbationError = ParameterError
+
+extension ParameterError {
+    /// The old `PerturbationError.invalidArgument(message)`.
+    @available(*, deprecated, message: "throw ParameterError(message)")
+    public static func invalidArgument(_ message: String) -> ParameterError { ParameterError(message) }
 }
-
 /// A computation produced non-finite numbers (overflow, 0/0) although its inputs passed validation. Results are
 /// never returned with NaN or infinity in them: the caller gets this error instead, and must report it, not data.
 public struct NonFiniteResultError: Error, Equatable, CustomStringConvertible {

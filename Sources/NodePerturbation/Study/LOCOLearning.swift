@@ -39,10 +39,10 @@ public struct LOCOLearningOptions: Sendable {
     public init() {}
 
     func validate() throws {
-        guard flippedInputs >= 0 else { throw PerturbationError.invalidArgument("flipped inputs must be non-negative, got \(flippedInputs)") }
+        guard flippedInputs >= 0 else { throw ParameterError("flipped inputs must be non-negative, got \(flippedInputs)") }
         guard steps >= 1, batchSize >= 2, sigma > 0, sigma.isFinite, rank >= 1, rank <= batchSize, logEvery >= 1, bufferCapacity >= 2,
               evaluationPerCluster >= 1 else {
-            throw PerturbationError.invalidArgument("need steps >= 1, batch >= 2, sigma > 0, 1 <= rank <= batch, logEvery >= 1, buffer >= 2")
+            throw ParameterError("need steps >= 1, batch >= 2, sigma > 0, 1 <= rank <= batch, logEvery >= 1, buffer >= 2")
         }
     }
 }
@@ -72,7 +72,7 @@ public enum LOCOLearning {
     public static func train(task: ClusteredTask, method: LearningMethod, learningRate: Double, options: LOCOLearningOptions,
                              seed: UInt64) throws -> LOCOLearningCurve {
         try options.validate()
-        guard learningRate > 0, learningRate.isFinite else { throw PerturbationError.invalidArgument("the learning rate must be positive") }
+        guard learningRate > 0, learningRate.isFinite else { throw ParameterError("the learning rate must be positive") }
         let data = RandomStream(seed: seed, role: NPStreams.evaluation)
         let evaluation = task.evaluationSet(perCluster: options.evaluationPerCluster, stream: data)
         let evaluationTargets = task.targets(evaluation)
@@ -95,7 +95,7 @@ public enum LOCOLearning {
             }
         }
         guard options.flippedInputs <= task.inputs else {
-            throw PerturbationError.invalidArgument("cannot flip \(options.flippedInputs) of \(task.inputs) inputs")
+            throw ParameterError("cannot flip \(options.flippedInputs) of \(task.inputs) inputs")
         }
         let signs = try SignMatrices.flippingFirst(options.flippedInputs, of: task.inputs)
         var log = LossLog(every: options.logEvery, last: options.steps)

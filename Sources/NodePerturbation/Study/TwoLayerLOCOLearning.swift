@@ -16,14 +16,14 @@ public enum TwoLayerLOCOLearning {
                              seed: UInt64, hidden: Int = 64, hiddenRank: Int = 10, initialScale: Double = 0.1,
                              centroidRefresh: Int = 200) throws -> LOCOLearningCurve {
         try options.validate()
-        guard learningRate > 0, learningRate.isFinite else { throw PerturbationError.invalidArgument("the learning rate must be positive") }
+        guard learningRate > 0, learningRate.isFinite else { throw ParameterError("the learning rate must be positive") }
         guard hidden >= 1, hiddenRank >= 1, hiddenRank <= hidden, hiddenRank <= options.batchSize, options.rank <= task.inputs else {
-            throw PerturbationError.invalidArgument("need hidden >= 1 and 1 <= hidden rank <= min(hidden, batch), got \(hidden), \(hiddenRank)")
+            throw ParameterError("need hidden >= 1 and 1 <= hidden rank <= min(hidden, batch), got \(hidden), \(hiddenRank)")
         }
         guard options.flippedInputs <= task.inputs else {
-            throw PerturbationError.invalidArgument("cannot flip \(options.flippedInputs) of \(task.inputs) inputs")
+            throw ParameterError("cannot flip \(options.flippedInputs) of \(task.inputs) inputs")
         }
-        guard initialScale >= 0, initialScale.isFinite else { throw PerturbationError.invalidArgument("initial scale must be finite and >= 0") }
+        guard initialScale >= 0, initialScale.isFinite else { throw ParameterError("initial scale must be finite and >= 0") }
         let teacher = try ClusteredTask.nonlinearTeacher(widths: [task.inputs, hidden, task.outputs], activations: [.tanh], seed: seed)
         let data = RandomStream(seed: seed, role: NPStreams.evaluation)
         let evaluation = task.evaluationSet(perCluster: options.evaluationPerCluster, stream: data)

@@ -7,7 +7,7 @@ extension ClusteredTask {
     /// from stream `NPStreams.teacher` of `seed`.
     public static func nonlinearTeacher(widths: [Int], activations: [LayerActivation], seed: UInt64) throws -> MLP {
         guard widths.count >= 3, widths.allSatisfy({ $0 > 0 }) else {
-            throw PerturbationError.invalidArgument("a nonlinear teacher needs at least one hidden layer and positive widths, got \(widths)")
+            throw ParameterError("a nonlinear teacher needs at least one hidden layer and positive widths, got \(widths)")
         }
         let stream = RandomStream(seed: seed, role: NPStreams.teacher)
         let n = widths[0]
