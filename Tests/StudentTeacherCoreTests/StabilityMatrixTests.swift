@@ -18,7 +18,7 @@ private func explicitK(w1: Matrix, w2: [Double], d1: [Double], d2: [Double]) -> 
 
 @Test(arguments: [(8, 12, 3, 5), (12, 5, 0, 0), (30, 40, 29, 1), (7, 1, 2, 1)])
 func stabilityMatrixEqualsTheExplicitSumAndIsExactlySymmetric(m: Int, n: Int, flippedInputs: Int, flippedHidden: Int) throws {
-    let net = try MLP.random(widths: [m, n, 1], activations: [.linear], scale: 1.3, seed: 25, role: StreamRole(id: 999, name: "test"))
+    let net = try MLP.random(widths: [m, n, 1], activations: [.linear], scale: 1.3, seed: 25, role: StreamRegistry.tests.role(id: 1 << 19, name: "core test network"))
     let signs = try SignMatrices.flippingFirst([flippedInputs, flippedHidden], of: net)
     let k = try StabilityMatrix.build(network: net, signs: signs)
     let expected = explicitK(w1: net.weights[0], w2: net.weights[1].elements, d1: signs.d1, d2: signs.d2)
@@ -40,7 +40,7 @@ func stabilityMatrixEqualsTheExplicitSumAndIsExactlySymmetric(m: Int, n: Int, fl
 }
 
 @Test func theStabilityMatrixRefusesNetworksAndSignsItIsNotDefinedFor() throws {
-    let role = StreamRole(id: 999, name: "test")
+    let role = StreamRegistry.tests.role(id: 1 << 19, name: "core test network")
     let tanh = try MLP.random(widths: [4, 3, 1], activations: [.tanh], seed: 1, role: role)
     #expect(throws: ParameterError.self) { try StabilityMatrix.build(network: tanh, signs: .identity(for: tanh)) }
     let deep = try MLP.random(widths: [4, 3, 2, 1], activations: [.linear, .linear], seed: 1, role: role)
