@@ -73,8 +73,8 @@ public enum Activation: String, CaseIterable, Sendable, Codable {
     }
 }
 
-/// The hidden-layer nonlinearities of an `MLP` (its output layer is always linear): the one activation type,
-/// under the name the node-perturbation code has always used.
+/// The old node-perturbation name of `Activation`, kept for code written against it.
+@available(*, deprecated, renamed: "Activation")
 public typealias LayerActivation = Activation
 
 /// Which nonlinearity acts where: on the hidden layer, and on the output (the reference applies the same

@@ -12,7 +12,7 @@ public struct MLP: Sendable, Equatable {
     /// n_0 (inputs), n_1, ..., n_L (outputs).
     public let widths: [Int]
     /// One nonlinearity per hidden layer (count L - 1).
-    public let activations: [LayerActivation]
+    public let activations: [Activation]
     /// W_l, n_l x n_{l-1}, for l = 1..L (index l - 1).
     public var weights: [Matrix]
     /// b_l per layer, or nil for a network without biases (the default).
@@ -23,7 +23,7 @@ public struct MLP: Sendable, Equatable {
     public var inputCount: Int { widths[0] }
     public var outputCount: Int { widths[widths.count - 1] }
 
-    public init(weights: [Matrix], activations: [LayerActivation], biases: [[Double]]? = nil) throws {
+    public init(weights: [Matrix], activations: [Activation], biases: [[Double]]? = nil) throws {
         guard !weights.isEmpty else { throw ParameterError("a network needs at least one layer") }
         guard activations.count == weights.count - 1 else {
             throw ParameterError("\(weights.count) layers need \(weights.count - 1) hidden activations, got \(activations.count)")
@@ -52,7 +52,7 @@ public struct MLP: Sendable, Equatable {
 
     /// A network with W_l ~ N(0, scale^2 / n_{l-1}) entries drawn in layer order, row-major, from
     /// stream `role` of `seed`; biases (when on) ~ N(0, biasScale^2), drawn after all weights.
-    public static func random(widths: [Int], activations: [LayerActivation], scale: Double = 1, withBiases: Bool = false,
+    public static func random(widths: [Int], activations: [Activation], scale: Double = 1, withBiases: Bool = false,
                               biasScale: Double = 0.1, seed: UInt64, role: StreamRole) throws -> MLP {
         guard widths.count >= 2, widths.allSatisfy({ $0 > 0 }) else {
             throw ParameterError("widths need at least 2 positive entries, got \(widths)")
@@ -69,7 +69,7 @@ public struct MLP: Sendable, Equatable {
 
     /// The nonlinearity after layer i (linear for the output layer).
     @inline(__always)
-    public func activation(ofLayer i: Int) -> LayerActivation { i < activations.count ? activations[i] : .linear }
+    public func activation(ofLayer i: Int) -> Activation { i < activations.count ? activations[i] : .linear }
 
     package func checkBatch(_ inputs: Matrix, _ targets: Matrix? = nil) throws {
         guard inputs.rows > 0, inputs.columns == inputCount else {

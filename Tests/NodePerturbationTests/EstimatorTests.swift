@@ -140,8 +140,8 @@ func singleLayerTraceVarianceIsNPlusOneTimesGradientAndInputNorms(layer: Int) th
     }
 }
 
-@Test(arguments: [LayerActivation.tanh, .relu])
-func activityNoiseVarianceMatchesItsClosedForm(activation: LayerActivation) throws {
+@Test(arguments: [Activation.tanh, .relu])
+func activityNoiseVarianceMatchesItsClosedForm(activation: Activation) throws {
     // Activity noise (the LOCO 2024 code): E|g-hat_l - g_l|^2 = |f'(a_l)|^2 sum_m |u_m|^2 + |g_l|^2 (our derivation).
     let setup = try studentTeacher(widths: [5, 6, 4, 3], activations: [activation, activation], batch: 4, seed: 13)
     let bp = try setup.student.backpropagate(inputs: setup.inputs, targets: setup.targets)

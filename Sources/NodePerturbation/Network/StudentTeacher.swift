@@ -10,8 +10,8 @@ public struct StudentTeacher: Sendable {
 
     /// Teacher and student drawn with `MLP.random` (scale `teacherScale` / `studentScale`) from the streams
     /// roles `NPStreams.teacher`, `.student` and `.inputs` of `seed`; `batchSize` inputs x ~ N(0, I).
-    public init(teacherWidths: [Int], teacherActivations: [LayerActivation], studentWidths: [Int],
-                studentActivations: [LayerActivation], batchSize: Int, teacherScale: Double = 1, studentScale: Double = 1,
+    public init(teacherWidths: [Int], teacherActivations: [Activation], studentWidths: [Int],
+                studentActivations: [Activation], batchSize: Int, teacherScale: Double = 1, studentScale: Double = 1,
                 withBiases: Bool = false, seed: UInt64) throws {
         guard teacherWidths.first == studentWidths.first, teacherWidths.last == studentWidths.last else {
             throw ParameterError("student and teacher need the same input and output sizes")

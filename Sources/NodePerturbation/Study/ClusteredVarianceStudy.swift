@@ -6,7 +6,7 @@ public struct ClusteredStudyConfiguration: Sendable {
     /// Hidden widths of the student; empty is the linear student n -> n_out learning the task's linear teacher.
     /// With hidden layers, student and teacher share the shape and the teacher is `ClusteredTask.nonlinearTeacher`.
     public var hidden: [Int] = []
-    public var activation: LayerActivation = .tanh
+    public var activation: Activation = .tanh
     /// Student weights ~ N(0, scale^2 / n_{l-1}) from stream `NPStreams.student` of the seed; nil means 0 for the
     /// linear student (loco.md 7.3's W = 0) and 1 with hidden layers (a zero network has no hidden activity).
     public var studentScale: Double?

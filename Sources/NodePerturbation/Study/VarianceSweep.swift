@@ -108,7 +108,7 @@ public enum VarianceSweep {
         if let r = c.rank, !(1...c.inputs).contains(r) {
             throw ParameterError("projection rank must lie in 1...\(c.inputs), got \(r)")
         }
-        let activations = Array(repeating: LayerActivation.tanh, count: c.depth)
+        let activations = Array(repeating: Activation.tanh, count: c.depth)
         let setup = try StudentTeacher(teacherWidths: widths, teacherActivations: activations, studentWidths: widths,
                                        studentActivations: activations, batchSize: c.batchSize, seed: c.seed)
         let (student, x, targets) = (setup.student, setup.inputs, setup.targets)
