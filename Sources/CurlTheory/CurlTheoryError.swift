@@ -1,11 +1,10 @@
-/// Errors raised by CurlTheory: parameters outside the theory's domain, or a root finder that did not deliver.
+/// A computation of CurlTheory that did not deliver (a root finder, a spectrum); parameters outside the theory's
+/// domain are the core's `ParameterError`.
 public enum CurlTheoryError: Error, Equatable, CustomStringConvertible {
-    case invalidParameter(String)
     case numericalFailure(String)
 
     public var description: String {
         switch self {
-        case .invalidParameter(let message): return message
         case .numericalFailure(let message): return "numerical failure: \(message)"
         }
     }

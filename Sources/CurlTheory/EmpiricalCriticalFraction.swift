@@ -1,4 +1,5 @@
 import NumericalKit
+import StudentTeacherCore
 
 /// The critical fraction measured on finite random matrices, over several independent draws of W1.
 public struct EmpiricalCriticalFraction: Sendable {
@@ -17,7 +18,7 @@ public struct EmpiricalCriticalFraction: Sendable {
     /// Draws `draws` matrices W1 (N = `hidden`, M = `inputs`) from draws 0..<draws of `seed` and
     /// bisects each on the flip count (exact, since lambda_min(K) is monotone in k for a fixed draw).
     public init(layer: FlipLayer, inputs: Int, hidden: Int, draws: Int, seed: UInt64 = 1) throws {
-        guard draws >= 1 else { throw CurlTheoryError.invalidParameter("need at least one draw, got \(draws)") }
+        guard draws >= 1 else { throw ParameterError("need at least one draw, got \(draws)") }
         var counts: [Int?] = []
         var fractions: [Double] = []
         for draw in 0..<draws {

@@ -1,4 +1,5 @@
 import NumericalKit
+import StudentTeacherCore
 
 /// The limiting eigenvalue distribution of X = D + W W^T, the stability matrix K for hidden-layer flips
 /// (../shared/reference/curl-descent.md sections 4.1, 4.3).
@@ -39,7 +40,7 @@ public struct HiddenFlipSpectrum: LimitingSpectrum {
 
     /// The continuous density rho(x): Im G / pi for the root G of the cubic with Im G > 0, and 0 outside the bands.
     public func density(at x: Double) throws -> Double {
-        guard x.isFinite else { throw CurlTheoryError.invalidParameter("the density needs a finite point, got \(x)") }
+        guard x.isFinite else { throw ParameterError("the density needs a finite point, got \(x)") }
         guard bands.contains(where: { $0.contains(x) }) else { return 0 }
         return try SpectralSupport.densityFromRoots(of: Self.selfConsistentCubic(x: x, c: c, alpha: alpha))
     }

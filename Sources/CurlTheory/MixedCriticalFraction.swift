@@ -1,4 +1,5 @@
 import Foundation
+import StudentTeacherCore
 
 /// The stability boundary in the (alpha_h, alpha_r) square at fixed c, for hidden and readout flips at once: the curve
 /// where the limiting lambda_min(K) of `MixedFlipSpectrum` crosses 0. lambda_min never increases with either fraction,
@@ -25,7 +26,7 @@ public enum MixedCriticalFraction {
     /// (alpha_r* drops like a square root as alpha_h leaves 0). A ray that stays stable up to the unit square's edge
     /// (c <= 1/4 along the alpha_h axis) contributes its end on that edge.
     public static func boundary(c: Double, points: Int) throws -> [(alphaHidden: Double, alphaReadout: Double)] {
-        guard points >= 2 else { throw CurlTheoryError.invalidParameter("the boundary needs at least 2 points, got \(points)") }
+        guard points >= 2 else { throw ParameterError("the boundary needs at least 2 points, got \(points)") }
         return try (0..<points).map { k in
             let angle = Double.pi / 2 * Double(points - 1 - k) / Double(points - 1)
             // Exact axes at the ends: a direction 6e-17 off the alpha_r axis would flip a few inputs.

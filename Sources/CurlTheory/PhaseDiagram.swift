@@ -1,5 +1,6 @@
 import Foundation
 import NumericalKit
+import StudentTeacherCore
 
 /// The (c, alpha) grid of a phase diagram: c log-spaced (the paper's axis), alpha evenly spaced in [0, 1].
 public struct PhaseGrid: Sendable, Equatable {
@@ -8,10 +9,10 @@ public struct PhaseGrid: Sendable, Equatable {
 
     public init(cMin: Double, cMax: Double, cPoints: Int, alphaPoints: Int) throws {
         guard cMin > 0, cMax.isFinite, cMax >= cMin else {
-            throw CurlTheoryError.invalidParameter("need 0 < c-min <= c-max, got [\(cMin), \(cMax)]")
+            throw ParameterError("need 0 < c-min <= c-max, got [\(cMin), \(cMax)]")
         }
         guard cPoints >= 1, alphaPoints >= 2 else {
-            throw CurlTheoryError.invalidParameter("the grid needs at least 1 value of c and 2 of alpha, got \(cPoints) x \(alphaPoints)")
+            throw ParameterError("the grid needs at least 1 value of c and 2 of alpha, got \(cPoints) x \(alphaPoints)")
         }
         let (a, b) = (log(cMin), log(cMax))
         var ratios = (0..<cPoints).map { cPoints == 1 ? cMin : exp(a + (b - a) * Double($0) / Double(cPoints - 1)) }
@@ -24,7 +25,7 @@ public struct PhaseGrid: Sendable, Equatable {
     /// The rows (values of c) of shard `index` of `count`: contiguous blocks, so merged shards keep gnuplot's grid order.
     public func rows(shard index: Int, of count: Int) throws -> Range<Int> {
         guard count >= 1, (0..<count).contains(index) else {
-            throw CurlTheoryError.invalidParameter("shard \(index + 1)/\(count) does not exist")
+            throw ParameterError("shard \(index + 1)/\(count) does not exist")
         }
         return (ratios.count * index / count)..<(ratios.count * (index + 1) / count)
     }
@@ -71,8 +72,8 @@ public struct EmpiricalPhaseDiagram: Sendable {
 
     public init(layer: FlipLayer, grid: PhaseGrid, rows: Range<Int>? = nil, size: Int, draws: Int, seed: UInt64, threads: Int = 2,
                 progress: (@Sendable (Int, Int) -> Void)? = nil) throws {
-        guard size >= 2 else { throw CurlTheoryError.invalidParameter("the finite size M + N must be at least 2, got \(size)") }
-        guard draws >= 1 else { throw CurlTheoryError.invalidParameter("need at least one draw, got \(draws)") }
+        guard size >= 2 else { throw ParameterError("the finite size M + N must be at least 2, got \(size)") }
+        guard draws >= 1 else { throw ParameterError("need at least one draw, got \(draws)") }
         let rows = rows ?? grid.ratios.indices
         cells = try parallelMap(rows.count, threads: threads, progress: progress) { r in
             let c = grid.ratios[rows.lowerBound + r]

@@ -1,4 +1,5 @@
 import NumericalKit
+import StudentTeacherCore
 
 /// The limiting eigenvalue distribution of Bm = W+^T W+ - W-^T W-, the random part of the stability matrix
 /// K = s^2 I + Bm for readout flips (../shared/reference/curl-descent.md sections 4.1, 4.2 "L2", 4.4).
@@ -43,7 +44,7 @@ public struct ReadoutFlipSpectrum: LimitingSpectrum {
     /// The continuous density of Bm at x: |Im g| / pi for the complex roots of the cubic, and 0 outside the bands.
     /// At x = 0 the cubic drops to a quadratic, which the root finder handles by trimming the zero leading coefficient.
     public func density(at x: Double) throws -> Double {
-        guard x.isFinite else { throw CurlTheoryError.invalidParameter("the density needs a finite point, got \(x)") }
+        guard x.isFinite else { throw ParameterError("the density needs a finite point, got \(x)") }
         guard bands.contains(where: { $0.contains(x) }) else { return 0 }
         let s2 = s * s
         return try SpectralSupport.densityFromRoots(of: Self.selfConsistentCubic(z: x / s2, c: c, alpha: alpha)) / s2

@@ -1,4 +1,5 @@
 import NumericalKit
+import StudentTeacherCore
 
 /// One finite-size draw of the stability matrix K = |w2|^2 D1 + W1^T D2 W1 in the setting of the theory
 /// (../shared/reference/curl-descent.md sections 3, 4.1): W1 (N x M) with i.i.d. N(0, 1/M) entries, |w2|^2 = 1,
@@ -17,16 +18,16 @@ public struct SampledStabilityMatrix: Sendable {
     public let hidden: Int
     /// The hidden-layer weights W1 (N x M).
     public let w1: Matrix
-    /// W1^T W1, shared by every flip count.
+    /// W1^T W1 (`StabilityMatrix.product`), shared by every flip count.
     private let gram: Matrix
 
     /// Draws W1 from draw `draw` of `seed` (stream role `CurlStreams.stabilitySample`).
     public init(layer: FlipLayer, inputs: Int, hidden: Int, seed: UInt64, draw: UInt64 = 0) throws {
         guard inputs > 0, hidden > 0 else {
-            throw CurlTheoryError.invalidParameter("the network needs M >= 1 inputs and N >= 1 hidden neurons, got M = \(inputs), N = \(hidden)")
+            throw ParameterError("the network needs M >= 1 inputs and N >= 1 hidden neurons, got M = \(inputs), N = \(hidden)")
         }
         guard !inputs.multipliedReportingOverflow(by: hidden).overflow, !inputs.multipliedReportingOverflow(by: inputs).overflow else {
-            throw CurlTheoryError.invalidParameter("M = \(inputs), N = \(hidden): the matrix sizes M N and M^2 overflow")
+            throw ParameterError("M = \(inputs), N = \(hidden): the matrix sizes M N and M^2 overflow")
         }
         let stream = RandomStream(seed: seed, role: CurlStreams.stabilitySample, index: draw)
         let w1 = Matrix(rows: hidden, columns: inputs, elements: stream.gaussians(hidden * inputs, sigma: 1 / Double(inputs).squareRoot()))
@@ -34,7 +35,7 @@ public struct SampledStabilityMatrix: Sendable {
         self.inputs = inputs
         self.hidden = hidden
         self.w1 = w1
-        gram = w1.gram
+        gram = StabilityMatrix.product(w1: w1)
     }
 
     /// How many neurons can be flipped: M for hidden flips, N for readout flips.
@@ -51,29 +52,20 @@ public struct SampledStabilityMatrix: Sendable {
     /// K with the first `flipped` neurons of the layer flipped.
     public func stabilityMatrix(flipped k: Int) throws -> Matrix {
         guard (0...flippableCount).contains(k) else {
-            throw CurlTheoryError.invalidParameter("can flip 0...\(flippableCount) neurons of the \(layer) layer, asked for \(k)")
+            throw ParameterError("can flip 0...\(flippableCount) neurons of the \(layer) layer, asked for \(k)")
         }
         return layer == .hidden ? try stabilityMatrix(flippedInputs: k, flippedHidden: 0) : try stabilityMatrix(flippedInputs: 0, flippedHidden: k)
     }
 
     /// K = D1 + W1^T D2 W1 with the first `flippedInputs` inputs (D1) and the first `flippedHidden` hidden neurons (D2)
-    /// flipped at once, whatever `layer` is: the mixed case (`MixedFlipSpectrum`).
+    /// flipped at once, whatever `layer` is: the mixed case (`MixedFlipSpectrum`). |w2|^2 = 1; W1^T D2 W1 comes from
+    /// W1^T W1 by the rank-k downdate of D2's flipped rows.
     public func stabilityMatrix(flippedInputs kh: Int, flippedHidden kr: Int) throws -> Matrix {
         guard (0...inputs).contains(kh), (0...hidden).contains(kr) else {
-            throw CurlTheoryError.invalidParameter("can flip 0...\(inputs) inputs and 0...\(hidden) hidden neurons, asked for \(kh) and \(kr)")
+            throw ParameterError("can flip 0...\(inputs) inputs and 0...\(hidden) hidden neurons, asked for \(kh) and \(kr)")
         }
-        var K = gram
-        let m = inputs
-        for j in 0..<m { K[j, j] += j < kh ? -1 : 1 }
-        if kr > 0 {
-            // W1^T D2 W1 = W1^T W1 - 2 (first kr rows)^T (first kr rows).
-            w1.elements.withUnsafeBufferPointer { w in
-                K.elements.withUnsafeMutableBufferPointer { out in
-                    BLAS.gemm(transposeA: true, m: m, n: m, k: kr, alpha: -2, w.baseAddress!, w.baseAddress!, beta: 1, out.baseAddress!)
-                }
-            }
-        }
-        return K
+        let withDiagonal = StabilityMatrix.addingDiagonal(to: gram, readoutNormSquared: 1, signs: try SignMatrices.flippingFirst(kh, of: inputs))
+        return StabilityMatrix.flippingFirstRows(kr, of: w1, in: withDiagonal)
     }
 
     /// lambda_min(K) with `flippedInputs` inputs and `flippedHidden` hidden neurons flipped.

@@ -1,4 +1,5 @@
 import NumericalKit
+import StudentTeacherCore
 
 /// A limiting spectrum set beside sampled eigenvalues, as `curldyn spectrum` and the Fig. 7 recipe draw it: the
 /// density on an even grid that spans the edges (padded by 10% of the support, at least 1e-4) and every sampled
@@ -13,7 +14,7 @@ public struct SpectrumComparison: Sendable {
     public let histogram: [[Double]]
 
     public init(theory: any LimitingSpectrum, eigenvalues: [Double], points: Int, bins: Int) throws {
-        guard points >= 2, bins >= 1 else { throw CurlTheoryError.invalidParameter("need at least 2 curve points and 1 bin, got \(points), \(bins)") }
+        guard points >= 2, bins >= 1 else { throw ParameterError("need at least 2 curve points and 1 bin, got \(points), \(bins)") }
         let (lo, hi) = (theory.edges.first ?? -1, theory.edges.last ?? 1)
         let pad = 0.1 * max(hi - lo, 1e-3)
         let xMin = min(lo - pad, eigenvalues.min() ?? .infinity)

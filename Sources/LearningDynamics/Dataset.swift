@@ -37,9 +37,9 @@ public struct TaskData: Equatable, Sendable {
 
     public init(teacher: TwoLayerWeights, activation: NetworkActivation, trainCount: Int, testCount: Int = defaultTestCount,
                 inputVariance: Double = LinearFlow.defaultInputVariance, seed: UInt64) throws {
-        guard trainCount > 0 else { throw LearningDynamicsError.invalidParameter("the training set needs at least one sample, got \(trainCount)") }
-        guard testCount > 0 else { throw LearningDynamicsError.invalidParameter("the test set needs at least one sample, got \(testCount)") }
-        guard inputVariance > 0, inputVariance.isFinite else { throw LearningDynamicsError.invalidParameter("the input variance must be positive") }
+        guard trainCount > 0 else { throw ParameterError("the training set needs at least one sample, got \(trainCount)") }
+        guard testCount > 0 else { throw ParameterError("the test set needs at least one sample, got \(testCount)") }
+        guard inputVariance > 0, inputVariance.isFinite else { throw ParameterError("the input variance must be positive") }
         let stream = RandomStream(seed: seed, role: SeedStream.data)
         train = .labelled(by: teacher, activation: activation, count: trainCount, inputVariance: inputVariance, stream: stream)
         test = .labelled(by: teacher, activation: activation, count: testCount, inputVariance: inputVariance, stream: stream)

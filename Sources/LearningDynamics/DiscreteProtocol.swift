@@ -40,28 +40,28 @@ public struct DiscreteTrainingOptions: Sendable {
     /// Checks the options on their own; `trainDiscrete` also checks the batch size against the training set.
     public func validate() throws {
         guard learningRate > 0, learningRate.isFinite else {
-            throw LearningDynamicsError.invalidParameter("the learning rate must be positive and finite, got \(learningRate)")
+            throw ParameterError("the learning rate must be positive and finite, got \(learningRate)")
         }
         guard batchSize >= 1 else {
-            throw LearningDynamicsError.invalidParameter("the batch size must be at least 1, got \(batchSize)")
+            throw ParameterError("the batch size must be at least 1, got \(batchSize)")
         }
         guard epochs >= 1 else {
-            throw LearningDynamicsError.invalidParameter("the number of epochs must be at least 1, got \(epochs)")
+            throw ParameterError("the number of epochs must be at least 1, got \(epochs)")
         }
         guard logPoints >= 2 else {
-            throw LearningDynamicsError.invalidParameter("the log grid needs at least 2 points, got \(logPoints)")
+            throw ParameterError("the log grid needs at least 2 points, got \(logPoints)")
         }
         guard divergenceBound > 0 else {
-            throw LearningDynamicsError.invalidParameter("the divergence bound must be positive, got \(divergenceBound)")
+            throw ParameterError("the divergence bound must be positive, got \(divergenceBound)")
         }
         if let w = windowEpochs, !(1...epochs).contains(w) {
-            throw LearningDynamicsError.invalidParameter("the q window must span 1 to \(epochs) epochs, got \(w)")
+            throw ParameterError("the q window must span 1 to \(epochs) epochs, got \(w)")
         }
         if let s = stopLoss, !(s.isFinite && s > 0) {
-            throw LearningDynamicsError.invalidParameter("the stop loss must be positive and finite, got \(s)")
+            throw ParameterError("the stop loss must be positive and finite, got \(s)")
         }
         for (kind, s) in stopAfterCrossing where !(s.isFinite && s > 0) {
-            throw LearningDynamicsError.invalidParameter("the \(kind.rawValue) crossing threshold must be positive and finite, got \(s)")
+            throw ParameterError("the \(kind.rawValue) crossing threshold must be positive and finite, got \(s)")
         }
     }
 }
@@ -106,7 +106,7 @@ extension TrainingProblem {
         let p = train.count
         let b = options.batchSize
         guard b <= p else {
-            throw LearningDynamicsError.invalidParameter("the batch size \(b) exceeds the \(p) training samples")
+            throw ParameterError("the batch size \(b) exceeds the \(p) training samples")
         }
         let dimension = shape.parameterCount
         let lr = options.learningRate

@@ -44,13 +44,13 @@ public struct Experiment: Sendable {
 
     /// The problems of one seed, one per rule, sharing teacher, start and data.
     public func problems(seed: UInt64, start override: TwoLayerWeights? = nil) throws -> [TrainingProblem] {
-        guard !rules.isEmpty else { throw LearningDynamicsError.invalidParameter("an experiment needs at least one rule") }
+        guard !rules.isEmpty else { throw ParameterError("an experiment needs at least one rule") }
         let pair = try StudentTeacherPair(shape: shape, teacherHidden: teacherHidden, teacher: teacherInit, normalizedTeacher: normalizedTeacher,
                                           student: studentStart, seed: seed)
         let data = try TaskData(teacher: pair.teacher, activation: activation, trainCount: trainCount, testCount: testCount,
                                 inputVariance: inputVariance, seed: seed)
         let start = override ?? pair.student
-        guard start.shape == shape else { throw LearningDynamicsError.invalidParameter("the starting weights do not match the network shape") }
+        guard start.shape == shape else { throw ParameterError("the starting weights do not match the network shape") }
         return try rules.map { try TrainingProblem(start: start, activation: activation, rule: $0, data: data, normConstraint: normConstraint, seed: seed) }
     }
 

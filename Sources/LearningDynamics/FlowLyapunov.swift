@@ -23,10 +23,10 @@ extension FullBatchFlow {
     public func lyapunovExponents(exponentCount: Int, options: LyapunovOptions, stepper: Stepper = .rk8pd,
                                   qWindow: Double? = nil, qSamples: Int = 1000) throws -> FlowLyapunovResult {
         guard exponentCount >= 1, exponentCount <= dimension else {
-            throw LearningDynamicsError.invalidParameter("the number of exponents must lie in 1...\(dimension), got \(exponentCount)")
+            throw ParameterError("the number of exponents must lie in 1...\(dimension), got \(exponentCount)")
         }
         if let window = qWindow, !(window > 0 && window.isFinite) || qSamples < 2 {
-            throw LearningDynamicsError.invalidParameter("the q window must be positive with at least 2 samples")
+            throw ParameterError("the q window must be positive with at least 2 samples")
         }
         let spectrum = try solve(lyapunovProblem(exponentCount: exponentCount), stepper, options: options)
         guard spectrum.status.isSuccess else { return FlowLyapunovResult(spectrum: spectrum, q: .nan, finalTrainLoss: .nan, qStatus: nil) }

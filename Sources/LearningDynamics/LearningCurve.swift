@@ -37,37 +37,37 @@ public struct LearningSolveOptions: Sendable {
 
     /// Checks the options; `parameterCount` (the number of weights) enables the implicit-stepper size check.
     public func validate(parameterCount: Int? = nil) throws {
-        guard endTime > 0, endTime.isFinite else { throw LearningDynamicsError.invalidParameter("the final time must be positive, got \(endTime)") }
+        guard endTime > 0, endTime.isFinite else { throw ParameterError("the final time must be positive, got \(endTime)") }
         guard firstObservation > 0, firstObservation < endTime else {
-            throw LearningDynamicsError.invalidParameter("the first observation time must lie in (0, t-final), got \(firstObservation)")
+            throw ParameterError("the first observation time must lie in (0, t-final), got \(firstObservation)")
         }
-        guard observationCount >= 2 else { throw LearningDynamicsError.invalidParameter("need at least 2 observation times, got \(observationCount)") }
+        guard observationCount >= 2 else { throw ParameterError("need at least 2 observation times, got \(observationCount)") }
         guard relativeTolerance > 0, absoluteTolerance > 0, relativeTolerance.isFinite, absoluteTolerance.isFinite else {
-            throw LearningDynamicsError.invalidParameter("tolerances must be positive")
+            throw ParameterError("tolerances must be positive")
         }
         guard relativeTolerance >= ODESolveOptions.smallestRelativeTolerance else {
-            throw LearningDynamicsError.invalidParameter(
+            throw ParameterError(
                 "the relative tolerance \(relativeTolerance) is below what double precision can meet; it must be at least 100 * machine epsilon = \(ODESolveOptions.smallestRelativeTolerance)")
         }
         guard relativeTolerance < 1 else {
-            throw LearningDynamicsError.invalidParameter("the relative tolerance must be below 1, got \(relativeTolerance)")
+            throw ParameterError("the relative tolerance must be below 1, got \(relativeTolerance)")
         }
-        guard maxSteps > 0, maxFunctionEvaluations > 0 else { throw LearningDynamicsError.invalidParameter("step and evaluation budgets must be positive") }
-        guard divergenceBound > 0 else { throw LearningDynamicsError.invalidParameter("the divergence bound must be positive, got \(divergenceBound)") }
+        guard maxSteps > 0, maxFunctionEvaluations > 0 else { throw ParameterError("step and evaluation budgets must be positive") }
+        guard divergenceBound > 0 else { throw ParameterError("the divergence bound must be positive, got \(divergenceBound)") }
         if let g = weightGrowthBound, !(g > 1 && g.isFinite) {
-            throw LearningDynamicsError.invalidParameter("the weight growth bound must be a finite factor above 1, got \(g)")
+            throw ParameterError("the weight growth bound must be a finite factor above 1, got \(g)")
         }
         guard Stepper.names.contains(stepper) else {
-            throw LearningDynamicsError.invalidParameter("unknown stepper '\(stepper)'; choose one of \(Stepper.names.joined(separator: ", "))")
+            throw ParameterError("unknown stepper '\(stepper)'; choose one of \(Stepper.names.joined(separator: ", "))")
         }
         if Stepper.implicitNames.contains(stepper), let p = parameterCount, p > Self.implicitParameterLimit {
-            throw LearningDynamicsError.invalidParameter(
+            throw ParameterError(
                 "stepper '\(stepper)' solves with the dense \(p) x \(p) Jacobian (O(P^3) work per step); use it for at most \(Self.implicitParameterLimit) weights, or an explicit stepper")
         }
-        if let l = stopLoss, !(l > 0) { throw LearningDynamicsError.invalidParameter("the stop loss must be positive, got \(l)") }
+        if let l = stopLoss, !(l > 0) { throw ParameterError("the stop loss must be positive, got \(l)") }
         if let d = windowDuration {
             guard d > 0, d <= endTime, windowSamples >= 2 else {
-                throw LearningDynamicsError.invalidParameter("the q window must lie inside (0, t-final] with at least 2 samples")
+                throw ParameterError("the q window must lie inside (0, t-final] with at least 2 samples")
             }
         }
     }

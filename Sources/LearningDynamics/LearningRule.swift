@@ -1,58 +1,8 @@
 import NumericalKit
 
-/// How many neurons a rule flips: an absolute count or a fraction of the layer.
-public enum FlipCount: Equatable, Sendable {
-    case count(Int)
-    case fraction(Double)
-
-    /// The number of flipped neurons in a layer of `size`; a fraction alpha gives floor(alpha * size)
-    /// (as the reference's int(M * alpha)), guarded against round-off just below an integer.
-    public func resolved(layerSize size: Int, layerName: String) throws -> Int {
-        switch self {
-        case .count(let k):
-            guard (0...size).contains(k) else {
-                throw LearningDynamicsError.invalidParameter("cannot flip \(k) \(layerName): the layer has \(size)")
-            }
-            return k
-        case .fraction(let alpha):
-            guard alpha >= 0, alpha <= 1 else {
-                throw LearningDynamicsError.invalidParameter("the fraction of flipped \(layerName) must lie in [0, 1], got \(alpha)")
-            }
-            return min(size, Int((alpha * Double(size) + 1e-9).rounded(.down)))
-        }
-    }
-
-    public static let none = FlipCount.count(0)
-}
-
-/// Whose synapses a flip acts on. Column ("presynaptic", the reference's `col`): D1 flips the synapses
-/// leaving input neuron j (columns of W1) and D2 those leaving hidden neuron i (columns of W2).
-/// Row ("postsynaptic"): D1 flips the synapses arriving at hidden neuron i (rows of W1) and D2 those
-/// arriving at the output (the single row of W2).
-public enum FlipConvention: String, Sendable, CaseIterable, Codable {
-    case column, row
-}
-
-/// Which neurons are flipped: the first k (the reference; with i.i.d. weights the choice does not
-/// matter) or a seeded random subset of k.
-public enum FlipSelection: String, Sendable, CaseIterable, Codable {
-    case first, random
-}
-
-/// The diagonals of the sign matrices D1 and D2. In the column convention d1 has M entries and d2 has N;
-/// in the row convention d1 has N entries and d2 has 1. Gradient descent is all +1.
-public struct SignMatrices: Equatable, Sendable {
-    public let d1: [Double]
-    public let d2: [Double]
-    public let convention: FlipConvention
-
-    public init(d1: [Double], d2: [Double], convention: FlipConvention = .column) {
-        precondition((d1 + d2).allSatisfy { $0 == 1 || $0 == -1 }, "sign matrices hold +1 and -1 only")
-        self.d1 = d1
-        self.d2 = d2
-        self.convention = convention
-    }
-
+/// The two-layer network's sign matrices (the core's `SignMatrices`) on a `NetworkShape`: constructors and the masks
+/// that multiply the flattened update theta = [vec(W1), W2].
+extension SignMatrices {
     /// The first `flippedInputs` inputs and the first `flippedHidden` hidden neurons flipped, column convention.
     public init(shape: NetworkShape, flippedInputs: Int, flippedHidden: Int) {
         precondition((0...shape.inputs).contains(flippedInputs) && (0...shape.hidden).contains(flippedHidden))
@@ -61,16 +11,6 @@ public struct SignMatrices: Equatable, Sendable {
     }
 
     public static func identity(_ shape: NetworkShape) -> SignMatrices { SignMatrices(shape: shape, flippedInputs: 0, flippedHidden: 0) }
-
-    static func signs(count: Int, flipped: [Int]) -> [Double] {
-        var s = [Double](repeating: 1, count: count)
-        for i in flipped { s[i] = -1 }
-        return s
-    }
-
-    public var flippedInputs: Int { d1.count { $0 < 0 } }
-    public var flippedHidden: Int { d2.count { $0 < 0 } }
-    public var isGradient: Bool { flippedInputs == 0 && flippedHidden == 0 }
 
     /// S restricted to W1, as an N x M row-major mask multiplying the update of W1.
     public func mask1(_ shape: NetworkShape) -> [Double] {

@@ -23,21 +23,21 @@ public struct LinearFlow: Sendable {
     public init(shape: NetworkShape, target: [Double], signs: SignMatrices, inputVariance: Double = defaultInputVariance,
                 inputCovariance: Matrix? = nil) throws {
         guard target.count == shape.inputs else {
-            throw LearningDynamicsError.invalidParameter("the teacher map has \(target.count) entries, expected M = \(shape.inputs)")
+            throw ParameterError("the teacher map has \(target.count) entries, expected M = \(shape.inputs)")
         }
         guard signs.convention == .column, signs.d1.count == shape.inputs, signs.d2.count == shape.hidden else {
-            throw LearningDynamicsError.invalidParameter("the population flow takes column-convention sign matrices matching the network shape")
+            throw ParameterError("the population flow takes column-convention sign matrices matching the network shape")
         }
         guard inputVariance > 0, inputVariance.isFinite else {
-            throw LearningDynamicsError.invalidParameter("the input variance must be positive, got \(inputVariance)")
+            throw ParameterError("the input variance must be positive, got \(inputVariance)")
         }
         if let sigma = inputCovariance {
             guard sigma.rows == shape.inputs, sigma.columns == shape.inputs else {
-                throw LearningDynamicsError.invalidParameter("the input covariance must be \(shape.inputs) x \(shape.inputs), got \(sigma.rows) x \(sigma.columns)")
+                throw ParameterError("the input covariance must be \(shape.inputs) x \(shape.inputs), got \(sigma.rows) x \(sigma.columns)")
             }
             guard sigma.elements.allSatisfy(\.isFinite), sigma.asymmetry <= 1e-12 * max(1, sigma.frobeniusNorm),
                   let smallest = try? Eigen.symmetricEigenvalues(sigma).first, smallest > 0 else {
-                throw LearningDynamicsError.invalidParameter("the input covariance must be symmetric positive definite")
+                throw ParameterError("the input covariance must be symmetric positive definite")
             }
         }
         self.shape = shape
@@ -57,7 +57,7 @@ public struct LinearFlow: Sendable {
     public init(teacher: TwoLayerWeights, rule: LearningRule, inputVariance: Double = defaultInputVariance,
                 inputCovariance: Matrix? = nil, seed: UInt64 = 0) throws {
         guard rule.feedback == .backpropagation else {
-            throw LearningDynamicsError.invalidParameter("the linear population flow supports gradient and curl descent; use the full-batch flow for feedback alignment")
+            throw ParameterError("the linear population flow supports gradient and curl descent; use the full-batch flow for feedback alignment")
         }
         let shape = teacher.shape
         try self.init(shape: shape, target: teacher.endToEnd, signs: try rule.signs(for: shape, seed: seed), inputVariance: inputVariance,
@@ -119,15 +119,10 @@ public struct LinearFlow: Sendable {
         return max(0, Vector.dot(u, x)).squareRoot()
     }
 
-    /// K = |w2|^2 D1 + W1^T D2 W1 for any weights and column-convention signs (it does not involve the teacher).
+    /// K = |w2|^2 D1 + W1^T D2 W1 for any weights and column-convention signs (it does not involve the teacher):
+    /// the core's `StabilityMatrix`.
     public static func stabilityMatrix(_ w: TwoLayerWeights, signs: SignMatrices) -> Matrix {
-        precondition(signs.convention == .column && signs.d1.count == w.w1.columns && signs.d2.count == w.w1.rows)
-        let m = w.w1.columns
-        // W1^T D2 W1 = sum_i d2_i w1_i^T w1_i: two symmetric rank-k updates (dsyrk), half the flops of a dgemm.
-        var k = w.w1.signedGram(rowSigns: signs.d2)
-        let w2Squared = Vector.dot(w.w2, w.w2)
-        for j in 0..<m { k[j, j] += w2Squared * signs.d1[j] }
-        return k
+        StabilityMatrix.build(w1: w.w1, w2: w.w2, signs: signs)
     }
 
     // MARK: - For the ODE solver

@@ -4,8 +4,8 @@ public struct NetworkShape: Equatable, Sendable, Codable {
     public let hidden: Int
 
     public init(inputs: Int, hidden: Int) throws {
-        guard inputs > 0 else { throw LearningDynamicsError.invalidParameter("the number of inputs M must be positive, got \(inputs)") }
-        guard hidden > 0 else { throw LearningDynamicsError.invalidParameter("the number of hidden neurons N must be positive, got \(hidden)") }
+        guard inputs > 0 else { throw ParameterError("the number of inputs M must be positive, got \(inputs)") }
+        guard hidden > 0 else { throw ParameterError("the number of hidden neurons N must be positive, got \(hidden)") }
         self.inputs = inputs
         self.hidden = hidden
     }
@@ -15,14 +15,4 @@ public struct NetworkShape: Equatable, Sendable, Codable {
 
     /// Number of weights: N*M in W1 plus N in W2.
     public var parameterCount: Int { hidden * inputs + hidden }
-}
-
-public enum LearningDynamicsError: Error, Equatable, CustomStringConvertible {
-    case invalidParameter(String)
-
-    public var description: String {
-        switch self {
-        case .invalidParameter(let message): message
-        }
-    }
 }

@@ -78,7 +78,7 @@ public struct PairedComparison: Sendable {
     /// A run that diverges is kept out of its rule's statistics and listed in `divergedSeeds`; the other runs stand.
     public static func run(_ experiment: Experiment, seeds: [UInt64], threshold: Double, on loss: LossKind = .test, threads: Int = 2,
                            progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> PairedComparison {
-        guard !seeds.isEmpty else { throw LearningDynamicsError.invalidParameter("the paired protocol needs at least one seed") }
+        guard !seeds.isEmpty else { throw ParameterError("the paired protocol needs at least one seed") }
         let runs = try parallelMap(seeds.count, threads: threads, progress: progress) { s in try PairedRun.all(experiment, seed: seeds[s]) }
         return try PairedComparison(seeds: seeds, rules: experiment.rules.map(\.name), runs: runs, threshold: threshold, on: loss)
     }
@@ -86,10 +86,10 @@ public struct PairedComparison: Sendable {
     /// The statistics of runs already made (`runs[s][r]`: seed s, rule r), however they were computed: in this
     /// process, or by the shards of a sweep and read back from their checkpoints.
     public init(seeds: [UInt64], rules: [String], runs: [[PairedRun]], threshold: Double, on loss: LossKind) throws {
-        guard !seeds.isEmpty else { throw LearningDynamicsError.invalidParameter("the paired protocol needs at least one seed") }
-        guard threshold > 0 else { throw LearningDynamicsError.invalidParameter("the threshold must be positive, got \(threshold)") }
+        guard !seeds.isEmpty else { throw ParameterError("the paired protocol needs at least one seed") }
+        guard threshold > 0 else { throw ParameterError("the threshold must be positive, got \(threshold)") }
         guard runs.count == seeds.count, runs.allSatisfy({ $0.count == rules.count }) else {
-            throw LearningDynamicsError.invalidParameter("\(runs.count) seeds of runs for \(seeds.count) seeds and \(rules.count) rules")
+            throw ParameterError("\(runs.count) seeds of runs for \(seeds.count) seeds and \(rules.count) rules")
         }
         var results: [RuleResult] = []
         var baselineTimes: [Double?] = []

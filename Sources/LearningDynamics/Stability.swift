@@ -77,7 +77,7 @@ public enum Stability {
             predicted = eigenK.map { -flow.inputVariance * $0 }.sorted()
         }
         let full = fullJacobian ? try Eigen.eigenvalues(flow.jacobian(theta)) : nil
-        guard let smallest = eigenK.first else { throw LearningDynamicsError.invalidParameter("the stability matrix is empty") }
+        guard let smallest = eigenK.first else { throw ParameterError("the stability matrix is empty") }
         return Report(verdict: verdict(lambdaMin: smallest), stabilityMatrixEigenvalues: eigenK, predictedJacobianEigenvalues: predicted,
                       jacobianEigenvalues: full, errorNorm: errorNorm)
     }

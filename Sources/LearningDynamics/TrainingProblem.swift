@@ -19,15 +19,15 @@ public struct TrainingProblem: Sendable {
                 normConstraint: Bool, seed: UInt64) throws {
         let shape = start.shape
         guard data.train.inputs.columns == shape.inputs, data.test.inputs.columns == shape.inputs else {
-            throw LearningDynamicsError.invalidParameter("the data have \(data.train.inputs.columns) inputs, the network \(shape.inputs)")
+            throw ParameterError("the data have \(data.train.inputs.columns) inputs, the network \(shape.inputs)")
         }
         if normConstraint {
             guard start.w1.frobeniusNorm > 0, Vector.norm(start.w2) > 0 else {
-                throw LearningDynamicsError.invalidParameter("the norm constraint needs non-zero starting weights")
+                throw ParameterError("the norm constraint needs non-zero starting weights")
             }
         }
         if case .random(let scale) = rule.feedback, !(scale > 0 && scale.isFinite) {
-            throw LearningDynamicsError.invalidParameter("the feedback scale must be positive, got \(scale)")
+            throw ParameterError("the feedback scale must be positive, got \(scale)")
         }
         self.shape = shape
         self.activation = activation

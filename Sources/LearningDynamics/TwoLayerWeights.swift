@@ -2,7 +2,9 @@ import NumericalKit
 
 /// Weights of a two-layer network: W1 (N x M, row i = synapses onto hidden neuron i) and the readout W2 (1 x N).
 ///
-/// Flattened as theta = [vec(W1) row-major, W2], the order the learning flows integrate.
+/// Flattened as theta = [vec(W1) row-major, W2], the order the learning flows integrate. The same network as the
+/// core's `MLP` M -> N -> 1 without biases (`init(_:)` and `network(hidden:)` convert, both value types, so a
+/// conversion shares storage until one side is mutated): this view keeps W2 as a plain vector for the flows.
 public struct TwoLayerWeights: Equatable, Sendable {
     public var w1: Matrix
     public var w2: [Double]
@@ -34,6 +36,20 @@ public struct TwoLayerWeights: Equatable, Sendable {
 
     /// The end-to-end linear map W2 W1 (a row of length M).
     public var endToEnd: [Double] { w1.transposed * w2 }
+
+    /// The two-layer weights of an M -> N -> 1 `MLP` without biases: W1 = weights[0], W2 = weights[1].
+    public init(_ network: MLP) throws {
+        guard network.layerCount == 2, network.outputCount == 1, network.biases == nil else {
+            throw ParameterError("two-layer weights need an M -> N -> 1 network without biases, got widths \(network.widths)")
+        }
+        self.init(w1: network.weights[0], w2: network.weights[1].elements)
+    }
+
+    /// This network as an `MLP` M -> N -> 1 with `hidden` on the hidden layer and a linear output (W2 its 1 x N
+    /// output layer). An output nonlinearity (`NetworkActivation.output`) has no place in an `MLP`.
+    public func network(hidden activation: Activation = .linear) throws -> MLP {
+        try MLP(weights: [w1, Matrix(rows: 1, columns: w2.count, elements: w2)], activations: [activation])
+    }
 }
 
 /// How weights are drawn, following the reference: W1 entries at scale r/sqrt(M), W2 entries at scale r/sqrt(N).
@@ -51,7 +67,7 @@ public enum WeightInitialization: Equatable, Sendable {
 
     public func validate() throws {
         guard scale > 0, scale.isFinite else {
-            throw LearningDynamicsError.invalidParameter("the initialisation scale must be positive and finite, got \(scale)")
+            throw ParameterError("the initialisation scale must be positive and finite, got \(scale)")
         }
     }
 
@@ -105,18 +121,18 @@ public struct StudentTeacherPair: Equatable, Sendable {
             student = initialization.draw(shape, from: stream)
         case .nearTeacher(let perturbation):
             guard teacherShape == shape else {
-                throw LearningDynamicsError.invalidParameter("a student can start on the teacher only when both have \(shape.hidden) hidden neurons")
+                throw ParameterError("a student can start on the teacher only when both have \(shape.hidden) hidden neurons")
             }
             guard perturbation >= 0, perturbation.isFinite else {
-                throw LearningDynamicsError.invalidParameter("the perturbation off the teacher must be non-negative, got \(perturbation)")
+                throw ParameterError("the perturbation off the teacher must be non-negative, got \(perturbation)")
             }
             let theta = teacher.flattened.map { $0 + (perturbation > 0 ? stream.gaussian(sigma: perturbation) : 0) }
             student = TwoLayerWeights(shape: shape, flattened: theta)
         case .teacherShifted(let a, let b):
             guard teacherShape == shape else {
-                throw LearningDynamicsError.invalidParameter("a student can start on the teacher only when both have \(shape.hidden) hidden neurons")
+                throw ParameterError("a student can start on the teacher only when both have \(shape.hidden) hidden neurons")
             }
-            guard a.isFinite, b.isFinite else { throw LearningDynamicsError.invalidParameter("the shifts off the teacher must be finite") }
+            guard a.isFinite, b.isFinite else { throw ParameterError("the shifts off the teacher must be finite") }
             student = TwoLayerWeights(w1: Matrix(rows: shape.hidden, columns: shape.inputs, elements: teacher.w1.elements.map { $0 + a }),
                                       w2: teacher.w2.map { $0 + b })
         }

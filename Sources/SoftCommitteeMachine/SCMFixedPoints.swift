@@ -1,5 +1,6 @@
 import Foundation
 import NumericalKit
+import StudentTeacherCore
 
 /// The symmetric plateau of Saad & Solla in closed form (DERIVATION.md section 5): K = M, T = I, readouts
 /// fixed at v = v* = 1, gradient flow. Every student unit is the same vector w = c sum_m w*_m, so
@@ -15,7 +16,7 @@ public struct SCMSymmetricPlateau: Sendable, Equatable {
     }
 
     public init(units: Int) throws {
-        guard units > 0 else { throw SCMError.invalidParameter("the plateau needs K = M >= 1 units") }
+        guard units > 0 else { throw ParameterError("the plateau needs K = M >= 1 units") }
         self.units = units
     }
 
@@ -36,7 +37,7 @@ extension SCMFlow {
     /// The perfect solution w = w* (needs K = M): Q = R = T, Q~ = R~ = T~, v = v*. Delta vanishes for every input,
     /// so it is a fixed point of every rule, online or not.
     public func perfectSolution() throws -> SCMState {
-        guard students == teachers else { throw SCMError.invalidParameter("the perfect solution needs K = M, got K = \(students), M = \(teachers)") }
+        guard students == teachers else { throw ParameterError("the perfect solution needs K = M, got K = \(students), M = \(teachers)") }
         return SCMState(q: teacher.t, qTilde: teacher.tTilde, r: teacher.t, rTilde: teacher.tTilde, v: teacher.readout)
     }
 

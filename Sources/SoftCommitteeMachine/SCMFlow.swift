@@ -1,4 +1,5 @@
 import NumericalKit
+import StudentTeacherCore
 
 /// The order-parameter flow of the soft committee machine in the limit N -> infinity (DERIVATION.md):
 ///
@@ -25,11 +26,11 @@ public struct SCMFlow: Sendable {
 
     public init(students k: Int, teacher: SCMTeacher, rule: SCMRule, rates: SCMLearningRates = SCMLearningRates(),
                 activation: SCMActivation = .erf) throws {
-        guard k > 0 else { throw SCMError.invalidParameter("the student needs at least one hidden unit") }
+        guard k > 0 else { throw ParameterError("the student needs at least one hidden unit") }
         try rule.validate(students: k)
         try rates.validate()
         if !rule.flipsInputs, teacher.tTilde != teacher.t {
-            throw SCMError.invalidParameter("without input flips T~ must equal T")
+            throw ParameterError("without input flips T~ must equal T")
         }
         self.students = k
         self.teacher = teacher

@@ -1,4 +1,5 @@
 import NumericalKit
+import StudentTeacherCore
 
 /// Explicit teacher and student networks with N inputs: the setting the order-parameter flow describes as
 /// N -> infinity, and the start of a direct online-SGD simulation.
@@ -25,9 +26,9 @@ public struct SCMNetworks: Sendable {
         let n = teacher.columns
         guard n > 0, student.columns == n, d1.count == n, teacherReadout.count == teacher.rows, studentReadout.count == student.rows,
               teacher.rows > 0, student.rows > 0 else {
-            throw SCMError.invalidParameter("teacher (M x N), student (K x N), readouts (M, K) and d1 (N) do not fit together")
+            throw ParameterError("teacher (M x N), student (K x N), readouts (M, K) and d1 (N) do not fit together")
         }
-        guard d1.allSatisfy({ $0 == 1 || $0 == -1 }) else { throw SCMError.invalidParameter("d1 must hold +-1 entries") }
+        guard d1.allSatisfy({ $0 == 1 || $0 == -1 }) else { throw ParameterError("d1 must hold +-1 entries") }
         self.teacher = teacher
         self.teacherReadout = teacherReadout
         self.student = student
@@ -40,9 +41,9 @@ public struct SCMNetworks: Sendable {
     public static func random(inputs n: Int, students k: Int, teachers m: Int, studentScale: Double,
                               studentReadout: ReadoutStart = .constant(1), teacherReadout: Double = 1,
                               inputFlipFraction alphaH: Double = 0, seed: UInt64) throws -> SCMNetworks {
-        guard n > 0, k > 0, m > 0 else { throw SCMError.invalidParameter("N, K and M must be positive") }
-        guard studentScale >= 0, studentScale.isFinite else { throw SCMError.invalidParameter("the student scale must be finite and >= 0") }
-        guard (0...1).contains(alphaH) else { throw SCMError.invalidParameter("the input flip fraction must lie in [0, 1]") }
+        guard n > 0, k > 0, m > 0 else { throw ParameterError("N, K and M must be positive") }
+        guard studentScale >= 0, studentScale.isFinite else { throw ParameterError("the student scale must be finite and >= 0") }
+        guard (0...1).contains(alphaH) else { throw ParameterError("the input flip fraction must lie in [0, 1]") }
         let teacherStream = RandomStream(seed: seed, role: SCMSeedStream.teacher)
         let studentStream = RandomStream(seed: seed, role: SCMSeedStream.student)
         let teacher = Matrix(rows: m, columns: n, elements: teacherStream.gaussians(m * n))

@@ -1,4 +1,5 @@
 import NumericalKit
+import StudentTeacherCore
 
 /// Direct online SGD of the explicit networks, one fresh sample x ~ N(0, I_N) per step:
 ///
@@ -18,7 +19,7 @@ public struct SCMOnlineSGD {
         try rates.validate()
         guard rule.flipsInputs == (networks.inputFlipFraction > 0),
               abs(rule.inputFlipFraction - networks.inputFlipFraction) <= 0.5 / Double(networks.inputs) else {
-            throw SCMError.invalidParameter("the rule's alpha_h = \(rule.inputFlipFraction) differs from the networks' flipped fraction \(networks.inputFlipFraction)")
+            throw ParameterError("the rule's alpha_h = \(rule.inputFlipFraction) differs from the networks' flipped fraction \(networks.inputFlipFraction)")
         }
         self.networks = networks
         self.rule = rule
@@ -37,7 +38,7 @@ public struct SCMOnlineSGD {
     /// increasing, >= 0; a time is reached at the step count round(alpha N)).
     public func run(recordingAt times: [Double], seed: UInt64) throws -> [SCMState] {
         guard times.allSatisfy({ $0 >= 0 && $0.isFinite }), zip(times, times.dropFirst()).allSatisfy({ $0 <= $1 }) else {
-            throw SCMError.invalidParameter("recording times must be finite, >= 0 and increasing")
+            throw ParameterError("recording times must be finite, >= 0 and increasing")
         }
         let (n, k, m) = (networks.inputs, networks.students, networks.teachers)
         let stream = RandomStream(seed: seed, role: SCMSeedStream.data)

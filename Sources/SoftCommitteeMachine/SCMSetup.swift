@@ -1,4 +1,5 @@
 import NumericalKit
+import StudentTeacherCore
 
 /// The teacher as the order-parameter equations see it: its overlaps T = w* w*^T / N and
 /// T~ = w* D1 w*^T / N (fixed during learning) and its readout v*.
@@ -15,13 +16,13 @@ public struct SCMTeacher: Sendable, Equatable {
     public init(t: Matrix, tTilde: Matrix, readout: [Double]) throws {
         let m = readout.count
         guard m > 0, t.rows == m, t.columns == m, tTilde.rows == m, tTilde.columns == m else {
-            throw SCMError.invalidParameter("the teacher's T and T~ must be M x M with M = \(m) readout weights")
+            throw ParameterError("the teacher's T and T~ must be M x M with M = \(m) readout weights")
         }
         guard (t.elements + tTilde.elements + readout).allSatisfy(\.isFinite) else {
-            throw SCMError.invalidParameter("the teacher's overlaps and readout must be finite")
+            throw ParameterError("the teacher's overlaps and readout must be finite")
         }
         guard t.asymmetry <= 1e-12 * max(1, t.frobeniusNorm), tTilde.asymmetry <= 1e-12 * max(1, tTilde.frobeniusNorm) else {
-            throw SCMError.invalidParameter("the teacher's T and T~ must be symmetric")
+            throw ParameterError("the teacher's T and T~ must be symmetric")
         }
         self.t = t
         self.tTilde = tTilde
@@ -31,8 +32,8 @@ public struct SCMTeacher: Sendable, Equatable {
     /// The isotropic teacher of the N -> infinity limit: T = I, T~ = (1 - 2 alpha_h) I (orthogonal teacher vectors
     /// of squared length N, a random fraction alpha_h of the input coordinates flipped), readout v* = `readout`.
     public static func isotropic(units m: Int, inputFlipFraction alphaH: Double = 0, readout: Double = 1) throws -> SCMTeacher {
-        guard m > 0 else { throw SCMError.invalidParameter("the teacher needs at least one unit") }
-        guard (0...1).contains(alphaH) else { throw SCMError.invalidParameter("the input flip fraction must lie in [0, 1], got \(alphaH)") }
+        guard m > 0 else { throw ParameterError("the teacher needs at least one unit") }
+        guard (0...1).contains(alphaH) else { throw ParameterError("the input flip fraction must lie in [0, 1], got \(alphaH)") }
         return try SCMTeacher(t: .identity(m), tTilde: .diagonal(Array(repeating: 1 - 2 * alphaH, count: m)),
                               readout: Array(repeating: readout, count: m))
     }
@@ -95,16 +96,16 @@ public struct SCMRule: Sendable, Equatable {
 
     func validate(students k: Int) throws {
         guard (0...1).contains(inputFlipFraction) else {
-            throw SCMError.invalidParameter("the input flip fraction alpha_h must lie in [0, 1], got \(inputFlipFraction)")
+            throw ParameterError("the input flip fraction alpha_h must lie in [0, 1], got \(inputFlipFraction)")
         }
         if let d2 = readoutSigns {
             guard d2.count == k, d2.allSatisfy({ $0 == 1 || $0 == -1 }) else {
-                throw SCMError.invalidParameter("the readout signs d2 must be K = \(k) entries of +-1")
+                throw ParameterError("the readout signs d2 must be K = \(k) entries of +-1")
             }
         }
         if case .fixed(let b) = feedback {
             guard b.count == k, b.allSatisfy(\.isFinite) else {
-                throw SCMError.invalidParameter("the feedback weights b must be K = \(k) finite numbers")
+                throw ParameterError("the feedback weights b must be K = \(k) finite numbers")
             }
         }
     }
@@ -130,11 +131,11 @@ public struct SCMLearningRates: Sendable, Equatable {
 
     func validate() throws {
         guard firstLayer > 0, firstLayer.isFinite, readout >= 0, readout.isFinite else {
-            throw SCMError.invalidParameter("learning rates must be finite, eta > 0 and eta_v >= 0")
+            throw ParameterError("learning rates must be finite, eta > 0 and eta_v >= 0")
         }
-        guard outputNoise >= 0, outputNoise.isFinite else { throw SCMError.invalidParameter("the output noise must be finite and >= 0") }
+        guard outputNoise >= 0, outputNoise.isFinite else { throw ParameterError("the output noise must be finite and >= 0") }
         guard online || outputNoise == 0 else {
-            throw SCMError.invalidParameter("output noise enters only through the eta^2 terms of online SGD; the gradient flow has none")
+            throw ParameterError("output noise enters only through the eta^2 terms of online SGD; the gradient flow has none")
         }
     }
 }

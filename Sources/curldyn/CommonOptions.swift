@@ -175,22 +175,22 @@ struct DynamicsOptions: ParsableArguments {
             var o = DiscreteTrainingOptions()
             o.learningRate = lr
             guard batchSize <= trainCount else {
-                throw LearningDynamicsError.invalidParameter("--batch-size \(batchSize) exceeds the training set (\(trainCount) samples)")
+                throw ParameterError("--batch-size \(batchSize) exceeds the training set (\(trainCount) samples)")
             }
             o.batchSize = batchSize
-            guard batchSize >= 1 else { throw LearningDynamicsError.invalidParameter("--batch-size must be positive, got \(batchSize)") }
-            guard lr > 0, lr.isFinite, tFinal > 0, tFinal.isFinite else { throw LearningDynamicsError.invalidParameter("--lr and --t-final must be positive") }
+            guard batchSize >= 1 else { throw ParameterError("--batch-size must be positive, got \(batchSize)") }
+            guard lr > 0, lr.isFinite, tFinal > 0, tFinal.isFinite else { throw ParameterError("--lr and --t-final must be positive") }
             // t-final / lr epochs, converted only once known to fit (1e300 / 0.1 trapped in Int(Double)).
             let maxEpochs = Self.maxEpochs
-            if let e = epochs, e > maxEpochs { throw LearningDynamicsError.invalidParameter("--epochs must be at most \(maxEpochs), got \(e)") }
+            if let e = epochs, e > maxEpochs { throw ParameterError("--epochs must be at most \(maxEpochs), got \(e)") }
             guard epochs != nil || tFinal / lr <= Double(maxEpochs) else {
-                throw LearningDynamicsError.invalidParameter("--t-final / --lr = \(tFinal / lr) epochs; the discrete protocol runs at most \(maxEpochs)")
+                throw ParameterError("--t-final / --lr = \(tFinal / lr) epochs; the discrete protocol runs at most \(maxEpochs)")
             }
             o.epochs = epochs ?? max(1, Int((tFinal / lr).rounded()))
             o.logPoints = points
             o.stopLoss = stopLoss
             if let q = qWindow, !(q > 0 && q.isFinite && q / lr <= Double(maxEpochs)) {
-                throw LearningDynamicsError.invalidParameter("the q window must lie inside (0, t-final], got \(q)")
+                throw ParameterError("the q window must lie inside (0, t-final], got \(q)")
             }
             o.windowEpochs = qWindow.map { max(2, Int(($0 / lr).rounded())) }
             try o.validate()

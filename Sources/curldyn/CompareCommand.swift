@@ -97,7 +97,7 @@ struct Compare: ParsableCommand {
                 return .discrete(options)
             case .continuous:
                 guard on == .train, stop <= threshold else {
-                    throw LearningDynamicsError.invalidParameter("with the continuous flow, compare's --stop-loss needs --on train and a stop loss at most --threshold, so that stopping cannot change a time to threshold (or use --protocol discrete)")
+                    throw ParameterError("with the continuous flow, compare's --stop-loss needs --on train and a stop loss at most --threshold, so that stopping cannot change a time to threshold (or use --protocol discrete)")
                 }
                 return base
             }
@@ -163,7 +163,7 @@ struct Compare: ParsableCommand {
                 }
                 records = run.records
             }
-        } catch let error as LearningDynamicsError {
+        } catch let error as ParameterError {
             throw CommandFailure("\(error.description); no output written")
         }
         let report = study.report(try study.comparison(records), caption: "\(seeds) seeds, M=\(network.inputs), N=\(network.hidden), \(network.activation.rawValue)")

@@ -6,7 +6,6 @@ import NumericalKit
 import Studies
 
 extension ClusteredTask.Setting: ExpressibleByArgument {}
-extension LayerActivation: ExpressibleByArgument {}
 
 /// `curldyn np-variance`: variance of node-perturbation gradient estimates with and without LOCO's projection.
 struct NPVarianceCommand: ParsableCommand {
@@ -30,7 +29,7 @@ struct NPVarianceCommand: ParsableCommand {
     @Option(parsing: .upToNextOption, help: "Hidden widths of student and teacher (none: the linear student).") var hidden: [Int] = []
     @Option(parsing: .unconditional, help: "Weight layers of student and teacher, 2...12: depth - 1 hidden layers of 64 (instead of --hidden).")
     var depth: Int?
-    @Option(help: "Hidden nonlinearity: lin, tanh or relu.") var activation: LayerActivation = .tanh
+    @Option(help: "Hidden nonlinearity: lin, tanh, relu, erf or sigmoid.") var activation: Activation = .tanh
     @Option(parsing: .unconditional, help: "Student weight scale, at most 1e6 (default: 0 for the linear student, 1 with hidden layers).") var studentScale: Double?
     @Option(help: "Perturbed layers: all, or l (1 = W_1, the input layer).") var layers = "all"
     @Option(parsing: .unconditional, help: "Cluster of the minibatch.") var cluster = 0

@@ -59,7 +59,7 @@ struct StabilityCommand: ParsableCommand {
             let shape = try network.shape
             for rule in rules.rules where !usesFullBatchFlow {
                 guard rule.feedback == .backpropagation, rule.convention == .column else {
-                    throw LearningDynamicsError.invalidParameter("stability analyses gradient and curl descent in the column convention")
+                    throw ParameterError("stability analyses gradient and curl descent in the column convention")
                 }
                 _ = try rule.signs(for: shape)
             }

@@ -13,13 +13,9 @@ struct CommandFailure: Error, CustomStringConvertible {
     init(_ message: String) { description = message }
 }
 
-/// Runs `body`, turning the science modules' parameter errors into argument-validation errors (exit 64).
+/// Runs `body`, turning the science modules' one parameter error into an argument-validation error (exit 64).
 func rethrowingAsValidation<T>(_ body: () throws -> T) throws -> T {
-    do { return try body() } catch let error as LearningDynamicsError {
-        throw ValidationError(error.description)
-    } catch let error as CurlTheoryError {
-        throw ValidationError(error.description)
-    } catch let error as PerturbationError {
+    do { return try body() } catch let error as ParameterError {
         throw ValidationError(error.description)
     }
 }

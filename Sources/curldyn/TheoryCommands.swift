@@ -3,6 +3,7 @@ import CurlTheory
 import Foundation
 import GnuplotIO
 import NumericalKit
+import StudentTeacherCore
 import Studies
 
 extension FlipLayer: ExpressibleByArgument {}
@@ -185,7 +186,7 @@ struct PhaseDiagramCommand: ParsableCommand {
             if empirical != nil { _ = try PhaseGrid(cMin: cMin, cMax: cMax, cPoints: empiricalCPoints, alphaPoints: empiricalAlphaPoints) }
             if let shard {
                 guard shard.count <= min(cPoints, empirical == nil ? cPoints : empiricalCPoints) else {
-                    throw CurlTheoryError.invalidParameter("--shard \(shard) splits fewer values of c than shards; use at most \(min(cPoints, empirical == nil ? cPoints : empiricalCPoints)) shards")
+                    throw ParameterError("--shard \(shard) splits fewer values of c than shards; use at most \(min(cPoints, empirical == nil ? cPoints : empiricalCPoints)) shards")
                 }
                 _ = try grid.rows(shard: shard.index, of: shard.count)
             }

@@ -1,4 +1,5 @@
 import Foundation
+import StudentTeacherCore
 import Testing
 import CurlTheory
 
@@ -202,11 +203,11 @@ func criticalRatioInvertsTheCriticalFraction(layer: FlipLayer) throws {
 
 @Test func badRatiosAndFractionsAreRejected() {
     for c: Double in [0, -1, .nan, .infinity, -.infinity] {
-        #expect(throws: CurlTheoryError.self) { try CriticalFraction.hidden(c: c) }
-        #expect(throws: CurlTheoryError.self) { try CriticalFraction.readout(c: c) }
+        #expect(throws: ParameterError.self) { try CriticalFraction.hidden(c: c) }
+        #expect(throws: ParameterError.self) { try CriticalFraction.readout(c: c) }
     }
     for alpha: Double in [-0.1, 1.1, .nan, .infinity] {
-        #expect(throws: CurlTheoryError.self) { try CriticalFraction.criticalRatio(alpha: alpha, layer: .hidden) }
-        #expect(throws: CurlTheoryError.self) { try CriticalFraction.isUnstable(c: 0.5, alpha: alpha, layer: .readout) }
+        #expect(throws: ParameterError.self) { try CriticalFraction.criticalRatio(alpha: alpha, layer: .hidden) }
+        #expect(throws: ParameterError.self) { try CriticalFraction.isUnstable(c: 0.5, alpha: alpha, layer: .readout) }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import StudentTeacherCore
 import Testing
 import NumericalKit
 import CurlTheory
@@ -76,10 +77,10 @@ func empiricalCriticalFractionIsNearTheClosedForm(layer: FlipLayer, c: Double, h
 }
 
 @Test func badFiniteSizeParametersAreRejected() throws {
-    #expect(throws: CurlTheoryError.self) { try SampledStabilityMatrix(layer: .hidden, inputs: 0, hidden: 10, seed: 1) }
+    #expect(throws: ParameterError.self) { try SampledStabilityMatrix(layer: .hidden, inputs: 0, hidden: 10, seed: 1) }
     let sample = try SampledStabilityMatrix(layer: .readout, inputs: 5, hidden: 10, seed: 1)
-    #expect(throws: CurlTheoryError.self) { try sample.stabilityMatrix(flipped: 11) }
-    #expect(throws: CurlTheoryError.self) { try sample.stabilityMatrix(flipped: -1) }
-    #expect(throws: CurlTheoryError.self) { try empiricalCriticalFraction(layer: .hidden, c: -1, hidden: 10, draws: 1) }
-    #expect(throws: CurlTheoryError.self) { try empiricalCriticalFraction(layer: .hidden, c: 0.5, hidden: 10, draws: 0) }
+    #expect(throws: ParameterError.self) { try sample.stabilityMatrix(flipped: 11) }
+    #expect(throws: ParameterError.self) { try sample.stabilityMatrix(flipped: -1) }
+    #expect(throws: ParameterError.self) { try empiricalCriticalFraction(layer: .hidden, c: -1, hidden: 10, draws: 1) }
+    #expect(throws: ParameterError.self) { try empiricalCriticalFraction(layer: .hidden, c: 0.5, hidden: 10, draws: 0) }
 }

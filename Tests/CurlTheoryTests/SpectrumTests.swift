@@ -1,4 +1,5 @@
 import Foundation
+import StudentTeacherCore
 import Testing
 import CurlTheory
 
@@ -147,11 +148,11 @@ func readoutDensityIntegratesToTheContinuousMass(c: Double) throws {
 }
 
 @Test func badSpectrumParametersAreRejected() {
-    #expect(throws: CurlTheoryError.self) { try HiddenFlipSpectrum(c: 0, alpha: 0.5) }
-    #expect(throws: CurlTheoryError.self) { try HiddenFlipSpectrum(c: 0.5, alpha: 1.5) }
-    #expect(throws: CurlTheoryError.self) { try ReadoutFlipSpectrum(c: .nan, alpha: 0.5) }
-    #expect(throws: CurlTheoryError.self) { try ReadoutFlipSpectrum(c: 1, alpha: -0.1) }
-    #expect(throws: CurlTheoryError.self) { try ReadoutFlipSpectrum(c: 1, alpha: 0.1, s: 0) }
-    #expect(throws: CurlTheoryError.self) { try ReadoutFlipSpectrum(c: 1, alpha: 0.1, s: -1) }
-    #expect(throws: CurlTheoryError.self) { try HiddenFlipSpectrum(c: 0.5, alpha: 0.5).density(at: .nan) }
+    #expect(throws: ParameterError.self) { try HiddenFlipSpectrum(c: 0, alpha: 0.5) }
+    #expect(throws: ParameterError.self) { try HiddenFlipSpectrum(c: 0.5, alpha: 1.5) }
+    #expect(throws: ParameterError.self) { try ReadoutFlipSpectrum(c: .nan, alpha: 0.5) }
+    #expect(throws: ParameterError.self) { try ReadoutFlipSpectrum(c: 1, alpha: -0.1) }
+    #expect(throws: ParameterError.self) { try ReadoutFlipSpectrum(c: 1, alpha: 0.1, s: 0) }
+    #expect(throws: ParameterError.self) { try ReadoutFlipSpectrum(c: 1, alpha: 0.1, s: -1) }
+    #expect(throws: ParameterError.self) { try HiddenFlipSpectrum(c: 0.5, alpha: 0.5).density(at: .nan) }
 }

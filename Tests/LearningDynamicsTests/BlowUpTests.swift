@@ -51,7 +51,7 @@ func unreachableTolerancesAreRefused() throws {
     var options = LearningSolveOptions()
     for rtol in [1e-300, 1e-16, 2e-14] {
         options.relativeTolerance = rtol
-        #expect(throws: LearningDynamicsError.self, "rtol \(rtol)") { try options.validate() }
+        #expect(throws: ParameterError.self, "rtol \(rtol)") { try options.validate() }
     }
     options.relativeTolerance = ODESolveOptions.smallestRelativeTolerance
     try options.validate()
@@ -61,11 +61,11 @@ func unreachableTolerancesAreRefused() throws {
     for g in [0.5, 1, .infinity, .nan] {
         var o = LearningSolveOptions()
         o.weightGrowthBound = g
-        #expect(throws: LearningDynamicsError.self, "growth bound \(g)") { try o.validate() }
+        #expect(throws: ParameterError.self, "growth bound \(g)") { try o.validate() }
     }
     var o = LearningSolveOptions()
     o.maxFunctionEvaluations = 0
-    #expect(throws: LearningDynamicsError.self) { try o.validate() }
+    #expect(throws: ParameterError.self) { try o.validate() }
 }
 
 @Test("weights that grow to a large teacher's scale (far beyond 1000 x the start) are not flagged as a blow-up")

@@ -253,5 +253,5 @@ func lastEpochIsAlwaysRecorded(epochs: Int, logPoints: Int) throws {
 ])
 func badDiscreteOptionsThrow(options: DiscreteTrainingOptions) throws {
     let problem = try discreteTestProblem(normConstraint: false)
-    #expect(throws: LearningDynamicsError.self) { try problem.trainDiscrete(options: options) }
+    #expect(throws: ParameterError.self) { try problem.trainDiscrete(options: options) }
 }

@@ -302,7 +302,7 @@ private func implicitStepperWithTheAnalyticJacobianAgreesWithRk8pd(flowCase: Flo
     let problem = try TrainingProblem(start: pair.student, activation: .linear, rule: .gradientDescent, data: data, normConstraint: false, seed: 1)
     var options = ContinuousTrainingOptions()
     options.stepper = "bsimp"
-    #expect(throws: LearningDynamicsError.self) { try FullBatchFlow(problem).trainingCurve(options: options) }
+    #expect(throws: ParameterError.self) { try FullBatchFlow(problem).trainingCurve(options: options) }
 }
 
 // MARK: - Stability of the solution manifold (linear network, finite data, c = M/N = 0.4)

@@ -224,8 +224,8 @@ func randomCovariance(_ m: Int, seed: UInt64) -> Matrix {
     let (flow, pair) = try mixedFlipSetup()
     var bad = Matrix.identity(flow.shape.inputs)
     bad[0, 0] = -1
-    #expect(throws: LearningDynamicsError.self) { try LinearFlow(teacher: pair.teacher, rule: .gradientDescent, inputCovariance: bad) }
-    #expect(throws: LearningDynamicsError.self) { try LinearFlow(teacher: pair.teacher, rule: .gradientDescent, inputCovariance: .identity(2)) }
+    #expect(throws: ParameterError.self) { try LinearFlow(teacher: pair.teacher, rule: .gradientDescent, inputCovariance: bad) }
+    #expect(throws: ParameterError.self) { try LinearFlow(teacher: pair.teacher, rule: .gradientDescent, inputCovariance: .identity(2)) }
 }
 
 @Test func manifoldDistanceIsTheLengthOfTheSmallestStepBackToTheManifold() throws {

@@ -41,7 +41,7 @@ import LearningDynamics
 }
 
 @Test func orderParameterRejectsMalformedWindows() {
-    #expect(throws: LearningDynamicsError.self) { try OrderParameter.q(window: []) }
-    #expect(throws: LearningDynamicsError.self) { try OrderParameter.q(window: [[], []]) }
-    #expect(throws: LearningDynamicsError.self) { try OrderParameter.q(window: [[1, 2], [1, 2, 3]]) }
+    #expect(throws: ParameterError.self) { try OrderParameter.q(window: []) }
+    #expect(throws: ParameterError.self) { try OrderParameter.q(window: [[], []]) }
+    #expect(throws: ParameterError.self) { try OrderParameter.q(window: [[1, 2], [1, 2, 3]]) }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import NumericalKit
 import Testing
 import LearningDynamics
@@ -41,7 +42,7 @@ import LearningDynamics
 
 @Test(arguments: [FlipCount.count(-1), .count(6), .fraction(-0.1), .fraction(1.5), .fraction(.nan)])
 func outOfRangeFlipsAreRejected(flips: FlipCount) throws {
-    #expect(throws: LearningDynamicsError.self) { try flips.resolved(layerSize: 5, layerName: "hidden neurons") }
+    #expect(throws: ParameterError.self) { try flips.resolved(layerSize: 5, layerName: "hidden neurons") }
 }
 
 @Test func signMatricesFlipTheFirstNeurons() throws {
@@ -53,18 +54,18 @@ func outOfRangeFlipsAreRejected(flips: FlipCount) throws {
 }
 
 @Test func invalidShapesAndOptionsAreRejected() throws {
-    #expect(throws: LearningDynamicsError.self) { try NetworkShape(inputs: 0, hidden: 3) }
-    #expect(throws: LearningDynamicsError.self) { try NetworkShape(inputs: 3, hidden: -1) }
+    #expect(throws: ParameterError.self) { try NetworkShape(inputs: 0, hidden: 3) }
+    #expect(throws: ParameterError.self) { try NetworkShape(inputs: 3, hidden: -1) }
     var options = LearningSolveOptions()
     options.stepper = "euler"
-    #expect(throws: LearningDynamicsError.self) { try options.validate() }
+    #expect(throws: ParameterError.self) { try options.validate() }
     options = LearningSolveOptions()
     options.stepper = "msbdf"
-    #expect(throws: LearningDynamicsError.self) { try options.validate(parameterCount: 5000) }
+    #expect(throws: ParameterError.self) { try options.validate(parameterCount: 5000) }
     try options.validate(parameterCount: 50)
     options = LearningSolveOptions()
     options.endTime = -1
-    #expect(throws: LearningDynamicsError.self) { try options.validate() }
+    #expect(throws: ParameterError.self) { try options.validate() }
 }
 
 @Test func implicitSteppersUseTheAnalyticJacobianAndAgreeWithRk8pd() throws {
@@ -82,4 +83,41 @@ func outOfRangeFlipsAreRejected(flips: FlipCount) throws {
         let gap = Vector.maxAbsDifference(curve.finalWeights.flattened, reference.finalWeights.flattened)
         #expect(gap < 1e-6, "\(name) ends \(gap) away from rk8pd")
     }
+}
+
+@Test func twoLayerWeightsAndTheCoreNetworkConvertBothWaysAndComputeTheSameOutputs() throws {
+    let pair = try StudentTeacherPair(shape: try NetworkShape(inputs: 5, hidden: 3), teacher: .normal(scale: 1),
+                                      student: .random(.normal(scale: 1)), seed: 4)
+    let w = pair.student
+    let net = try w.network(hidden: .tanh)
+    #expect(net.widths == [5, 3, 1])
+    #expect(try TwoLayerWeights(net) == w)
+    // Output of the MLP against the two-layer formula W2 tanh(W1 x), written out.
+    let x = Matrix(rows: 2, columns: 5, elements: [0.3, -1.2, 0.5, 2.0, -0.1, 1.1, 0.0, -0.4, 0.7, 0.9])
+    let y = try net.outputs(x)
+    for b in 0..<2 {
+        var expected = 0.0
+        for i in 0..<3 { expected += w.w2[i] * Foundation.tanh((0..<5).reduce(0.0) { $0 + w.w1[i, $1] * x[b, $1] }) }
+        #expect(abs(y[b, 0] - expected) < 1e-14)
+    }
+    // Converting copies values: mutating the network leaves the weights it came from alone.
+    var moved = net
+    moved.weights[0][0, 0] += 1
+    #expect(try TwoLayerWeights(moved) != w && TwoLayerWeights(net) == w)
+    #expect(throws: ParameterError.self) { try TwoLayerWeights(MLP.random(widths: [5, 3, 2], activations: [.tanh], seed: 1, role: SeedStream.student)) }
+}
+
+@Test(arguments: FlipConvention.allCases)
+func signedLayerUpdatesEqualTheFlowsMasksInBothConventions(convention: FlipConvention) throws {
+    // The one sign type serves both papers: node perturbation signs a layer's update matrix with `apply`, the flows
+    // multiply the flattened update by `mask`; the two must agree entry by entry.
+    let shape = try NetworkShape(inputs: 4, hidden: 3)
+    let rule = LearningRule.curl(flippedInputs: .count(convention == .column ? 2 : 1), flippedHidden: .count(1), convention: convention)
+    let signs = try rule.signs(for: shape)
+    let g1 = Matrix(rows: 3, columns: 4, elements: (0..<12).map { Double($0) + 1 })
+    let g2 = Matrix(rows: 1, columns: 3, elements: [13, 14, 15])
+    let signed = try signs.apply(to: [g1, g2]).map { $0! }
+    let masked = zip(g1.elements + g2.elements, signs.mask(shape)).map { $0 * $1 }
+    #expect(signed[0].elements + signed[1].elements == masked)
+    #expect(signed[0].elements != g1.elements && signed[1].elements != g2.elements)
 }

@@ -52,6 +52,6 @@ import LearningDynamics
 }
 
 @Test func epochsToThresholdRejectsMismatchedInput() {
-    #expect(throws: LearningDynamicsError.self) { try Thresholds.epochsToThreshold(losses: [1, 2], loggedEpochs: [0], threshold: 1e-3) }
-    #expect(throws: LearningDynamicsError.self) { try Thresholds.epochsToThreshold(losses: [], loggedEpochs: [], threshold: 1e-3) }
+    #expect(throws: ParameterError.self) { try Thresholds.epochsToThreshold(losses: [1, 2], loggedEpochs: [0], threshold: 1e-3) }
+    #expect(throws: ParameterError.self) { try Thresholds.epochsToThreshold(losses: [], loggedEpochs: [], threshold: 1e-3) }
 }

@@ -98,7 +98,7 @@ private func batches(_ count: Int, seed: UInt64, cyclic: Bool = false) throws ->
 }
 
 @Test func aRefreshPeriodBelowOneIsRefused() throws {
-    let message = ProjectionError.invalidParameter("centroid refresh period must be at least 1 (1 = refit every batch), got 0")
+    let message = ParameterError("centroid refresh period must be at least 1 (1 = refit every batch), got 0")
     let bad = LOCOConfiguration(clusters: 8, rank: 6, centroidRefresh: 0)
     #expect(throws: message) { try LOCOProjectorBuilder(inputDimension: 100, configuration: bad) }
     let (batch, _) = try batches(1, seed: 405)[0]

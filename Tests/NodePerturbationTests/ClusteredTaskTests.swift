@@ -44,5 +44,5 @@ import NodePerturbation
     let c = try ClusteredTask(setting: .s1, seed: 2)
     #expect(a.teacher == b.teacher && a.centroids == b.centroids)
     #expect(a.teacher != c.teacher)
-    #expect(throws: PerturbationError.self) { try ClusteredTask(setting: .s1, inputs: 20, seed: 1) }
+    #expect(throws: ParameterError.self) { try ClusteredTask(setting: .s1, inputs: 20, seed: 1) }
 }

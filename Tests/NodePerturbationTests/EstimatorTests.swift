@@ -140,8 +140,8 @@ func singleLayerTraceVarianceIsNPlusOneTimesGradientAndInputNorms(layer: Int) th
     }
 }
 
-@Test(arguments: [LayerActivation.tanh, .relu])
-func activityNoiseVarianceMatchesItsClosedForm(activation: LayerActivation) throws {
+@Test(arguments: [Activation.tanh, .relu])
+func activityNoiseVarianceMatchesItsClosedForm(activation: Activation) throws {
     // Activity noise (the LOCO 2024 code): E|g-hat_l - g_l|^2 = |f'(a_l)|^2 sum_m |u_m|^2 + |g_l|^2 (our derivation).
     let setup = try studentTeacher(widths: [5, 6, 4, 3], activations: [activation, activation], batch: 4, seed: 13)
     let bp = try setup.student.backpropagate(inputs: setup.inputs, targets: setup.targets)
@@ -266,24 +266,24 @@ func columnSpaceProjector(_ a: Matrix) throws -> Matrix {
 @Test func badInputIsRejectedWithAClearError() throws {
     let setup = try deepSetup()
     for sigma in [0.0, -1, .nan, .infinity] {
-        #expect(throws: PerturbationError.self) { try NodePerturbationEstimator(sigma: sigma) }
-        #expect(throws: PerturbationError.self) { try WeightPerturbationEstimator(sigma: sigma) }
+        #expect(throws: ParameterError.self) { try NodePerturbationEstimator(sigma: sigma) }
+        #expect(throws: ParameterError.self) { try WeightPerturbationEstimator(sigma: sigma) }
     }
     let outOfRange = try NodePerturbationEstimator(sigma: 0.1, layers: .layer(3))
-    #expect(throws: PerturbationError.invalidArgument("perturbed layer 3 out of range 0..<3")) {
+    #expect(throws: ParameterError("perturbed layer 3 out of range 0..<3")) {
         try outOfRange.estimate(network: setup.student, inputs: setup.inputs, targets: setup.targets, seed: 1, draw: 0)
     }
-    #expect(throws: PerturbationError.self) {
+    #expect(throws: ParameterError.self) {
         try NodePerturbationEstimator(sigma: 0.1, layers: .layer(-1)).estimate(network: setup.student, inputs: setup.inputs, targets: setup.targets, seed: 1, draw: 0)
     }
     let np = try NodePerturbationEstimator(sigma: 0.1)
-    #expect(throws: PerturbationError.self) { try np.sample(network: setup.student, inputs: setup.inputs, targets: setup.targets, draws: 1, seed: 1) }
-    #expect(throws: PerturbationError.self) { try DrawStatistics([[1.0, 2.0]]) }
+    #expect(throws: ParameterError.self) { try np.sample(network: setup.student, inputs: setup.inputs, targets: setup.targets, draws: 1, seed: 1) }
+    #expect(throws: ParameterError.self) { try DrawStatistics([[1.0, 2.0]]) }
     let wrongNoise = PerturbationNoise(network: setup.student, batchSize: 3, sigma: 0.1, seed: 1, draw: 0)
-    #expect(throws: PerturbationError.self) { try np.estimate(network: setup.student, inputs: setup.inputs, targets: setup.targets, noise: wrongNoise) }
+    #expect(throws: ParameterError.self) { try np.estimate(network: setup.student, inputs: setup.inputs, targets: setup.targets, noise: wrongNoise) }
     let e = try NodePerturbationEstimator(sigma: 0.1, layers: .layer(0)).estimate(network: setup.student, inputs: setup.inputs, targets: setup.targets, seed: 1, draw: 0)
-    #expect(throws: PerturbationError.self) { try e.weightGradient(layer: 1, presynaptic: setup.inputs) }
-    #expect(throws: PerturbationError.self) { try NPVariance.nodeVariances(layer: 1, layers: .layer(0), backprop: setup.student.backpropagate(inputs: setup.inputs, targets: setup.targets)) }
+    #expect(throws: ParameterError.self) { try e.weightGradient(layer: 1, presynaptic: setup.inputs) }
+    #expect(throws: ParameterError.self) { try NPVariance.nodeVariances(layer: 1, layers: .layer(0), backprop: setup.student.backpropagate(inputs: setup.inputs, targets: setup.targets)) }
 }
 
 @Test func traceVarianceAndItsStandardErrorMatchGaussianTheory() throws {
@@ -298,5 +298,5 @@ func columnSpaceProjector(_ a: Matrix) throws -> Matrix {
     #expect(abs(s.standardErrors[1] / (2 / Double(r).squareRoot()) - 1) < 0.05)
     let (t2, d) = try s.hotelling(against: [0, 0])
     #expect(d == 2 && t2 < chiSquareBound(2))
-    #expect(throws: PerturbationError.self) { try DrawStatistics(draws).hotelling(against: [0, 0]) }
+    #expect(throws: ParameterError.self) { try DrawStatistics(draws).hotelling(against: [0, 0]) }
 }

@@ -141,16 +141,16 @@ import NodePerturbation
         { (p: inout FlippedNPProblem) in p.logEvery = 0 },
         { (p: inout FlippedNPProblem) in p.displacement = 0 },
     ] as [@Sendable (inout FlippedNPProblem) -> Void])
-    func badInputThrowsPerturbationError(change: @Sendable (inout FlippedNPProblem) -> Void) throws {
+    func badInputThrowsParameterError(change: @Sendable (inout FlippedNPProblem) -> Void) throws {
         var p = problem(flippedHidden: 0, steps: 10)
         change(&p)
-        #expect(throws: PerturbationError.self) { try p.validate() }
-        #expect(throws: PerturbationError.self) { try p.solve() }
+        #expect(throws: ParameterError.self) { try p.validate() }
+        #expect(throws: ParameterError.self) { try p.solve() }
     }
 
     @Test func solveRefusesEmptyMethodsAndReplicates() {
         let p = problem(flippedHidden: 0, steps: 10)
-        #expect(throws: PerturbationError.self) { try p.solve(methods: []) }
-        #expect(throws: PerturbationError.self) { try p.solve(replicates: 0) }
+        #expect(throws: ParameterError.self) { try p.solve(methods: []) }
+        #expect(throws: ParameterError.self) { try p.solve(replicates: 0) }
     }
 }

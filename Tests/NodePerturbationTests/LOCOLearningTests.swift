@@ -43,7 +43,7 @@ import NodePerturbation
     options.evaluationPerCluster = 10
     let run = try LOCOLearning.train(task: task, method: .sgd, learningRate: 5, options: options, seed: 0)
     #expect(run.diverged && !run.isStable)
-    #expect(throws: PerturbationError.self) { try LOCOLearning.train(task: task, method: .np, learningRate: 0, options: options, seed: 0) }
+    #expect(throws: ParameterError.self) { try LOCOLearning.train(task: task, method: .np, learningRate: 0, options: options, seed: 0) }
 }
 
 @Test func purityCountsMajorityLabels() {
@@ -68,7 +68,7 @@ import NodePerturbation
     let none = try LOCOLearning.train(task: task, method: .np, learningRate: 0.05, options: options, seed: 2)
     #expect(some.relativeLoss != none.relativeLoss)
     options.flippedInputs = task.inputs + 1
-    #expect(throws: PerturbationError.self) { try LOCOLearning.train(task: task, method: .np, learningRate: 0.05, options: options, seed: 2) }
+    #expect(throws: ParameterError.self) { try LOCOLearning.train(task: task, method: .np, learningRate: 0.05, options: options, seed: 2) }
 }
 
 @Test func locoFailsWithMixedBatchesWhereItsClusterAssumptionBreaks() throws {

@@ -7,19 +7,19 @@ import NodePerturbation
 // student-teacher construction itself (loco.md section 1 notation, section 7.1 setting).
 
 /// A student-teacher batch with a student different from the teacher (so gradients are not zero).
-func studentTeacher(widths: [Int], activations: [LayerActivation], batch: Int, withBiases: Bool = false,
+func studentTeacher(widths: [Int], activations: [Activation], batch: Int, withBiases: Bool = false,
                     seed: UInt64 = 3) throws -> StudentTeacher {
     try StudentTeacher(teacherWidths: widths, teacherActivations: activations, studentWidths: widths,
                        studentActivations: activations, batchSize: batch, teacherScale: 1.5, withBiases: withBiases, seed: seed)
 }
 
 @Test(arguments: [
-    ([4, 6, 3], [LayerActivation.tanh], false),
-    ([4, 6, 3], [LayerActivation.relu], true),
-    ([5, 6, 4, 3], [LayerActivation.tanh, .relu], false),
-    ([5, 6, 4, 3], [LayerActivation.linear, .tanh], true),
+    ([4, 6, 3], [Activation.tanh], false),
+    ([4, 6, 3], [Activation.relu], true),
+    ([5, 6, 4, 3], [Activation.tanh, .relu], false),
+    ([5, 6, 4, 3], [Activation.linear, .tanh], true),
 ])
-func backpropagationEqualsCentralFiniteDifferencesOfTheLoss(widths: [Int], activations: [LayerActivation], withBiases: Bool) throws {
+func backpropagationEqualsCentralFiniteDifferencesOfTheLoss(widths: [Int], activations: [Activation], withBiases: Bool) throws {
     let setup = try studentTeacher(widths: widths, activations: activations, batch: 7, withBiases: withBiases)
     let net = setup.student
     let bp = try net.backpropagate(inputs: setup.inputs, targets: setup.targets)
@@ -84,11 +84,11 @@ func backpropagationEqualsCentralFiniteDifferencesOfTheLoss(widths: [Int], activ
 }
 
 @Test func malformedNetworksAndBatchesAreRejected() throws {
-    #expect(throws: PerturbationError.self) { try MLP.random(widths: [3, 4, 2], activations: [], seed: 1) }
-    #expect(throws: PerturbationError.self) { try MLP.random(widths: [3], activations: [], seed: 1) }
-    #expect(throws: PerturbationError.self) { try MLP.random(widths: [3, 0, 2], activations: [.tanh], seed: 1) }
-    #expect(throws: PerturbationError.self) { try MLP(weights: [Matrix(rows: 2, columns: 3), Matrix(rows: 1, columns: 3)], activations: [.tanh]) }
+    #expect(throws: ParameterError.self) { try MLP.random(widths: [3, 4, 2], activations: [], seed: 1) }
+    #expect(throws: ParameterError.self) { try MLP.random(widths: [3], activations: [], seed: 1) }
+    #expect(throws: ParameterError.self) { try MLP.random(widths: [3, 0, 2], activations: [.tanh], seed: 1) }
+    #expect(throws: ParameterError.self) { try MLP(weights: [Matrix(rows: 2, columns: 3), Matrix(rows: 1, columns: 3)], activations: [.tanh]) }
     let net = try MLP.random(widths: [3, 4, 2], activations: [.tanh], seed: 1)
-    #expect(throws: PerturbationError.self) { try net.loss(inputs: Matrix(rows: 2, columns: 4), targets: Matrix(rows: 2, columns: 2)) }
-    #expect(throws: PerturbationError.self) { try net.loss(inputs: Matrix(rows: 2, columns: 3), targets: Matrix(rows: 3, columns: 2)) }
+    #expect(throws: ParameterError.self) { try net.loss(inputs: Matrix(rows: 2, columns: 4), targets: Matrix(rows: 2, columns: 2)) }
+    #expect(throws: ParameterError.self) { try net.loss(inputs: Matrix(rows: 2, columns: 3), targets: Matrix(rows: 3, columns: 2)) }
 }

@@ -4,8 +4,8 @@ import Testing
 @Test("perturbation sizes outside 1e-8...1e3 are refused before any draw (they overflowed to NaN results)",
       arguments: [1e300, 1e4, 1e-9, 1e-300, 0, -1e-3, .infinity, .nan])
 func sigmaOutsideItsRangeIsRefused(sigma: Double) {
-    #expect(throws: PerturbationError.self) { _ = try NodePerturbationEstimator(sigma: sigma) }
-    #expect(throws: PerturbationError.self) { _ = try VarianceSweep.run(parameter: .sigma, values: [sigma]) }
+    #expect(throws: ParameterError.self) { _ = try NodePerturbationEstimator(sigma: sigma) }
+    #expect(throws: ParameterError.self) { _ = try VarianceSweep.run(parameter: .sigma, values: [sigma]) }
 }
 
 @Test("perturbation sizes at the ends of the range give finite sweep points")
@@ -24,7 +24,7 @@ func hugeStudentScaleIsRefused() throws {
     let task = try ClusteredTask(setting: .s1, seed: 0)
     var c = ClusteredStudyConfiguration()
     c.studentScale = 1e200
-    #expect(throws: PerturbationError.self) { try c.validate(task: task) }
+    #expect(throws: ParameterError.self) { try c.validate(task: task) }
     c.studentScale = ClusteredStudyConfiguration.largestStudentScale
     try c.validate(task: task)
 }

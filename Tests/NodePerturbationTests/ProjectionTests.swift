@@ -221,8 +221,8 @@ func recursiveOWMEqualsTheBatchFormula(alpha: Double) throws {
         try PrincipalSubspace.containsEveryInput(batch: x, extraDimensions: 4)
     }
     #expect(throws: ProjectionError.emptyInput("direction matrix A (no columns)")) { try OWM.exactComplement(of: Matrix(rows: 6, columns: 0)) }
-    #expect(throws: ProjectionError.self) { try OWM.regularisedComplement(of: F.transpose(x), alpha: 0) }
-    #expect(throws: ProjectionError.self) { try RecursiveOWM(inputDimension: 6, alpha: -1) }
+    #expect(throws: ParameterError.self) { try OWM.regularisedComplement(of: F.transpose(x), alpha: 0) }
+    #expect(throws: ParameterError.self) { try RecursiveOWM(inputDimension: 6, alpha: -1) }
     var nan = x
     nan[1, 1] = .nan
     #expect(throws: ProjectionError.nonFiniteInput("batch")) { try PrincipalSubspace.projector(batch: nan, rank: 2) }

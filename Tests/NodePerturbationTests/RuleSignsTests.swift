@@ -10,9 +10,9 @@ import NodePerturbation
     @Test func identitySignsChangeNothing() throws {
         let setup = try studentTeacher(widths: [5, 6, 4, 3], activations: [.tanh, .tanh], batch: 4, seed: 21)
         let net = setup.student
-        let signs = PresynapticSigns.identity(for: net)
+        let signs = SignMatrices.identity(for: net)
         #expect(signs.layers.map(\.count) == [5, 6, 4])
-        #expect(signs == (try PresynapticSigns.flippingFirst([0, 0, 0], of: net)))
+        #expect(signs == (try SignMatrices.flippingFirst([0, 0, 0], of: net)))
         let bp = try net.backpropagate(inputs: setup.inputs, targets: setup.targets)
         let np = try NodePerturbationEstimator(sigma: 1e-3).estimate(network: net, inputs: setup.inputs, targets: setup.targets, seed: 1, draw: 0)
         let signedBP = try signs.apply(to: bp.weightGradients.map { Optional($0) })
@@ -24,14 +24,14 @@ import NodePerturbation
     }
 
     @Test func signConstructionAndValidation() throws {
-        #expect(try PresynapticSigns.flippingFirst(2, of: 5) == [-1, -1, 1, 1, 1])
-        #expect(try PresynapticSigns.flippingFirst(0, of: 3) == [1, 1, 1])
-        #expect(throws: PerturbationError.self) { try PresynapticSigns.flippingFirst(4, of: 3) }
-        #expect(throws: PerturbationError.self) { try PresynapticSigns(layers: [[1, 0.5]]) }
+        #expect(try SignMatrices.flippingFirst(2, of: 5) == [-1, -1, 1, 1, 1])
+        #expect(try SignMatrices.flippingFirst(0, of: 3) == [1, 1, 1])
+        #expect(throws: ParameterError.self) { try SignMatrices.flippingFirst(4, of: 3) }
+        #expect(throws: ParameterError.self) { try SignMatrices(layers: [[1, 0.5]]) }
         let net = try MLP.random(widths: [3, 4, 1], activations: [.linear], seed: 2)
-        #expect(throws: PerturbationError.self) { try PresynapticSigns.flippingFirst([1], of: net) }
-        let signs = try PresynapticSigns.flippingFirst([1, 2], of: net)
-        #expect(throws: PerturbationError.self) { try signs.apply(to: Matrix(rows: 4, columns: 4), layer: 0) }
+        #expect(throws: ParameterError.self) { try SignMatrices.flippingFirst([1], of: net) }
+        let signs = try SignMatrices.flippingFirst([1, 2], of: net)
+        #expect(throws: ParameterError.self) { try signs.apply(to: Matrix(rows: 4, columns: 4), layer: 0) }
     }
 
     @Test(arguments: [0, 3, 5])
@@ -43,7 +43,7 @@ import NodePerturbation
         var d = [Double](repeating: 1, count: 6)
         d[j] = -1
         for g in [bp.weightGradients[0], np.weightGradients[0]!] {
-            let signed = PresynapticSigns.apply(d, to: g)
+            let signed = SignMatrices.apply(d, to: g)
             for r in 0..<g.rows {
                 for c in 0..<g.columns { #expect(signed[r, c] == (c == j ? -g[r, c] : g[r, c])) }
             }
@@ -55,7 +55,7 @@ import NodePerturbation
         let setup = try fullRankSetup()
         let net = setup.student
         let bp = try net.backpropagate(inputs: setup.inputs, targets: setup.targets)
-        let signs = try PresynapticSigns.flippingFirst([2, 3, 1], of: net)
+        let signs = try SignMatrices.flippingFirst([2, 3, 1], of: net)
         let np = try NodePerturbationEstimator(sigma: 1e-3, layers: .all)
         let stats = try np.sample(network: net, inputs: setup.inputs, targets: setup.targets, draws: 4000, seed: 31, threads: 2, keepDraws: true)
         for l in 0..<net.layerCount {
@@ -80,7 +80,7 @@ import NodePerturbation
         let net = setup.student
         let np = try NodePerturbationEstimator(sigma: 1e-3, layers: .all).estimate(network: net, inputs: setup.inputs, targets: setup.targets, seed: 4, draw: 0)
         let bp = try net.backpropagate(inputs: setup.inputs, targets: setup.targets)
-        let signs = try PresynapticSigns.flippingFirst([7, 4], of: net)
+        let signs = try SignMatrices.flippingFirst([7, 4], of: net)
         for l in 0..<net.layerCount {
             let bound = min(batch, net.widths[l + 1], net.widths[l])
             let npRank = try updateRank(np.weightGradients[l]!)
@@ -102,8 +102,8 @@ import NodePerturbation
     @Test(arguments: [(8, 12), (12, 5)])
     func linearNetworkStabilityMatrixHasRankAtMostM(m: Int, n: Int) throws {
         let net = try MLP.random(widths: [m, n, 1], activations: [.linear], seed: 25)
-        let signs = try PresynapticSigns.flippingFirst([m / 3, n / 2], of: net)
-        let k = try curlStabilityMatrix(network: net, signs: signs)
+        let signs = try SignMatrices.flippingFirst([m / 3, n / 2], of: net)
+        let k = try StabilityMatrix.build(network: net, signs: signs)
         #expect(k.rows == m && k.columns == m)
         let rank = try updateRank(k)
         #expect(rank <= m)
@@ -118,7 +118,7 @@ import NodePerturbation
         for i in 0..<m { for j in 0..<m { #expect(abs(k[i, j] - (w2Squared * d1[i, j] + inner[i, j])) < 1e-12) } }
         // W1^T D2 W1 alone has rank <= min(M, N); with D = I, K is positive definite (full rank M).
         #expect(try updateRank(inner) <= min(m, n))
-        let plain = try curlStabilityMatrix(network: net, signs: PresynapticSigns.identity(for: net))
+        let plain = try StabilityMatrix.build(network: net, signs: SignMatrices.identity(for: net))
         #expect(try updateRank(plain) == m)
     }
 }

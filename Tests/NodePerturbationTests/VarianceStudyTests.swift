@@ -167,23 +167,23 @@ struct SmallStudy {
 
 @Test func studyRejectsBadInput() throws {
     let small = try SmallStudy()
-    #expect(throws: PerturbationError.self) { try small.study(draws: 5, threads: 1) }
-    #expect(throws: PerturbationError.self) {
+    #expect(throws: ParameterError.self) { try small.study(draws: 5, threads: 1) }
+    #expect(throws: ParameterError.self) {
         try VarianceStudy(network: small.network, batch: small.x, targets: small.targets, evaluation: small.evaluation,
                           evaluationTargets: small.evaluationTargets, variants: small.variants, sigma: 0, draws: 100, seed: 1)
     }
-    #expect(throws: PerturbationError.self) {  // one list of variants per layer
+    #expect(throws: ParameterError.self) {  // one list of variants per layer
         try VarianceStudy(network: small.network, batch: small.x, targets: small.targets, evaluation: small.evaluation,
                           evaluationTargets: small.evaluationTargets, variants: [small.variants[0]], sigma: 0.01, draws: 100, seed: 1)
     }
-    #expect(throws: PerturbationError.self) {  // layer 1's projectors act on 12 hidden units, not the 100 inputs
+    #expect(throws: ParameterError.self) {  // layer 1's projectors act on 12 hidden units, not the 100 inputs
         try VarianceStudy(network: small.network, batch: small.x, targets: small.targets, evaluation: small.evaluation,
                           evaluationTargets: small.evaluationTargets, variants: [small.variants[0], small.variants[0]], sigma: 0.01, draws: 100, seed: 1)
     }
     var c = ClusteredStudyConfiguration()
     c.hidden = [8]
     c.studentScale = 0  // no hidden activity to project
-    #expect(throws: PerturbationError.self) {
+    #expect(throws: ParameterError.self) {
         try VarianceStudy.clustered(task: try ClusteredTask(setting: .s1, seed: 0), configuration: c, sigma: 0.01, draws: 100, seed: 1)
     }
 }

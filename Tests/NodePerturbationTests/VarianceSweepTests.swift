@@ -51,12 +51,12 @@ struct VarianceSweepTests {
         var base = VarianceSweep.Configuration()
         base.draws = 30
         #expect(try VarianceSweep.run(parameter: .width, values: [5], base: base) == VarianceSweep.run(parameter: .width, values: [5], base: base))
-        #expect(throws: PerturbationError.self) { try VarianceSweep.run(parameter: .width, values: [], base: base) }
-        #expect(throws: PerturbationError.self) { try VarianceSweep.run(parameter: .width, values: [2.5], base: base) }
-        #expect(throws: PerturbationError.self) { try VarianceSweep.run(parameter: .rank, values: [Double(base.inputs + 1)], base: base) }
-        #expect(throws: PerturbationError.self) { try VarianceSweep.run(parameter: .layers, values: [3], base: base) }
+        #expect(throws: ParameterError.self) { try VarianceSweep.run(parameter: .width, values: [], base: base) }
+        #expect(throws: ParameterError.self) { try VarianceSweep.run(parameter: .width, values: [2.5], base: base) }
+        #expect(throws: ParameterError.self) { try VarianceSweep.run(parameter: .rank, values: [Double(base.inputs + 1)], base: base) }
+        #expect(throws: ParameterError.self) { try VarianceSweep.run(parameter: .layers, values: [3], base: base) }
         base.draws = 1
-        #expect(throws: PerturbationError.self) { try VarianceSweep.run(parameter: .sigma, values: [1e-3], base: base) }
+        #expect(throws: ParameterError.self) { try VarianceSweep.run(parameter: .sigma, values: [1e-3], base: base) }
     }
 
     @Test("default value lists are valid for the default configuration")

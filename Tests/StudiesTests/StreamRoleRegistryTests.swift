@@ -3,6 +3,7 @@ import LearningDynamics
 import NodePerturbation
 import NumericalKit
 import SoftCommitteeMachine
+import StudentTeacherCore
 import Testing
 
 @Suite("stream role registry")
@@ -17,12 +18,37 @@ struct StreamRoleRegistryTests {
         #expect(Set(roles.map(\.name)).count == roles.count)
     }
 
-    @Test("each module keeps to its id range: learning 0-15, curl theory 16-31, node perturbation 32-63, soft committee machine 64-79")
-    func idsStayInTheirModuleRange() {
-        #expect(SeedStream.all.allSatisfy { (0...15).contains($0.id) })
-        #expect(CurlStreams.all.allSatisfy { (16...31).contains($0.id) })
-        #expect(NPStreams.all.allSatisfy { (32...63).contains($0.id) })
-        #expect(SCMSeedStream.all.allSatisfy { (64...79).contains($0.id) })
+    /// Every module's roles beside the namespace the core's registry gives that module.
+    let modules: [(StreamRegistry.Namespace, [StreamRole])] = [
+        (StreamRegistry.learningDynamics, SeedStream.all), (StreamRegistry.curlTheory, CurlStreams.all),
+        (StreamRegistry.nodePerturbation, NPStreams.all), (StreamRegistry.softCommitteeMachine, SCMSeedStream.all),
+    ]
+
+    @Test("the registry's namespaces are pairwise disjoint and every module's roles lie in its own")
+    func namespacesAreDisjointAndEachModuleKeepsToItsOwn() {
+        let spaces = StreamRegistry.all
+        for (i, a) in spaces.enumerated() {
+            for b in spaces[(i + 1)...] { #expect(!a.ids.overlaps(b.ids), "\(a) overlaps \(b)") }
+        }
+        #expect(Set(modules.map(\.0)).count == modules.count)
+        for (space, roles) in modules {
+            for role in roles { #expect(space.contains(role), "\(role) lies outside \(space)") }
+        }
+        // No module declares roles in the tests' namespace.
+        #expect(!roles.contains { StreamRegistry.tests.contains($0) })
+    }
+
+    @Test("distinct roles give distinct stream tasks at every index, so no two roles can read the same stream")
+    func distinctRolesNeverShareATask() {
+        // task = index << 20 | id is injective in (id, index) for id < 2^20 and index < 2^44: decode inverts it.
+        for role in roles {
+            for index: UInt64 in [0, 1, 2, 21, 1 << 30, StreamRole.indexLimit - 1] {
+                let decoded = StreamRole.decode(task: role.task(index))
+                #expect(decoded.id == role.id && decoded.index == index)
+            }
+        }
+        let tasks = roles.flatMap { role in [0, 1, 2, 10, 11, 12, 20, 21].map { role.task($0) } }
+        #expect(Set(tasks).count == tasks.count)
     }
 
     @Test("the learning experiment's roles keep their old task numbers 0-5, so curl-descent results do not change")

@@ -11,11 +11,11 @@ public enum OrderParameter {
     /// or x/0 = infinity, as numpy would. Throws on an empty window or vectors of different lengths.
     public static func q(window: [[Double]]) throws -> Double {
         guard let first = window.first, !first.isEmpty else {
-            throw LearningDynamicsError.invalidParameter("the q order parameter needs at least one non-empty weight vector")
+            throw ParameterError("the q order parameter needs at least one non-empty weight vector")
         }
         let components = first.count
         guard window.allSatisfy({ $0.count == components }) else {
-            throw LearningDynamicsError.invalidParameter("every weight vector in the q window must have \(components) components")
+            throw ParameterError("every weight vector in the q window must have \(components) components")
         }
         let timeMeans = (0..<components).map { i in nanMean(window.lazy.map { $0[i] }) }
         var centred = window.map { w in (0..<components).map { i in w[i] - timeMeans[i] } }

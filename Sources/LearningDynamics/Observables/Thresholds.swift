@@ -27,7 +27,7 @@ public enum Thresholds {
     /// index -1, e.g. 99999 for 1e5 epochs), not dropped; `reached` tells the two cases apart.
     public static func epochsToThreshold(losses: [Double], loggedEpochs: [Int], threshold: Double) throws -> ThresholdCrossing {
         guard !losses.isEmpty, losses.count == loggedEpochs.count else {
-            throw LearningDynamicsError.invalidParameter(
+            throw ParameterError(
                 "need one logged epoch per loss and at least one, got \(losses.count) losses and \(loggedEpochs.count) epochs")
         }
         let c = crossing(threshold: threshold, in: losses)!

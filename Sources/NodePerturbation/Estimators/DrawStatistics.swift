@@ -18,9 +18,9 @@ public struct DrawStatistics: Sendable {
 
     /// Summarises `draws` (each of the same length). Throws for fewer than 2 draws.
     public init(_ draws: [[Double]], keepDraws: Bool = false) throws {
-        guard draws.count >= 2 else { throw PerturbationError.invalidArgument("variance statistics need R >= 2 draws, got \(draws.count)") }
+        guard draws.count >= 2 else { throw ParameterError("variance statistics need R >= 2 draws, got \(draws.count)") }
         let d = draws[0].count
-        guard draws.allSatisfy({ $0.count == d }) else { throw PerturbationError.invalidArgument("draws must have equal length") }
+        guard draws.allSatisfy({ $0.count == d }) else { throw ParameterError("draws must have equal length") }
         let r = Double(draws.count)
         var mean = [Double](repeating: 0, count: d)
         for x in draws { for j in 0..<d { mean[j] += x[j] } }
@@ -52,12 +52,12 @@ public struct DrawStatistics: Sendable {
     /// B >= n_{l-1}: otherwise every draw lies in the span of the B inputs). Returns (T^2, d).
     public func hotelling(against expected: [Double]) throws -> (value: Double, degreesOfFreedom: Int) {
         guard let draws = storedDraws else {
-            throw PerturbationError.invalidArgument("Hotelling's statistic needs the draws (keepDraws: true)")
+            throw ParameterError("Hotelling's statistic needs the draws (keepDraws: true)")
         }
         let d = mean.count
-        guard expected.count == d else { throw PerturbationError.invalidArgument("expected mean has length \(expected.count), not \(d)") }
+        guard expected.count == d else { throw ParameterError("expected mean has length \(expected.count), not \(d)") }
         let r = draws.count
-        guard r > d else { throw PerturbationError.invalidArgument("Hotelling's statistic needs more draws (\(r)) than entries (\(d))") }
+        guard r > d else { throw ParameterError("Hotelling's statistic needs more draws (\(r)) than entries (\(d))") }
         var centred = Matrix(rows: r, columns: d)
         for k in 0..<r { for j in 0..<d { centred[k, j] = draws[k][j] - mean[j] } }
         var covariance = centred.gram
@@ -65,7 +65,7 @@ public struct DrawStatistics: Sendable {
         let deviation = zip(mean, expected).map { $0 - $1 }
         let solved: [Double]
         do { solved = try covariance.solvePositiveDefinite(deviation) } catch {
-            throw PerturbationError.invalidArgument("the sample covariance of the draws is singular (\(error))")
+            throw ParameterError("the sample covariance of the draws is singular (\(error))")
         }
         return (Double(r) * Vector.dot(deviation, solved), d)
     }

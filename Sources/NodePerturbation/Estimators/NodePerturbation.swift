@@ -14,12 +14,12 @@ public enum PerturbedLayers: Sendable, Equatable {
         case .all: return Array(0..<layerCount)
         case .first(let k):
             guard k >= 1, k <= layerCount else {
-                throw PerturbationError.invalidArgument("cannot perturb the first \(k) of \(layerCount) layers")
+                throw ParameterError("cannot perturb the first \(k) of \(layerCount) layers")
             }
             return Array(0..<k)
         case .layer(let i):
             guard i >= 0, i < layerCount else {
-                throw PerturbationError.invalidArgument("perturbed layer \(i) out of range 0..<\(layerCount)")
+                throw ParameterError("perturbed layer \(i) out of range 0..<\(layerCount)")
             }
             return [i]
         }
@@ -77,10 +77,10 @@ public struct NodePerturbationEstimate: Sendable {
     /// projected estimate (1/B) sum_b g-hat_b (P_b x_b)^T of loco.md 5.3, from the same noise.
     public func weightGradient(layer: Int, presynaptic: Matrix) throws -> Matrix {
         guard layer >= 0, layer < nodeGradients.count, let g = nodeGradients[layer] else {
-            throw PerturbationError.invalidArgument("layer \(layer) was not perturbed in this estimate")
+            throw ParameterError("layer \(layer) was not perturbed in this estimate")
         }
         guard presynaptic.rows == g.rows else {
-            throw PerturbationError.invalidArgument("presynaptic factor needs \(g.rows) rows, got \(presynaptic.rows)")
+            throw ParameterError("presynaptic factor needs \(g.rows) rows, got \(presynaptic.rows)")
         }
         var out = Matrix(rows: g.columns, columns: presynaptic.columns)
         Matrix.gemm(g, transposeA: true, presynaptic, alpha: 1 / Double(g.rows), into: &out)
@@ -111,7 +111,7 @@ public struct NodePerturbationEstimator: Sendable {
     public init(sigma: Double, layers: PerturbedLayers = .all, placement: PerturbationPlacement = .preActivation,
                 antithetic: Bool = false) throws {
         guard Self.sigmaRange.contains(sigma) else {
-            throw PerturbationError.invalidArgument("sigma must lie in \(Self.sigmaRange.lowerBound)...\(Self.sigmaRange.upperBound), got \(sigma)")
+            throw ParameterError("sigma must lie in \(Self.sigmaRange.lowerBound)...\(Self.sigmaRange.upperBound), got \(sigma)")
         }
         self.sigma = sigma
         self.layers = layers
@@ -141,7 +141,7 @@ public struct NodePerturbationEstimator: Sendable {
     /// `keepDraws` keeps every draw in them (for `DrawStatistics.hotelling`).
     public func sample(network: MLP, inputs: Matrix, targets: Matrix, draws: Int, seed: UInt64, firstDraw: UInt64 = 0,
                        threads: Int = 1, keepDraws: Bool = false) throws -> [DrawStatistics?] {
-        guard draws >= 2 else { throw PerturbationError.invalidArgument("a Monte Carlo sample needs R >= 2 draws, got \(draws)") }
+        guard draws >= 2 else { throw ParameterError("a Monte Carlo sample needs R >= 2 draws, got \(draws)") }
         let perturbed = try layers.indices(layerCount: network.layerCount)
         let chunks = max(1, min(threads, draws))
         let estimator = self
@@ -187,7 +187,7 @@ public struct NodePerturbationEstimator: Sendable {
         init(estimator: NodePerturbationEstimator, network: MLP, inputs: Matrix, targets: Matrix) throws {
             try network.checkBatch(inputs, targets)
             guard inputs.elements.allSatisfy(\.isFinite), targets.elements.allSatisfy(\.isFinite) else {
-                throw PerturbationError.invalidArgument("inputs or targets contain NaN or infinite entries")
+                throw ParameterError("inputs or targets contain NaN or infinite entries")
             }
             self.estimator = estimator
             self.network = network
@@ -216,7 +216,7 @@ public struct NodePerturbationEstimator: Sendable {
         func check(_ noise: PerturbationNoise) throws {
             guard noise.layers.count == network.layerCount,
                   zip(noise.layers, network.widths.dropFirst()).allSatisfy({ $0.rows == inputs.rows && $0.columns == $1 }) else {
-                throw PerturbationError.invalidArgument("noise must hold one B x n_l matrix per layer (B = \(inputs.rows), widths \(Array(network.widths.dropFirst())))")
+                throw ParameterError("noise must hold one B x n_l matrix per layer (B = \(inputs.rows), widths \(Array(network.widths.dropFirst())))")
             }
         }
 

@@ -46,7 +46,7 @@ public enum NPVariance {
     public static func nodeVariances(layer l: Int, layers: PerturbedLayers, backprop: Backpropagation,
                                      oneSidedSigma: Double? = nil) throws -> [Double] {
         let perturbed = try layers.indices(layerCount: backprop.nodeGradients.count)
-        guard perturbed.contains(l) else { throw PerturbationError.invalidArgument("layer \(l) is not perturbed") }
+        guard perturbed.contains(l) else { throw ParameterError("layer \(l) is not perturbed") }
         let g = backprop.nodeGradients
         if let sigma = oneSidedSigma, perturbed == [g.count - 1] {
             return (0..<g[l].rows).map { outputLayerNodeVariance(g[l].row($0), sigma: sigma) }

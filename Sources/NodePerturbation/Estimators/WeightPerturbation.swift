@@ -10,7 +10,7 @@ public struct WeightPerturbationEstimator: Sendable {
     public let antithetic: Bool
 
     public init(sigma: Double, layers: PerturbedLayers = .all, antithetic: Bool = false) throws {
-        guard sigma.isFinite, sigma > 0 else { throw PerturbationError.invalidArgument("sigma must be finite and > 0, got \(sigma)") }
+        guard sigma.isFinite, sigma > 0 else { throw ParameterError("sigma must be finite and > 0, got \(sigma)") }
         self.sigma = sigma
         self.layers = layers
         self.antithetic = antithetic
@@ -26,7 +26,7 @@ public struct WeightPerturbationEstimator: Sendable {
     public func estimate(network: MLP, inputs: Matrix, targets: Matrix, noise: [Matrix]) throws -> [Matrix?] {
         try network.checkBatch(inputs, targets)
         guard noise.count == network.layerCount, zip(noise, network.weights).allSatisfy({ $0.rows == $1.rows && $0.columns == $1.columns }) else {
-            throw PerturbationError.invalidArgument("WP noise must match every weight matrix's shape")
+            throw ParameterError("WP noise must match every weight matrix's shape")
         }
         let perturbed = try layers.indices(layerCount: network.layerCount)
         func shifted(_ sign: Double) -> MLP {
@@ -46,7 +46,7 @@ public struct WeightPerturbationEstimator: Sendable {
     /// Monte Carlo over `draws` draws (draw firstDraw + k for the k-th); per-layer statistics of vec(G-hat_l).
     public func sample(network: MLP, inputs: Matrix, targets: Matrix, draws: Int, seed: UInt64, firstDraw: UInt64 = 0,
                        keepDraws: Bool = false) throws -> [DrawStatistics?] {
-        guard draws >= 2 else { throw PerturbationError.invalidArgument("a Monte Carlo sample needs R >= 2 draws, got \(draws)") }
+        guard draws >= 2 else { throw ParameterError("a Monte Carlo sample needs R >= 2 draws, got \(draws)") }
         let perturbed = try layers.indices(layerCount: network.layerCount)
         var collected = perturbed.map { _ in [[Double]]() }
         for k in 0..<draws {

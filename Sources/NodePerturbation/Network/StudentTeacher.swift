@@ -10,13 +10,13 @@ public struct StudentTeacher: Sendable {
 
     /// Teacher and student drawn with `MLP.random` (scale `teacherScale` / `studentScale`) from the streams
     /// roles `NPStreams.teacher`, `.student` and `.inputs` of `seed`; `batchSize` inputs x ~ N(0, I).
-    public init(teacherWidths: [Int], teacherActivations: [LayerActivation], studentWidths: [Int],
-                studentActivations: [LayerActivation], batchSize: Int, teacherScale: Double = 1, studentScale: Double = 1,
+    public init(teacherWidths: [Int], teacherActivations: [Activation], studentWidths: [Int],
+                studentActivations: [Activation], batchSize: Int, teacherScale: Double = 1, studentScale: Double = 1,
                 withBiases: Bool = false, seed: UInt64) throws {
         guard teacherWidths.first == studentWidths.first, teacherWidths.last == studentWidths.last else {
-            throw PerturbationError.invalidArgument("student and teacher need the same input and output sizes")
+            throw ParameterError("student and teacher need the same input and output sizes")
         }
-        guard batchSize > 0 else { throw PerturbationError.invalidArgument("batch size must be positive, got \(batchSize)") }
+        guard batchSize > 0 else { throw ParameterError("batch size must be positive, got \(batchSize)") }
         teacher = try MLP.random(widths: teacherWidths, activations: teacherActivations, scale: teacherScale,
                                  withBiases: withBiases, seed: seed, role: NPStreams.teacher)
         student = try MLP.random(widths: studentWidths, activations: studentActivations, scale: studentScale,

@@ -9,8 +9,8 @@ public struct DirectionBuffer: Sendable {
     public private(set) var count = 0
 
     public init(dimension: Int, capacity: Int) throws {
-        guard dimension > 0 else { throw ProjectionError.invalidParameter("buffer dimension must be positive, got \(dimension)") }
-        guard capacity > 0 else { throw ProjectionError.invalidParameter("buffer capacity must be positive, got \(capacity)") }
+        guard dimension > 0 else { throw ParameterError("buffer dimension must be positive, got \(dimension)") }
+        guard capacity > 0 else { throw ParameterError("buffer capacity must be positive, got \(capacity)") }
         self.dimension = dimension
         self.capacity = capacity
         storage = [Double](repeating: 0, count: dimension * capacity)

@@ -32,7 +32,7 @@ public enum KMeans {
         guard points.rows > 0 else { throw ProjectionError.emptyInput("point set (buffer)") }
         guard points.rows >= k else { throw ProjectionError.tooFewPoints(points: points.rows, clusters: k) }
         guard maxIterations >= 1, restarts >= 1 else {
-            throw ProjectionError.invalidParameter("maxIterations and restarts must be at least 1, got \(maxIterations), \(restarts)")
+            throw ParameterError("maxIterations and restarts must be at least 1, got \(maxIterations), \(restarts)")
         }
         try requireFinite(points, "point set")
         switch initialisation {

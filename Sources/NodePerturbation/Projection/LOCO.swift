@@ -37,13 +37,13 @@ public struct LOCOConfiguration: Sendable, Equatable {
         guard clusters >= 1 else { throw ProjectionError.invalidClusterCount(clusters) }
         guard rank >= 1 else { throw ProjectionError.invalidRank(rank) }
         guard rank <= dimension else { throw ProjectionError.rankExceedsDimension(rank: rank, dimension: dimension) }
-        guard alpha >= 0, alpha.isFinite else { throw ProjectionError.invalidParameter("alpha must be >= 0 and finite, got \(alpha)") }
-        guard bufferCapacity >= 1 else { throw ProjectionError.invalidParameter("buffer capacity must be positive, got \(bufferCapacity)") }
+        guard alpha >= 0, alpha.isFinite else { throw ParameterError("alpha must be >= 0 and finite, got \(alpha)") }
+        guard bufferCapacity >= 1 else { throw ParameterError("buffer capacity must be positive, got \(bufferCapacity)") }
         guard residualThreshold >= 0, residualThreshold < 1 else {
-            throw ProjectionError.invalidParameter("residual threshold must lie in [0, 1), got \(residualThreshold)")
+            throw ParameterError("residual threshold must lie in [0, 1), got \(residualThreshold)")
         }
         guard centroidRefresh >= 1 else {
-            throw ProjectionError.invalidParameter("centroid refresh period must be at least 1 (1 = refit every batch), got \(centroidRefresh)")
+            throw ParameterError("centroid refresh period must be at least 1 (1 = refit every batch), got \(centroidRefresh)")
         }
     }
 }
@@ -101,7 +101,7 @@ public enum LOCO {
         let n = x.columns
         if let fit {
             guard fit.centroids.rows == c.clusters else {
-                throw ProjectionError.invalidParameter("the k-means fit has \(fit.centroids.rows) centroids, the configuration \(c.clusters) clusters")
+                throw ParameterError("the k-means fit has \(fit.centroids.rows) centroids, the configuration \(c.clusters) clusters")
             }
             guard fit.centroids.columns == n else {
                 throw ProjectionError.dimensionMismatch(what: "k-means centroids", expected: n, got: fit.centroids.columns)

@@ -16,7 +16,7 @@ public enum OWM {
     /// The regularised operator P = I - A (A^T A + alpha I)^{-1} A^T = alpha (A A^T + alpha I)^{-1}, alpha > 0.
     /// From A = U S V^T it is I - U diag(s^2 / (s^2 + alpha)) U^T: symmetric, eigenvalues in (0, 1], not idempotent.
     public static func regularisedComplement(of a: Matrix, alpha: Double) throws -> ComplementProjector {
-        guard alpha > 0, alpha.isFinite else { throw ProjectionError.invalidParameter("alpha must be positive and finite, got \(alpha)") }
+        guard alpha > 0, alpha.isFinite else { throw ParameterError("alpha must be positive and finite, got \(alpha)") }
         let svd = try decompose(a)
         let weights = svd.singularValues.map { $0 * $0 / ($0 * $0 + alpha) }
         return ComplementProjector(removedBasis: svd.u, weights: weights)
@@ -42,8 +42,8 @@ public struct RecursiveOWM: PresynapticProjector {
 
     /// Starts from P = I. alpha >= 0; alpha = 0 gives exact Gram-Schmidt-like deflation.
     public init(inputDimension n: Int, alpha: Double) throws {
-        guard n > 0 else { throw ProjectionError.invalidParameter("input dimension must be positive, got \(n)") }
-        guard alpha >= 0, alpha.isFinite else { throw ProjectionError.invalidParameter("alpha must be >= 0 and finite, got \(alpha)") }
+        guard n > 0 else { throw ParameterError("input dimension must be positive, got \(n)") }
+        guard alpha >= 0, alpha.isFinite else { throw ParameterError("alpha must be >= 0 and finite, got \(alpha)") }
         self.alpha = alpha
         matrix = .identity(n)
     }

@@ -1,6 +1,8 @@
 import NumericalKit
 
-/// Why a projector could not be built: each case names the offending quantity so the message is actionable.
+/// Why a projector could not be built from the data it was given (a batch with no direction left, too few points
+/// for the clusters): each case names the offending quantity so the message is actionable. A learning study counts
+/// a run that meets one as failed. Bad parameters (alpha <= 0) are the core's `ParameterError`.
 public enum ProjectionError: Error, Equatable, CustomStringConvertible {
     case rankExceedsDimension(rank: Int, dimension: Int)
     case invalidRank(Int)
@@ -10,7 +12,6 @@ public enum ProjectionError: Error, Equatable, CustomStringConvertible {
     case dimensionMismatch(what: String, expected: Int, got: Int)
     case nonFiniteInput(String)
     case zeroVector(String)
-    case invalidParameter(String)
 
     public var description: String {
         switch self {
@@ -22,7 +23,6 @@ public enum ProjectionError: Error, Equatable, CustomStringConvertible {
         case .dimensionMismatch(let what, let e, let g): return "\(what) has dimension \(g), expected \(e)"
         case .nonFiniteInput(let what): return "\(what) contains NaN or infinite entries"
         case .zeroVector(let what): return "\(what) is the zero vector and has no direction"
-        case .invalidParameter(let message): return message
         }
     }
 }

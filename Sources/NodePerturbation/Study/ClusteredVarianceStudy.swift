@@ -6,7 +6,7 @@ public struct ClusteredStudyConfiguration: Sendable {
     /// Hidden widths of the student; empty is the linear student n -> n_out learning the task's linear teacher.
     /// With hidden layers, student and teacher share the shape and the teacher is `ClusteredTask.nonlinearTeacher`.
     public var hidden: [Int] = []
-    public var activation: LayerActivation = .tanh
+    public var activation: Activation = .tanh
     /// Student weights ~ N(0, scale^2 / n_{l-1}) from stream `NPStreams.student` of the seed; nil means 0 for the
     /// linear student (loco.md 7.3's W = 0) and 1 with hidden layers (a zero network has no hidden activity).
     public var studentScale: Double?
@@ -26,20 +26,20 @@ public struct ClusteredStudyConfiguration: Sendable {
 
     func validate(task: ClusteredTask) throws {
         guard (0..<task.clusters).contains(cluster) else {
-            throw PerturbationError.invalidArgument("cluster \(cluster) out of range 0..<\(task.clusters)")
+            throw ParameterError("cluster \(cluster) out of range 0..<\(task.clusters)")
         }
         guard batchSize >= 2, evaluationPerCluster >= 1, warmupBatches >= 0 else {
-            throw PerturbationError.invalidArgument("need batch size >= 2, evaluation inputs per cluster >= 1 and warm-up batches >= 0")
+            throw ParameterError("need batch size >= 2, evaluation inputs per cluster >= 1 and warm-up batches >= 0")
         }
-        guard hidden.allSatisfy({ $0 >= 1 }) else { throw PerturbationError.invalidArgument("hidden widths must be positive, got \(hidden)") }
+        guard hidden.allSatisfy({ $0 >= 1 }) else { throw ParameterError("hidden widths must be positive, got \(hidden)") }
         guard inputRank >= 1, inputRank <= min(batchSize, task.inputs) else {
-            throw PerturbationError.invalidArgument("input rank \(inputRank) must lie in 1...\(min(batchSize, task.inputs)) (batch size and input dimension)")
+            throw ParameterError("input rank \(inputRank) must lie in 1...\(min(batchSize, task.inputs)) (batch size and input dimension)")
         }
         if let h = hidden.min(), hiddenRank < 1 || hiddenRank > min(batchSize, h) {
-            throw PerturbationError.invalidArgument("hidden rank \(hiddenRank) must lie in 1...\(min(batchSize, h)) (batch size and narrowest hidden layer)")
+            throw ParameterError("hidden rank \(hiddenRank) must lie in 1...\(min(batchSize, h)) (batch size and narrowest hidden layer)")
         }
         if let s = studentScale, !(s.isFinite && s >= 0 && s <= Self.largestStudentScale) || (s == 0 && !hidden.isEmpty) {
-            throw PerturbationError.invalidArgument("student scale must lie in 0...\(Self.largestStudentScale) (> 0 with hidden layers), got \(s)")
+            throw ParameterError("student scale must lie in 0...\(Self.largestStudentScale) (> 0 with hidden layers), got \(s)")
         }
     }
 }

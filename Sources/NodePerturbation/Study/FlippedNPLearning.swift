@@ -50,22 +50,22 @@ public struct FlippedNPProblem: Sendable, Equatable {
     public init() {}
 
     public func validate() throws {
-        guard inputs >= 1, hidden >= 1 else { throw PerturbationError.invalidArgument("need M >= 1 inputs and N >= 1 hidden neurons, got \(inputs), \(hidden)") }
+        guard inputs >= 1, hidden >= 1 else { throw ParameterError("need M >= 1 inputs and N >= 1 hidden neurons, got \(inputs), \(hidden)") }
         guard (0...inputs).contains(flippedInputs) else {
-            throw PerturbationError.invalidArgument("flipped inputs must lie in 0...\(inputs) (M), got \(flippedInputs)")
+            throw ParameterError("flipped inputs must lie in 0...\(inputs) (M), got \(flippedInputs)")
         }
         guard (0...hidden).contains(flippedHidden) else {
-            throw PerturbationError.invalidArgument("flipped hidden neurons must lie in 0...\(hidden) (N), got \(flippedHidden)")
+            throw ParameterError("flipped hidden neurons must lie in 0...\(hidden) (N), got \(flippedHidden)")
         }
-        guard learningRate > 0, learningRate.isFinite else { throw PerturbationError.invalidArgument("the learning rate must be positive and finite, got \(learningRate)") }
+        guard learningRate > 0, learningRate.isFinite else { throw ParameterError("the learning rate must be positive and finite, got \(learningRate)") }
         guard NodePerturbationEstimator.sigmaRange.contains(sigma) else {
-            throw PerturbationError.invalidArgument("sigma must lie in \(NodePerturbationEstimator.sigmaRange.lowerBound)...\(NodePerturbationEstimator.sigmaRange.upperBound), got \(sigma)")
+            throw ParameterError("sigma must lie in \(NodePerturbationEstimator.sigmaRange.lowerBound)...\(NodePerturbationEstimator.sigmaRange.upperBound), got \(sigma)")
         }
-        guard batchSize >= 1 else { throw PerturbationError.invalidArgument("the batch size must be at least 1, got \(batchSize)") }
-        guard steps >= 1 else { throw PerturbationError.invalidArgument("steps must be at least 1, got \(steps)") }
-        guard logEvery >= 1 else { throw PerturbationError.invalidArgument("log-every must be at least 1, got \(logEvery)") }
-        guard displacement > 0, displacement.isFinite else { throw PerturbationError.invalidArgument("the displacement must be positive and finite, got \(displacement)") }
-        guard divergenceRatio > 0, divergenceRatio.isFinite else { throw PerturbationError.invalidArgument("the divergence ratio must be positive and finite") }
+        guard batchSize >= 1 else { throw ParameterError("the batch size must be at least 1, got \(batchSize)") }
+        guard steps >= 1 else { throw ParameterError("steps must be at least 1, got \(steps)") }
+        guard logEvery >= 1 else { throw ParameterError("log-every must be at least 1, got \(logEvery)") }
+        guard displacement > 0, displacement.isFinite else { throw ParameterError("the displacement must be positive and finite, got \(displacement)") }
+        guard divergenceRatio > 0, divergenceRatio.isFinite else { throw ParameterError("the divergence ratio must be positive and finite") }
     }
 
     // Streams of `seed`: the student (`NPStreams.student`), the displacement (`NPStreams.displacement`), and per
@@ -80,7 +80,7 @@ public struct FlippedNPStart: Sendable {
     public let student: MLP
     /// w* = (w2 W1)^T of the manifold point (M entries).
     public let teacher: [Double]
-    public let signs: PresynapticSigns
+    public let signs: SignMatrices
     /// K = |w2|^2 D1 + W1^T D2 W1 at the manifold point, its eigenvalues (ascending) and eigenvectors (columns).
     public let stabilityMatrix: Matrix
     public let eigenvalues: [Double]
@@ -223,13 +223,13 @@ extension FlippedNPProblem {
     public func start() throws -> FlippedNPStart {
         try validate()
         let onManifold = try MLP.random(widths: [inputs, hidden, 1], activations: [.linear], seed: seed, role: NPStreams.student)
-        let signs = try PresynapticSigns.flippingFirst([flippedInputs, flippedHidden], of: onManifold)
+        let signs = try SignMatrices.flippingFirst([flippedInputs, flippedHidden], of: onManifold)
         let w1 = onManifold.weights[0], w2 = onManifold.weights[1]
         // w* = (w2 W1)^T: the error against a zero teacher.
         let zero = [Double](repeating: 0, count: inputs)
         var teacher = zero
         Self.error(of: onManifold, teacher: zero, into: &teacher)
-        let k = try curlStabilityMatrix(network: onManifold, signs: signs)
+        let k = try StabilityMatrix.build(network: onManifold, signs: signs)
         let system = try Eigen.symmetricEigensystem(k)
         var student = onManifold
         switch direction {
@@ -265,7 +265,7 @@ extension FlippedNPProblem {
 
     /// One run of `method`, replicate `replicate` (its own batches and noise; same network and start).
     public func run(_ method: FlippedNPMethod, replicate: Int = 0, start: FlippedNPStart) throws -> FlippedNPRun {
-        guard replicate >= 0 else { throw PerturbationError.invalidArgument("the replicate index must be >= 0, got \(replicate)") }
+        guard replicate >= 0 else { throw ParameterError("the replicate index must be >= 0, got \(replicate)") }
         let clock = DispatchTime.now().uptimeNanoseconds
         var trainer = try Trainer(problem: self, start: start, replicate: replicate)
         let bound = divergenceRatio * Vector.norm(start.teacher)
@@ -290,8 +290,8 @@ extension FlippedNPProblem {
     /// The start, the ranks and `replicates` runs of every method, spread over `threads` workers (the results do
     /// not depend on the thread count).
     public func solve(methods: [FlippedNPMethod] = FlippedNPMethod.allCases, replicates: Int = 1, threads: Int = 1) throws -> FlippedNPResult {
-        guard !methods.isEmpty else { throw PerturbationError.invalidArgument("need at least one method") }
-        guard replicates >= 1 else { throw PerturbationError.invalidArgument("need at least one replicate, got \(replicates)") }
+        guard !methods.isEmpty else { throw ParameterError("need at least one method") }
+        guard replicates >= 1 else { throw ParameterError("need at least one replicate, got \(replicates)") }
         let start = try start()
         let problem = self
         let flat = try parallelMap(methods.count * replicates, threads: threads) { i in

@@ -31,10 +31,10 @@ public struct LOCOLearningOptions: Sendable {
     public init() {}
 
     func validate() throws {
-        guard flippedInputs >= 0 else { throw PerturbationError.invalidArgument("flipped inputs must be non-negative, got \(flippedInputs)") }
+        guard flippedInputs >= 0 else { throw ParameterError("flipped inputs must be non-negative, got \(flippedInputs)") }
         guard steps >= 1, batchSize >= 2, sigma > 0, sigma.isFinite, rank >= 1, rank <= batchSize, logEvery >= 1, bufferCapacity >= 2,
               evaluationPerCluster >= 1, layerThreads >= 1 else {
-            throw PerturbationError.invalidArgument("need steps >= 1, batch >= 2, sigma > 0, 1 <= rank <= batch, logEvery >= 1, buffer >= 2, layer threads >= 1")
+            throw ParameterError("need steps >= 1, batch >= 2, sigma > 0, 1 <= rank <= batch, logEvery >= 1, buffer >= 2, layer threads >= 1")
         }
     }
 }

@@ -5,7 +5,7 @@ import NumericalKit
 public struct LOCOStudent: Sendable, Equatable {
     /// Hidden widths; empty is the linear student W (n_out x n) from 0 learning the task's linear teacher W*.
     public var hidden: [Int]
-    public var activation: LayerActivation
+    public var activation: Activation
     /// Initial weights ~ N(0, scale^2 / n_{l-1}) from stream `NPStreams.student` (hidden layers only; the linear
     /// student starts at 0).
     public var initialScale: Double
@@ -13,7 +13,7 @@ public struct LOCOStudent: Sendable, Equatable {
     /// `LOCOLearningOptions.rank`.
     public var hiddenRank: Int
 
-    public init(hidden: [Int], activation: LayerActivation = .tanh, initialScale: Double = 0.1, hiddenRank: Int = 10) {
+    public init(hidden: [Int], activation: Activation = .tanh, initialScale: Double = 0.1, hiddenRank: Int = 10) {
         self.hidden = hidden
         self.activation = activation
         self.initialScale = initialScale
@@ -36,11 +36,11 @@ public struct LOCOStudent: Sendable, Equatable {
     public func widths(_ task: ClusteredTask) -> [Int] { [task.inputs] + hidden + [task.outputs] }
 
     func validate(batchSize: Int) throws {
-        guard hidden.allSatisfy({ $0 >= 1 }) else { throw PerturbationError.invalidArgument("hidden widths must be positive, got \(hidden)") }
+        guard hidden.allSatisfy({ $0 >= 1 }) else { throw ParameterError("hidden widths must be positive, got \(hidden)") }
         if let h = hidden.min(), hiddenRank < 1 || hiddenRank > min(h, batchSize) {
-            throw PerturbationError.invalidArgument("need hidden >= 1 and 1 <= hidden rank <= min(hidden, batch), got \(h), \(hiddenRank)")
+            throw ParameterError("need hidden >= 1 and 1 <= hidden rank <= min(hidden, batch), got \(h), \(hiddenRank)")
         }
-        guard initialScale >= 0, initialScale.isFinite else { throw PerturbationError.invalidArgument("initial scale must be finite and >= 0") }
+        guard initialScale >= 0, initialScale.isFinite else { throw ParameterError("initial scale must be finite and >= 0") }
     }
 
     /// The student at its start: 0 for the linear one, else random (scale `initialScale`) from stream `NPStreams.student`.
@@ -54,5 +54,5 @@ public struct LOCOStudent: Sendable, Equatable {
         hidden.isEmpty ? nil : try ClusteredTask.nonlinearTeacher(widths: widths(task), activations: activations, seed: seed)
     }
 
-    var activations: [LayerActivation] { hidden.map { _ in activation } }
+    var activations: [Activation] { hidden.map { _ in activation } }
 }

@@ -31,10 +31,10 @@ public struct LOCOTrainer {
                 seed: UInt64) throws {
         try options.validate()
         try student.validate(batchSize: options.batchSize)
-        guard learningRate > 0, learningRate.isFinite else { throw PerturbationError.invalidArgument("the learning rate must be positive") }
-        guard options.rank <= task.inputs else { throw PerturbationError.invalidArgument("rank \(options.rank) exceeds the \(task.inputs) inputs") }
+        guard learningRate > 0, learningRate.isFinite else { throw ParameterError("the learning rate must be positive") }
+        guard options.rank <= task.inputs else { throw ParameterError("rank \(options.rank) exceeds the \(task.inputs) inputs") }
         guard options.flippedInputs <= task.inputs else {
-            throw PerturbationError.invalidArgument("cannot flip \(options.flippedInputs) of \(task.inputs) inputs")
+            throw ParameterError("cannot flip \(options.flippedInputs) of \(task.inputs) inputs")
         }
         self.task = task
         self.method = method
@@ -45,7 +45,7 @@ public struct LOCOTrainer {
         teacher = try student.teacher(task, seed: seed)
         estimator = try NodePerturbationEstimator(sigma: options.sigma)
         batches = RandomStream(seed: seed, role: NPStreams.batches)
-        signs = try PresynapticSigns.flippingFirst(options.flippedInputs, of: task.inputs)
+        signs = try SignMatrices.flippingFirst(options.flippedInputs, of: task.inputs)
         let widths = student.widths(task)
         let ranks = [options.rank] + student.hidden.map { _ in student.hiddenRank }
         layers = try ranks.enumerated().map { l, rank in
@@ -98,7 +98,7 @@ public struct LOCOTrainer {
             updates = try layerUpdates(projection: projection, estimate: estimate)
             if projection.usesClusters, layers[0].builder.pushesSinceFit == 0 { recordFit() }
         }
-        if options.flippedInputs > 0 { updates[0] = PresynapticSigns.apply(signs, to: updates[0]) }
+        if options.flippedInputs > 0 { updates[0] = SignMatrices.apply(signs, to: updates[0]) }
         for l in updates.indices {
             for k in network.weights[l].elements.indices { network.weights[l].elements[k] -= learningRate * updates[l].elements[k] }
         }

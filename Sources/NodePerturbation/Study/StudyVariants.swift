@@ -11,7 +11,7 @@ public enum StudyVariants {
     public static func make(task: ClusteredTask, network: MLP, batch: Matrix, batchSize: Int, ranks: [Int],
                             warmupBatches: Int = 200, stream: RandomStream) throws -> [[(String, any PresynapticProjector)]] {
         guard ranks.count == network.layerCount else {
-            throw PerturbationError.invalidArgument("need one rank per layer (\(network.layerCount)), got \(ranks.count)")
+            throw ParameterError("need one rank per layer (\(network.layerCount)), got \(ranks.count)")
         }
         var builders = try ranks.enumerated().map { l, rank in
             try LOCOProjectorBuilder(inputDimension: network.widths[l], configuration: LOCOConfiguration(

@@ -72,11 +72,11 @@ public struct VarianceStudy: Sendable {
     public init(network: MLP, batch x: Matrix, targets: Matrix, evaluation: Matrix, evaluationTargets: Matrix,
                 variants: [[(String, any PresynapticProjector)]], perturbed: PerturbedLayers = .all,
                 sigma: Double, draws: Int, seed: UInt64, threads: Int = 2) throws {
-        guard draws >= Self.blocks else { throw PerturbationError.invalidArgument("the study needs at least \(Self.blocks) draws, got \(draws)") }
+        guard draws >= Self.blocks else { throw ParameterError("the study needs at least \(Self.blocks) draws, got \(draws)") }
         let estimator = try NodePerturbationEstimator(sigma: sigma, layers: perturbed)
         let studied = try perturbed.indices(layerCount: network.layerCount)
         guard variants.count == network.layerCount else {
-            throw PerturbationError.invalidArgument("need one list of variants per layer (\(network.layerCount)), got \(variants.count)")
+            throw ParameterError("need one list of variants per layer (\(network.layerCount)), got \(variants.count)")
         }
         try network.checkBatch(evaluation, evaluationTargets)
         let backprop = try network.backpropagate(inputs: x, targets: targets)
@@ -146,9 +146,9 @@ struct LayerForms: Sendable {
     let variants: [Form]
 
     init(layer: Int, nodeWidth: Int, variants: [(String, any PresynapticProjector)], batch: Matrix, evaluation: Matrix) throws {
-        guard !variants.isEmpty else { throw PerturbationError.invalidArgument("no variants for layer \(layer)") }
+        guard !variants.isEmpty else { throw ParameterError("no variants for layer \(layer)") }
         for (name, p) in variants where p.inputDimension != batch.columns {
-            throw PerturbationError.invalidArgument("variant \(name) of layer \(layer) acts on \(p.inputDimension) inputs, the layer has \(batch.columns)")
+            throw ParameterError("variant \(name) of layer \(layer) acts on \(p.inputDimension) inputs, the layer has \(batch.columns)")
         }
         self.layer = layer
         self.nodeWidth = nodeWidth

@@ -73,12 +73,12 @@ public enum VarianceSweep {
 
     /// Runs the sweep of `parameter` over `values` (integers for width, depth, layers and rank).
     public static func run(parameter: SweepParameter, values: [Double], base: Configuration = .init()) throws -> [SweepPoint] {
-        guard !values.isEmpty else { throw PerturbationError.invalidArgument("a sweep needs at least one value") }
+        guard !values.isEmpty else { throw ParameterError("a sweep needs at least one value") }
         return try values.map { value in
             var c = base
             func integer() throws -> Int {
                 guard value.isFinite, value >= 1, value == value.rounded(), value < 1e6 else {
-                    throw PerturbationError.invalidArgument("\(parameter.rawValue) values must be positive integers, got \(value)")
+                    throw ParameterError("\(parameter.rawValue) values must be positive integers, got \(value)")
                 }
                 return Int(value)
             }
@@ -96,19 +96,19 @@ public enum VarianceSweep {
     /// One sweep point for a complete configuration.
     public static func point(value: Double, configuration c: Configuration) throws -> SweepPoint {
         guard c.inputs >= 1, c.hidden >= 1, c.outputs >= 1, c.depth >= 0, c.batchSize >= 1 else {
-            throw PerturbationError.invalidArgument("sizes must be positive (inputs \(c.inputs), hidden \(c.hidden), outputs \(c.outputs), batch \(c.batchSize)) and depth >= 0")
+            throw ParameterError("sizes must be positive (inputs \(c.inputs), hidden \(c.hidden), outputs \(c.outputs), batch \(c.batchSize)) and depth >= 0")
         }
-        guard c.draws >= 2 else { throw PerturbationError.invalidArgument("a Monte Carlo sweep needs R >= 2 draws, got \(c.draws)") }
+        guard c.draws >= 2 else { throw ParameterError("a Monte Carlo sweep needs R >= 2 draws, got \(c.draws)") }
         let widths = [c.inputs] + Array(repeating: c.hidden, count: c.depth) + [c.outputs]
         let layerCount = widths.count - 1
         let k = c.perturbedLayers ?? layerCount
         guard (1...layerCount).contains(k) else {
-            throw PerturbationError.invalidArgument("perturbed layers must lie in 1...\(layerCount), got \(k)")
+            throw ParameterError("perturbed layers must lie in 1...\(layerCount), got \(k)")
         }
         if let r = c.rank, !(1...c.inputs).contains(r) {
-            throw PerturbationError.invalidArgument("projection rank must lie in 1...\(c.inputs), got \(r)")
+            throw ParameterError("projection rank must lie in 1...\(c.inputs), got \(r)")
         }
-        let activations = Array(repeating: LayerActivation.tanh, count: c.depth)
+        let activations = Array(repeating: Activation.tanh, count: c.depth)
         let setup = try StudentTeacher(teacherWidths: widths, teacherActivations: activations, studentWidths: widths,
                                        studentActivations: activations, batchSize: c.batchSize, seed: c.seed)
         let (student, x, targets) = (setup.student, setup.inputs, setup.targets)

@@ -27,9 +27,9 @@ public struct ClusteredTask: Sendable {
     public init(setting: Setting, inputs: Int = 100, outputs: Int = 10, clusters: Int = 8, clusterRank: Int = 4,
                 commonMode: Double = 3, noise: Double = 0.1, seed: UInt64) throws {
         guard inputs >= 1 + clusters * (clusterRank + 1), outputs >= 1, clusters >= 1, clusterRank >= 1 else {
-            throw PerturbationError.invalidArgument("need n >= 1 + K (r + 1) inputs for K = \(clusters) clusters of rank \(clusterRank), got \(inputs)")
+            throw ParameterError("need n >= 1 + K (r + 1) inputs for K = \(clusters) clusters of rank \(clusterRank), got \(inputs)")
         }
-        guard noise >= 0, commonMode >= 0 else { throw PerturbationError.invalidArgument("noise and common mode must be non-negative") }
+        guard noise >= 0, commonMode >= 0 else { throw ParameterError("noise and common mode must be non-negative") }
         let stream = RandomStream(seed: seed, role: NPStreams.task)
         let n = inputs
         var centroids: [[Double]] = []

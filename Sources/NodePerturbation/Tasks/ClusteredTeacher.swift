@@ -5,9 +5,9 @@ extension ClusteredTask {
     /// layer's rows are orthogonal to the common mode (the all-ones direction projected out) with entries scaled to
     /// 1.5/sqrt(n), so the teacher ignores the common mode; later layers ~ N(0, 1/n_{l-1}). Drawn in layer order
     /// from stream `NPStreams.teacher` of `seed`.
-    public static func nonlinearTeacher(widths: [Int], activations: [LayerActivation], seed: UInt64) throws -> MLP {
+    public static func nonlinearTeacher(widths: [Int], activations: [Activation], seed: UInt64) throws -> MLP {
         guard widths.count >= 3, widths.allSatisfy({ $0 > 0 }) else {
-            throw PerturbationError.invalidArgument("a nonlinear teacher needs at least one hidden layer and positive widths, got \(widths)")
+            throw ParameterError("a nonlinear teacher needs at least one hidden layer and positive widths, got \(widths)")
         }
         let stream = RandomStream(seed: seed, role: NPStreams.teacher)
         let n = widths[0]

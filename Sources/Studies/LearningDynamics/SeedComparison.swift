@@ -49,7 +49,7 @@ public struct SeedComparison: Sendable {
                 guard let finished = record.values["rule\(r)_finished"], let times = record.series["rule\(r)_t"],
                       let train = record.series["rule\(r)_train"], let test = record.series["rule\(r)_test"],
                       let epochs = record.series["rule\(r)_epochs"], train.count == times.count, test.count == times.count else {
-                    throw LearningDynamicsError.invalidParameter("the record of \(record.key) lacks rule \(r)'s curves")
+                    throw ParameterError("the record of \(record.key) lacks rule \(r)'s curves")
                 }
                 return PairedRun(times: times, trainLoss: train, testLoss: test, loggedEpochs: epochs.map { Int($0) }, succeeded: finished == 1)
             }

@@ -1,32 +1,6 @@
 import Foundation
 import NumericalKit
 
-/// Hidden-layer nonlinearities of `MLP` (the output layer is always linear).
-public enum LayerActivation: String, CaseIterable, Sendable {
-    case linear = "lin"
-    case tanh
-    case relu
-
-    @inline(__always)
-    public func value(_ a: Double) -> Double {
-        switch self {
-        case .linear: a
-        case .tanh: Foundation.tanh(a)
-        case .relu: max(0, a)
-        }
-    }
-
-    /// f'(a); relu'(0) = 0.
-    @inline(__always)
-    public func derivative(_ a: Double) -> Double {
-        switch self {
-        case .linear: 1
-        case .tanh: { let t = Foundation.tanh(a); return 1 - t * t }()
-        case .relu: a > 0 ? 1 : 0
-        }
-    }
-}
-
 /// A feed-forward network in the notation of loco.md section 1, with squared-error loss
 /// L = 1/2 |y - y*|^2 per sample and the mean over a batch.
 ///
@@ -38,7 +12,7 @@ public struct MLP: Sendable, Equatable {
     /// n_0 (inputs), n_1, ..., n_L (outputs).
     public let widths: [Int]
     /// One nonlinearity per hidden layer (count L - 1).
-    public let activations: [LayerActivation]
+    public let activations: [Activation]
     /// W_l, n_l x n_{l-1}, for l = 1..L (index l - 1).
     public var weights: [Matrix]
     /// b_l per layer, or nil for a network without biases (the default).
@@ -49,26 +23,26 @@ public struct MLP: Sendable, Equatable {
     public var inputCount: Int { widths[0] }
     public var outputCount: Int { widths[widths.count - 1] }
 
-    public init(weights: [Matrix], activations: [LayerActivation], biases: [[Double]]? = nil) throws {
-        guard !weights.isEmpty else { throw PerturbationError.invalidArgument("a network needs at least one layer") }
+    public init(weights: [Matrix], activations: [Activation], biases: [[Double]]? = nil) throws {
+        guard !weights.isEmpty else { throw ParameterError("a network needs at least one layer") }
         guard activations.count == weights.count - 1 else {
-            throw PerturbationError.invalidArgument("\(weights.count) layers need \(weights.count - 1) hidden activations, got \(activations.count)")
+            throw ParameterError("\(weights.count) layers need \(weights.count - 1) hidden activations, got \(activations.count)")
         }
         var widths = [weights[0].columns]
         for (i, w) in weights.enumerated() {
-            guard w.rows > 0, w.columns > 0 else { throw PerturbationError.invalidArgument("layer \(i) has an empty weight matrix") }
+            guard w.rows > 0, w.columns > 0 else { throw ParameterError("layer \(i) has an empty weight matrix") }
             guard w.columns == widths[i] else {
-                throw PerturbationError.invalidArgument("layer \(i) takes \(w.columns) inputs but the layer below has \(widths[i]) units")
+                throw ParameterError("layer \(i) takes \(w.columns) inputs but the layer below has \(widths[i]) units")
             }
             widths.append(w.rows)
         }
         if let biases {
             guard biases.count == weights.count, zip(biases, weights).allSatisfy({ $0.count == $1.rows }) else {
-                throw PerturbationError.invalidArgument("biases must match the layer widths \(widths.dropFirst())")
+                throw ParameterError("biases must match the layer widths \(widths.dropFirst())")
             }
         }
         guard weights.allSatisfy({ $0.elements.allSatisfy(\.isFinite) }) else {
-            throw PerturbationError.invalidArgument("weights contain NaN or infinite entries")
+            throw ParameterError("weights contain NaN or infinite entries")
         }
         self.widths = widths
         self.activations = activations
@@ -77,13 +51,13 @@ public struct MLP: Sendable, Equatable {
     }
 
     /// A network with W_l ~ N(0, scale^2 / n_{l-1}) entries drawn in layer order, row-major, from
-    /// stream `role` of `seed` (by default the student's); biases (when on) ~ N(0, biasScale^2), drawn after all weights.
-    public static func random(widths: [Int], activations: [LayerActivation], scale: Double = 1, withBiases: Bool = false,
-                              biasScale: Double = 0.1, seed: UInt64, role: StreamRole = NPStreams.student) throws -> MLP {
+    /// stream `role` of `seed`; biases (when on) ~ N(0, biasScale^2), drawn after all weights.
+    public static func random(widths: [Int], activations: [Activation], scale: Double = 1, withBiases: Bool = false,
+                              biasScale: Double = 0.1, seed: UInt64, role: StreamRole) throws -> MLP {
         guard widths.count >= 2, widths.allSatisfy({ $0 > 0 }) else {
-            throw PerturbationError.invalidArgument("widths need at least 2 positive entries, got \(widths)")
+            throw ParameterError("widths need at least 2 positive entries, got \(widths)")
         }
-        guard scale.isFinite, scale >= 0 else { throw PerturbationError.invalidArgument("weight scale must be finite and >= 0") }
+        guard scale.isFinite, scale >= 0 else { throw ParameterError("weight scale must be finite and >= 0") }
         let rng = RandomStream(seed: seed, role: role)
         let weights = (1..<widths.count).map { l in
             Matrix(rows: widths[l], columns: widths[l - 1],
@@ -95,14 +69,14 @@ public struct MLP: Sendable, Equatable {
 
     /// The nonlinearity after layer i (linear for the output layer).
     @inline(__always)
-    public func activation(ofLayer i: Int) -> LayerActivation { i < activations.count ? activations[i] : .linear }
+    public func activation(ofLayer i: Int) -> Activation { i < activations.count ? activations[i] : .linear }
 
-    func checkBatch(_ inputs: Matrix, _ targets: Matrix? = nil) throws {
+    package func checkBatch(_ inputs: Matrix, _ targets: Matrix? = nil) throws {
         guard inputs.rows > 0, inputs.columns == inputCount else {
-            throw PerturbationError.invalidArgument("inputs must be B x \(inputCount) with B >= 1, got \(inputs.rows) x \(inputs.columns)")
+            throw ParameterError("inputs must be B x \(inputCount) with B >= 1, got \(inputs.rows) x \(inputs.columns)")
         }
         if let targets, targets.rows != inputs.rows || targets.columns != outputCount {
-            throw PerturbationError.invalidArgument("targets must be \(inputs.rows) x \(outputCount), got \(targets.rows) x \(targets.columns)")
+            throw ParameterError("targets must be \(inputs.rows) x \(outputCount), got \(targets.rows) x \(targets.columns)")
         }
     }
 }

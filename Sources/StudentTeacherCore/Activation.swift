@@ -1,7 +1,8 @@
 import Foundation
 
-/// Neuron nonlinearities of the student-teacher networks, with the derivatives the flows and their
-/// Jacobians need, and the antiderivative that defines the matching loss of a nonlinear output.
+/// Neuron nonlinearities of the student-teacher networks of both papers, with the derivatives the flows, their
+/// Jacobians and backpropagation need, and the antiderivative that defines the matching loss of a nonlinear
+/// output. The raw values are the spellings the command line takes (`lin`, `tanh`, `relu`, `erf`, `sigmoid`).
 public enum Activation: String, CaseIterable, Sendable, Codable {
     case linear = "lin"
     case tanh
@@ -25,7 +26,7 @@ public enum Activation: String, CaseIterable, Sendable, Codable {
     public func derivative(_ x: Double) -> Double {
         switch self {
         case .linear: 1
-        case .tanh: 1 - pow(Foundation.tanh(x), 2)
+        case .tanh: { let t = Foundation.tanh(x); return 1 - t * t }()
         case .relu: x > 0 ? 1 : 0
         case .erf: (2 / Double.pi).squareRoot() * exp(-x * x / 2)
         case .sigmoid: { let s = 1 / (1 + exp(-x)); return s * (1 - s) }()
@@ -71,6 +72,8 @@ public enum Activation: String, CaseIterable, Sendable, Codable {
         }
     }
 }
+
+
 
 /// Which nonlinearity acts where: on the hidden layer, and on the output (the reference applies the same
 /// one at the output; `output = .linear` means none).

@@ -1,13 +1,4 @@
-/// Bad input to the networks and estimators of this module (wrong sizes, sigma <= 0, layer out of range).
-public enum PerturbationError: Error, Equatable, CustomStringConvertible {
-    case invalidArgument(String)
-
-    public var description: String {
-        switch self {
-        case .invalidArgument(let message): return message
-        }
-    }
-}
+import StudentTeacherCore
 
 /// A computation produced non-finite numbers (overflow, 0/0) although its inputs passed validation. Results are
 /// never returned with NaN or infinity in them: the caller gets this error instead, and must report it, not data.
