@@ -1,4 +1,5 @@
 import Foundation
+import StudentTeacherCore
 import Testing
 @testable import CurlTheory
 
@@ -136,7 +137,7 @@ struct MixedFlipTests {
                 #expect(abs(K[i, j] - expected) <= 1e-13)
             }
         }
-        #expect(throws: CurlTheoryError.self) { try hidden.stabilityMatrix(flippedInputs: 8, flippedHidden: 0) }
-        #expect(throws: CurlTheoryError.self) { try MixedFlipSpectrum(c: 0.3, alphaHidden: 0.2, alphaReadout: 1.5) }
+        #expect(throws: ParameterError.self) { try hidden.stabilityMatrix(flippedInputs: 8, flippedHidden: 0) }
+        #expect(throws: ParameterError.self) { try MixedFlipSpectrum(c: 0.3, alphaHidden: 0.2, alphaReadout: 1.5) }
     }
 }
