@@ -59,37 +59,22 @@ public struct MixedErrorMap: FigureRecipe {
 
     func experiment(_ cell: Cell, scale: Scale, epochs: Int) throws -> Experiment {
         let (m, n) = GridAxis.sizes(c: cell["c"], total: settings(scale).size)
-        return Experiment(
-            shape: try NetworkShape(inputs: m, hidden: n), activation: .reference(.linear),
-            teacherInit: .uniform(scale: 1), studentStart: .teacherShifted(w1: 1e-15, w2: 0), trainCount: 250, testCount: 100,
-            normConstraint: true, rules: [.curl(flippedInputs: .fraction(cell["alpha_h"]), flippedHidden: .fraction(cell["alpha_r"]))],
-            integrator: .discrete(DiscreteTrainingOptions(learningRate: 0.1, batchSize: 250, epochs: epochs, logPoints: 200)))
+        return try ManifoldStartRun.experiment(inputs: m, hidden: n, activation: .linear,
+                                               rule: .curl(flippedInputs: .fraction(cell["alpha_h"]), flippedHidden: .fraction(cell["alpha_r"])), epochs: epochs)
     }
 
     func compute(_ cell: Cell, seed: UInt64, scale: Scale, epochs: Int) throws -> CellRecord {
         let experiment = try experiment(cell, scale: scale, epochs: epochs)
         let problem = try experiment.problems(seed: seed)[0]
-        let curve = try experiment.run(problem)
-        let finished = curve.status.isSuccess
-        return CellRecord(key: cell.key, values: ["M": Double(experiment.shape.inputs), "N": Double(experiment.shape.hidden), "diverged": finished ? 0 : 1,
-                                                  "start_lambda_min": try Self.startLambdaMin(problem),
-                                                  "final_test": finished ? curve.finalTestLoss : .nan,
-                                                  "max_train": curve.trainLoss.filter(\.isFinite).max() ?? .nan])
+        return ManifoldStartRun.record(cell, shape: experiment.shape, curve: try experiment.run(problem),
+                                       extra: ["start_lambda_min": try Self.startLambdaMin(problem)])
     }
 
     /// lambda_min(K) / |w2|^2 of this run's own start, K = |w2|^2 D1 + W1^T D2 W1 (the finite network's verdict; at
     /// M = 23 it can differ from the N, M -> infinity limit by more than the limit's distance to 0).
     static func startLambdaMin(_ problem: TrainingProblem) throws -> Double {
-        let (w1, w2, d1, d2) = (problem.start.w1, problem.start.w2, problem.signs.d1, problem.signs.d2)
-        let readoutNorm = w2.reduce(0) { $0 + $1 * $1 }
-        var k = Matrix(rows: w1.columns, columns: w1.columns, elements: [Double](repeating: 0, count: w1.columns * w1.columns))
-        for i in 0..<w1.columns {
-            k[i, i] = readoutNorm * d1[i]
-            for j in 0..<w1.columns {
-                for h in 0..<w1.rows { k[i, j] += d2[h] * w1[h, i] * w1[h, j] }
-            }
-        }
-        return try Eigen.symmetricEigenvalues(k)[0] / readoutNorm
+        let w = problem.start
+        return try Eigen.symmetricEigenvalues(StabilityMatrix.build(w1: w.w1, w2: w.w2, signs: problem.signs))[0] / Vector.dot(w.w2, w.w2)
     }
 
     /// Fig. 4's statistics per (alpha_h, alpha_r): nanmean over inits of log10 E_test at the end, max over inits and

@@ -70,19 +70,10 @@ public struct ReadoutFlipMaps: FigureRecipe {
     }
 
     func compute(_ cell: Cell, seed: UInt64, scale: Scale, epochs: Int) throws -> CellRecord {
-        let s = settings(scale)
-        let (m, n) = Self.sizes(c: cell["c"], total: s.size)
-        let options = DiscreteTrainingOptions(learningRate: 0.1, batchSize: 250, epochs: epochs, logPoints: 200)
-        let experiment = Experiment(
-            shape: try NetworkShape(inputs: m, hidden: n), activation: .reference(activation),
-            teacherInit: .uniform(scale: 1), studentStart: .teacherShifted(w1: 1e-15, w2: 0), trainCount: 250, testCount: 100,
-            normConstraint: true, rules: [.curl(flippedInputs: .count(0), flippedHidden: .fraction(cell["alpha"]))],
-            integrator: .discrete(options))
-        let curve = try experiment.run(try experiment.problems(seed: seed)[0])
-        let finished = curve.status.isSuccess
-        return CellRecord(key: cell.key, values: ["M": Double(m), "N": Double(n), "diverged": finished ? 0 : 1,
-                                                  "final_test": finished ? curve.finalTestLoss : .nan,
-                                                  "max_train": curve.trainLoss.filter(\.isFinite).max() ?? .nan])
+        let (m, n) = Self.sizes(c: cell["c"], total: settings(scale).size)
+        let experiment = try ManifoldStartRun.experiment(inputs: m, hidden: n, activation: activation,
+                                                         rule: .curl(flippedInputs: .count(0), flippedHidden: .fraction(cell["alpha"])), epochs: epochs)
+        return ManifoldStartRun.record(cell, shape: experiment.shape, curve: try experiment.run(try experiment.problems(seed: seed)[0]))
     }
 
     public func tables(_ records: [CellRecord], cells: [Cell], scale: Scale) throws -> [Table] {
