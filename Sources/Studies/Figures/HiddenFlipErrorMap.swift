@@ -24,7 +24,7 @@ import LearningDynamics
 /// below the boundary; tanh converges slowly (a power law), so its quick maps contrast about 1e-4 (as low as gradient
 /// descent gets in that time) with 1e-2 above the boundary. At c = 100 the quick sizes leave N = 1 hidden neuron,
 /// where even gradient descent cannot fit the teacher under the norm constraint (the alpha_h = 0 table shows it).
-public struct HiddenFlipErrorMap: FigureRecipe {
+public struct HiddenFlipErrorMap: EpochCountedRecipe {
     public enum Axis: String, Sendable {
         /// c = logspace(-1, 2, 20), log axis.
         case wide
@@ -90,16 +90,10 @@ public struct HiddenFlipErrorMap: FigureRecipe {
         return Cell.grid([("c", s.cs), ("alpha", s.alphas), ("init", (0..<s.inits).map(Double.init))])
     }
 
-    public func cost(_ cell: Cell, scale: Scale) -> Double { Double(settings(scale).epochs) }
+    public func epochs(_ scale: Scale) -> Int { settings(scale).epochs }
 
-    public func compute(_ cell: Cell, seed: UInt64, scale: Scale) throws -> CellRecord {
-        try compute(cell, seed: seed, scale: scale, epochs: settings(scale).epochs)
-    }
-
-    public func secondsPerEpoch(_ cell: Cell, scale: Scale) throws -> Double {
-        let epochs = 300
-        return try secondsPerUnit(Double(epochs)) { _ = try compute(cell, seed: 1, scale: scale, epochs: epochs) }
-    }
+    /// `--dry-run` times a 300-epoch run of a cell.
+    public var timingEpochs: Int { 300 }
 
     func experiment(_ cell: Cell, scale: Scale, epochs: Int) throws -> Experiment {
         let (m, n) = GridAxis.sizes(c: cell["c"], total: settings(scale).size)
@@ -110,7 +104,7 @@ public struct HiddenFlipErrorMap: FigureRecipe {
             rules: [.curl(flippedInputs: .fraction(cell["alpha"]), flippedHidden: .count(0))], integrator: .discrete(options))
     }
 
-    func compute(_ cell: Cell, seed: UInt64, scale: Scale, epochs: Int) throws -> CellRecord {
+    public func compute(_ cell: Cell, seed: UInt64, scale: Scale, epochs: Int) throws -> CellRecord {
         let experiment = try experiment(cell, scale: scale, epochs: epochs)
         let problem = try experiment.problems(seed: seed)[0]
         let curve = try experiment.run(problem)

@@ -86,27 +86,18 @@ public struct LyapunovAgainstFlips: FigureRecipe {
     }
 
     public func tables(_ records: [CellRecord], cells: [Cell], scale: Scale) throws -> [Table] {
-        let s = settings(scale)
-        var sets: [(title: String, rows: [[Double]])] = []
-        var critical: [[Double]] = []
-        for (k, (m, n)) in s.sizes.enumerated() {
-            let c = Double(m) / Double(n)
-            var rows: [[Double]] = []
-            for alpha in Array(Set(cells.map { $0["alpha"] })).sorted() {
-                let runs = zip(cells, records).filter { $0.0.integer("size") == k && $0.0["alpha"] == alpha }.map(\.1)
-                    .filter { ($0.values["lambda"] ?? .nan).isFinite }
-                let lambdas = runs.compactMap { $0.values["lambda"] }
-                let qs = runs.compactMap { $0.values["q"] }.filter(\.isFinite)
-                let lambda = try? SampleSummary(lambdas)
-                // Over inits when there are several; a single run's own standard error over its segments otherwise.
-                let se = lambdas.count > 1 ? lambda?.standardError ?? .nan : runs.first?.values["lambda_se"] ?? .nan
-                let q = try? SampleSummary(qs)
-                let flipped = runs.first?.values["flipped"] ?? .nan
-                rows.append([alpha, Double(lambdas.count), lambda?.mean ?? .nan, se, lambdas.max() ?? .nan, flipped, q?.mean ?? .nan, q?.standardError ?? .nan])
-            }
-            sets.append((title: String(format: "c = %.3f (M = %d, N = %d)", c, m, n), rows: rows))
-            critical.append([c, try CriticalFraction.value(c: c, layer: layer)])
+        let curves = try CurvesAgainstFlips(sizes: settings(scale).sizes, layer: layer, cells: cells, records: records) { alpha, here in
+            let runs = here.filter { ($0.values["lambda"] ?? .nan).isFinite }
+            let lambdas = runs.compactMap { $0.values["lambda"] }
+            let qs = runs.compactMap { $0.values["q"] }.filter(\.isFinite)
+            let lambda = try? SampleSummary(lambdas)
+            // Over inits when there are several; a single run's own standard error over its segments otherwise.
+            let se = lambdas.count > 1 ? lambda?.standardError ?? .nan : runs.first?.values["lambda_se"] ?? .nan
+            let q = try? SampleSummary(qs)
+            let flipped = runs.first?.values["flipped"] ?? .nan
+            return [alpha, Double(lambdas.count), lambda?.mean ?? .nan, se, lambdas.max() ?? .nan, flipped, q?.mean ?? .nan, q?.standardError ?? .nan]
         }
+        let (sets, critical) = (curves.sets, curves.critical)
         let symbol = layer == .hidden ? "alpha_h" : "alpha_r"
         return [
             Table(suffix: "", label: "data", columns: [symbol, "runs", "lambda_1_mean", "lambda_1_se", "lambda_1_max", "flipped", "q_mean", "q_se"], sets: sets,

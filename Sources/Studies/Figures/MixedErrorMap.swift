@@ -14,7 +14,7 @@ import NumericalKit
 /// lr 0.1, norm constraint, 200 log-spaced logging points, int(alpha M) inputs and int(alpha N) hidden neurons flipped.
 /// Full: S = 220 (M = 50, N = 169), 21 x 21 grid, 20 inits, 1e5 epochs; quick: S = 100 (M = 23, N = 76), 8 x 8, 2 inits, 3e4 epochs (at 1e4
 /// the cells just above the boundary, with lambda_min ~ -0.3, have not yet grown out of round-off).
-public struct MixedErrorMap: FigureRecipe {
+public struct MixedErrorMap: EpochCountedRecipe {
     public init() {}
 
     public let name = "mixed_error"
@@ -46,16 +46,7 @@ public struct MixedErrorMap: FigureRecipe {
         return MixedFlipAxes.cells(ratios: [Self.c], points: s.points, trailing: ("init", (0..<s.inits).map(Double.init)))
     }
 
-    public func cost(_ cell: Cell, scale: Scale) -> Double { Double(settings(scale).epochs) }
-
-    public func compute(_ cell: Cell, seed: UInt64, scale: Scale) throws -> CellRecord {
-        try compute(cell, seed: seed, scale: scale, epochs: settings(scale).epochs)
-    }
-
-    public func secondsPerEpoch(_ cell: Cell, scale: Scale) throws -> Double {
-        let epochs = 1200
-        return try secondsPerUnit(Double(epochs)) { _ = try compute(cell, seed: 1, scale: scale, epochs: epochs) }
-    }
+    public func epochs(_ scale: Scale) -> Int { settings(scale).epochs }
 
     func experiment(_ cell: Cell, scale: Scale, epochs: Int) throws -> Experiment {
         let (m, n) = GridAxis.sizes(c: cell["c"], total: settings(scale).size)
@@ -63,7 +54,7 @@ public struct MixedErrorMap: FigureRecipe {
                                                rule: .curl(flippedInputs: .fraction(cell["alpha_h"]), flippedHidden: .fraction(cell["alpha_r"])), epochs: epochs)
     }
 
-    func compute(_ cell: Cell, seed: UInt64, scale: Scale, epochs: Int) throws -> CellRecord {
+    public func compute(_ cell: Cell, seed: UInt64, scale: Scale, epochs: Int) throws -> CellRecord {
         let experiment = try experiment(cell, scale: scale, epochs: epochs)
         let problem = try experiment.problems(seed: seed)[0]
         return ManifoldStartRun.record(cell, shape: experiment.shape, curve: try experiment.run(problem),

@@ -12,7 +12,7 @@ import NumericalKit
 /// third of them at quick scale), int(M alpha_h) flipped inputs, a uniform teacher rescaled to |W1|_F = sqrt(N),
 /// |W2| = 1, the student on it with every W2 entry shifted by 1e-10, P = 250, full batch, lr 0.1, the norm
 /// constraint, the discrete protocol.
-public struct QAgainstHiddenFlips: FigureRecipe {
+public struct QAgainstHiddenFlips: EpochCountedRecipe {
     public init() {}
 
     public let name = "fig3b"
@@ -48,18 +48,9 @@ public struct QAgainstHiddenFlips: FigureRecipe {
         return Cell.grid([("size", s.sizes.indices.map(Double.init)), ("alpha", alphas), ("init", (0..<s.inits).map(Double.init))])
     }
 
-    public func cost(_ cell: Cell, scale: Scale) -> Double { Double(settings(scale).epochs) }
+    public func epochs(_ scale: Scale) -> Int { settings(scale).epochs }
 
-    public func compute(_ cell: Cell, seed: UInt64, scale: Scale) throws -> CellRecord {
-        try compute(cell, seed: seed, scale: scale, epochs: settings(scale).epochs)
-    }
-
-    public func secondsPerEpoch(_ cell: Cell, scale: Scale) throws -> Double {
-        let epochs = 1200
-        return try secondsPerUnit(Double(epochs)) { _ = try compute(cell, seed: 1, scale: scale, epochs: epochs) }
-    }
-
-    func compute(_ cell: Cell, seed: UInt64, scale: Scale, epochs: Int) throws -> CellRecord {
+    public func compute(_ cell: Cell, seed: UInt64, scale: Scale, epochs: Int) throws -> CellRecord {
         let s = settings(scale)
         let (m, n) = s.sizes[cell.integer("size")]
         let options = DiscreteTrainingOptions(learningRate: 0.1, batchSize: 250, epochs: epochs, logPoints: 200, windowEpochs: Self.window)
@@ -77,21 +68,12 @@ public struct QAgainstHiddenFlips: FigureRecipe {
     }
 
     public func tables(_ records: [CellRecord], cells: [Cell], scale: Scale) throws -> [Table] {
-        let s = settings(scale)
-        var sets: [(title: String, rows: [[Double]])] = []
-        var critical: [[Double]] = []
-        for (k, (m, n)) in s.sizes.enumerated() {
-            let c = Double(m) / Double(n)
-            var rows: [[Double]] = []
-            for alpha in Array(Set(cells.map { $0["alpha"] })).sorted() {
-                let qs = zip(cells, records).filter { $0.0.integer("size") == k && $0.0["alpha"] == alpha }.compactMap { $0.1.values["q"] }
-                    .filter(\.isFinite)
-                let summary = try? SampleSummary(qs)
-                rows.append([alpha, summary?.mean ?? .nan, summary?.standardError ?? .nan, Double(qs.count)])
-            }
-            sets.append((title: String(format: "c = %.3f (M = %d, N = %d)", c, m, n), rows: rows))
-            critical.append([c, try CriticalFraction.value(c: c, layer: .hidden)])
+        let curves = try CurvesAgainstFlips(sizes: settings(scale).sizes, layer: .hidden, cells: cells, records: records) { alpha, here in
+            let qs = here.compactMap { $0.values["q"] }.filter(\.isFinite)
+            let summary = try? SampleSummary(qs)
+            return [alpha, summary?.mean ?? .nan, summary?.standardError ?? .nan, Double(qs.count)]
         }
+        let (sets, critical) = (curves.sets, curves.critical)
         return [
             Table(suffix: "", label: "data", columns: ["alpha_h", "q_mean", "q_se", "runs"], sets: sets,
                   notes: ["q over the last \(Self.window) epochs, mean and standard error over the finished inits (runs); a diverged run has no q"]),

@@ -16,7 +16,7 @@ import LearningDynamics
 ///
 /// Fig. 8 is the same figure with tanh on the hidden layer and at the output of teacher and student; its boundary is
 /// still the linear theory.
-public struct ReadoutFlipMaps: FigureRecipe {
+public struct ReadoutFlipMaps: EpochCountedRecipe {
     /// The nonlinearity of teacher and student, on the hidden layer and at the output: linear for Fig. 4, tanh for Fig. 8.
     public let activation: Activation
 
@@ -58,18 +58,9 @@ public struct ReadoutFlipMaps: FigureRecipe {
 
     static func sizes(c: Double, total: Int) -> (inputs: Int, hidden: Int) { GridAxis.sizes(c: c, total: total) }
 
-    public func cost(_ cell: Cell, scale: Scale) -> Double { Double(settings(scale).epochs) }
+    public func epochs(_ scale: Scale) -> Int { settings(scale).epochs }
 
-    public func compute(_ cell: Cell, seed: UInt64, scale: Scale) throws -> CellRecord {
-        try compute(cell, seed: seed, scale: scale, epochs: settings(scale).epochs)
-    }
-
-    public func secondsPerEpoch(_ cell: Cell, scale: Scale) throws -> Double {
-        let epochs = 1200
-        return try secondsPerUnit(Double(epochs)) { _ = try compute(cell, seed: 1, scale: scale, epochs: epochs) }
-    }
-
-    func compute(_ cell: Cell, seed: UInt64, scale: Scale, epochs: Int) throws -> CellRecord {
+    public func compute(_ cell: Cell, seed: UInt64, scale: Scale, epochs: Int) throws -> CellRecord {
         let (m, n) = Self.sizes(c: cell["c"], total: settings(scale).size)
         let experiment = try ManifoldStartRun.experiment(inputs: m, hidden: n, activation: activation,
                                                          rule: .curl(flippedInputs: .count(0), flippedHidden: .fraction(cell["alpha"])), epochs: epochs)
