@@ -10,11 +10,12 @@ public enum Stability {
     public static func randomManifoldPoint(target: [Double], shape: NetworkShape, initialization: WeightInitialization,
                                            seed: UInt64) -> TwoLayerWeights {
         precondition(target.count == shape.inputs)
-        var w = initialization.draw(shape, from: RandomStream(seed: seed, role: SeedStream.student))
+        let w = initialization.draw(shape, from: RandomStream(seed: seed, role: SeedStream.student))
         let residual = zip(target, w.endToEnd).map { $0 - $1 }
-        let norm2 = Vector.dot(w.w2, w.w2)
-        for i in 0..<shape.hidden { for j in 0..<shape.inputs { w.w1[i, j] += w.w2[i] * residual[j] / norm2 } }
-        return w
+        let (w2, norm2) = (w.w2, Vector.dot(w.w2, w.w2))
+        var w1 = w.w1
+        for i in 0..<shape.hidden { for j in 0..<shape.inputs { w1[i, j] += w2[i] * residual[j] / norm2 } }
+        return TwoLayerWeights(w1: w1, w2: w2)
     }
 
     /// Stable iff lambda_min(K) > 0; within the tolerance of 0 the linearisation does not decide.

@@ -2,18 +2,40 @@ import NumericalKit
 
 /// Weights of a two-layer network: W1 (N x M, row i = synapses onto hidden neuron i) and the readout W2 (1 x N).
 ///
-/// Flattened as theta = [vec(W1) row-major, W2], the order the learning flows integrate. The same network as the
-/// core's `MLP` M -> N -> 1 without biases (`init(_:)` and `network(hidden:)` convert, both value types, so a
-/// conversion shares storage until one side is mutated): this view keeps W2 as a plain vector for the flows.
+/// A view of the core's `MLP` M -> N -> 1 without biases: `network` holds the weights (W1 = `weights[0]`, W2 =
+/// `weights[1]`) and `w1`, `w2` read them, so that both papers' code shares one network type. The hidden nonlinearity
+/// belongs to the flow that uses the weights, not to the weights: views compare by their weights alone, and
+/// `network(hidden:)` sets a nonlinearity. Flattened as theta = [vec(W1) row-major, W2], the order the learning
+/// flows integrate.
 public struct TwoLayerWeights: Equatable, Sendable {
-    public var w1: Matrix
-    public var w2: [Double]
+    /// The network whose weights these are.
+    public let network: MLP
+
+    /// W1, N x M.
+    public var w1: Matrix { network.weights[0] }
+    /// W2 as a plain vector of N readout weights.
+    public var w2: [Double] { network.weights[1].elements }
 
     public init(w1: Matrix, w2: [Double]) {
         precondition(w1.rows == w2.count, "W1 has \(w1.rows) rows but W2 has \(w2.count) entries")
-        self.w1 = w1
-        self.w2 = w2
+        network = MLP(unchecked: [w1, Matrix(rows: 1, columns: w2.count, elements: w2)], activations: [.linear])
     }
+
+    /// The two-layer view of an M -> N -> 1 `MLP` without biases (it keeps the network's hidden nonlinearity).
+    public init(_ network: MLP) throws {
+        guard network.layerCount == 2, network.outputCount == 1, network.biases == nil else {
+            throw ParameterError("two-layer weights need an M -> N -> 1 network without biases, got widths \(network.widths)")
+        }
+        self.init(viewing: network)
+    }
+
+    /// The view of a network known to be M -> N -> 1 without biases.
+    init(viewing network: MLP) {
+        precondition(network.layerCount == 2 && network.outputCount == 1 && network.biases == nil, "not a two-layer network")
+        self.network = network
+    }
+
+    public static func == (a: TwoLayerWeights, b: TwoLayerWeights) -> Bool { a.w1 == b.w1 && a.w2 == b.w2 }
 
     public init(shape: NetworkShape, flattened theta: [Double]) {
         precondition(theta.count == shape.parameterCount)
@@ -37,18 +59,10 @@ public struct TwoLayerWeights: Equatable, Sendable {
     /// The end-to-end linear map W2 W1 (a row of length M).
     public var endToEnd: [Double] { w1.transposed * w2 }
 
-    /// The two-layer weights of an M -> N -> 1 `MLP` without biases: W1 = weights[0], W2 = weights[1].
-    public init(_ network: MLP) throws {
-        guard network.layerCount == 2, network.outputCount == 1, network.biases == nil else {
-            throw ParameterError("two-layer weights need an M -> N -> 1 network without biases, got widths \(network.widths)")
-        }
-        self.init(w1: network.weights[0], w2: network.weights[1].elements)
-    }
-
-    /// This network as an `MLP` M -> N -> 1 with `hidden` on the hidden layer and a linear output (W2 its 1 x N
-    /// output layer). An output nonlinearity (`NetworkActivation.output`) has no place in an `MLP`.
-    public func network(hidden activation: Activation = .linear) throws -> MLP {
-        try MLP(weights: [w1, Matrix(rows: 1, columns: w2.count, elements: w2)], activations: [activation])
+    /// The network with `hidden` on its hidden layer and a linear output. An output nonlinearity
+    /// (`NetworkActivation.output`) has no place in an `MLP`.
+    public func network(hidden activation: Activation) -> MLP {
+        MLP(unchecked: network.weights, activations: [activation])
     }
 }
 
@@ -100,11 +114,16 @@ public enum StudentStart: Equatable, Sendable {
     case teacherShifted(w1: Double, w2: Double)
 }
 
-/// A teacher and a student start drawn reproducibly from one seed: the teacher from stream 0 and the
-/// student from stream 1, so changing how the student starts never changes the teacher.
+/// A teacher and a student start drawn reproducibly from one seed by the reference's protocol: the teacher from
+/// stream 0 and the student from stream 1, so changing how the student starts never changes the teacher.
+///
+/// The pair is the core's `StudentTeacher` (both papers' one setup type), seen as two-layer weights.
 public struct StudentTeacherPair: Equatable, Sendable {
-    public let teacher: TwoLayerWeights
-    public let student: TwoLayerWeights
+    /// The teacher and student networks.
+    public let setup: StudentTeacher
+
+    public var teacher: TwoLayerWeights { TwoLayerWeights(viewing: setup.teacher) }
+    public var student: TwoLayerWeights { TwoLayerWeights(viewing: setup.student) }
 
     /// A teacher of `teacherHidden` hidden neurons (default: the student's width) and a student of `shape`.
     /// `normalizedTeacher` rescales the drawn teacher (see `TwoLayerWeights.normalized`) before the student is placed.
@@ -113,7 +132,8 @@ public struct StudentTeacherPair: Equatable, Sendable {
         try teacherInit.validate()
         let teacherShape = try NetworkShape(inputs: shape.inputs, hidden: teacherHidden ?? shape.hidden)
         let drawn = teacherInit.draw(teacherShape, from: RandomStream(seed: seed, role: SeedStream.teacher))
-        teacher = normalizedTeacher ? drawn.normalized : drawn
+        let teacher = normalizedTeacher ? drawn.normalized : drawn
+        let student: TwoLayerWeights
         let stream = RandomStream(seed: seed, role: SeedStream.student)
         switch start {
         case .random(let initialization):
@@ -136,5 +156,6 @@ public struct StudentTeacherPair: Equatable, Sendable {
             student = TwoLayerWeights(w1: Matrix(rows: shape.hidden, columns: shape.inputs, elements: teacher.w1.elements.map { $0 + a }),
                                       w2: teacher.w2.map { $0 + b })
         }
+        setup = try StudentTeacher(teacher: teacher.network, student: student.network)
     }
 }

@@ -50,6 +50,17 @@ public struct MLP: Sendable, Equatable {
         self.biases = biases
     }
 
+    /// A network of weights whose shapes the caller guarantees to chain (a precondition), unchecked for finiteness:
+    /// a view such as LearningDynamics' `TwoLayerWeights` also holds the weights of a run that diverged.
+    package init(unchecked weights: [Matrix], activations: [Activation]) {
+        precondition(!weights.isEmpty && activations.count == weights.count - 1
+                     && zip(weights, weights.dropFirst()).allSatisfy { $0.rows == $1.columns }, "layer shapes do not chain")
+        widths = [weights[0].columns] + weights.map(\.rows)
+        self.activations = activations
+        self.weights = weights
+        biases = nil
+    }
+
     /// A network with W_l ~ N(0, scale^2 / n_{l-1}) entries drawn in layer order, row-major, from
     /// stream `role` of `seed`; biases (when on) ~ N(0, biasScale^2), drawn after all weights.
     public static func random(widths: [Int], activations: [Activation], scale: Double = 1, withBiases: Bool = false,

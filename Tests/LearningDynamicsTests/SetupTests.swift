@@ -89,7 +89,9 @@ func outOfRangeFlipsAreRejected(flips: FlipCount) throws {
     let pair = try StudentTeacherPair(shape: try NetworkShape(inputs: 5, hidden: 3), teacher: .normal(scale: 1),
                                       student: .random(.normal(scale: 1)), seed: 4)
     let w = pair.student
-    let net = try w.network(hidden: .tanh)
+    #expect(pair.setup.student == w.network && pair.setup.teacher == pair.teacher.network, "the pair is the core setup, seen as weights")
+    let net = w.network(hidden: .tanh)
+    #expect(w.network.weights == net.weights && w.network.activations == [.linear], "the view holds the weights of its network")
     #expect(net.widths == [5, 3, 1])
     #expect(try TwoLayerWeights(net) == w)
     // Output of the MLP against the two-layer formula W2 tanh(W1 x), written out.

@@ -13,10 +13,10 @@ import NodePerturbation
 /// The chi-square bound for d degrees of freedom used throughout (mean d, sd sqrt(2d)).
 func chiSquareBound(_ d: Int) -> Double { Double(d) + 5 * (2 * Double(d)).squareRoot() }
 
-func deepSetup() throws -> StudentTeacher { try studentTeacher(widths: [5, 6, 4, 3], activations: [.tanh, .tanh], batch: 4, seed: 11) }
+func deepSetup() throws -> StudentTeacherBatch { try studentTeacher(widths: [5, 6, 4, 3], activations: [.tanh, .tanh], batch: 4, seed: 11) }
 
 /// B = 6 >= every fan-in, so the draws of G-hat_l span all n_l x n_{l-1} entries and their covariance is invertible.
-func fullRankSetup() throws -> StudentTeacher { try studentTeacher(widths: [5, 6, 4, 3], activations: [.tanh, .tanh], batch: 6, seed: 11) }
+func fullRankSetup() throws -> StudentTeacherBatch { try studentTeacher(widths: [5, 6, 4, 3], activations: [.tanh, .tanh], batch: 6, seed: 11) }
 
 /// Hotelling's T^2 of the draws' mean against `expected` must pass the chi-square bound.
 func expectUnbiased(_ stats: DrawStatistics, _ expected: [Double], _ label: String) throws {

@@ -109,8 +109,8 @@ public enum VarianceSweep {
             throw ParameterError("projection rank must lie in 1...\(c.inputs), got \(r)")
         }
         let activations = Array(repeating: Activation.tanh, count: c.depth)
-        let setup = try StudentTeacher(teacherWidths: widths, teacherActivations: activations, studentWidths: widths,
-                                       studentActivations: activations, batchSize: c.batchSize, seed: c.seed)
+        let setup = try StudentTeacherBatch(teacherWidths: widths, teacherActivations: activations, studentWidths: widths,
+                                            studentActivations: activations, batchSize: c.batchSize, seed: c.seed)
         let (student, x, targets) = (setup.student, setup.inputs, setup.targets)
 
         // Layer 0's presynaptic rows P x_b: a seeded random orthonormal basis of rank r.
