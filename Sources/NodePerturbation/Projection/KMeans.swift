@@ -4,8 +4,9 @@ import NumericalKit
 public enum KMeansInitialisation: Sendable, Equatable {
     /// Points at evenly spaced indices i * N / K (the LOCO author code, loco.md 4.2 step 3). Deterministic.
     case evenlySpaced
-    /// k-means++ (D^2 sampling) from a seeded stream; restart j uses stream j of role `NPStreams.kMeansStart`.
-    case plusPlus(seed: UInt64)
+    /// k-means++ (D^2 sampling) from seeded streams of role `NPStreams.kMeansStart`: restart j of the f-th fit
+    /// (`KMeans.fit(..., fit: f)`) of the projector of layer `layer` reads stream `kMeansStartIndex(layer:fit:restart:)`.
+    case plusPlus(seed: UInt64, layer: Int = 0)
 }
 
 /// A k-means clustering of points (rows).
@@ -25,24 +26,29 @@ public struct KMeansResult: Sendable {
 /// Lloyd's k-means with Euclidean distance, deterministic for a given initialisation.
 public enum KMeans {
     /// Clusters the rows of `points` (N x d) into `k` clusters. A cluster that loses all its points keeps its
-    /// previous centre. With `.plusPlus`, the best of `restarts` runs (lowest inertia) is returned.
+    /// previous centre. With `.plusPlus`, the best of `restarts` runs (lowest inertia) is returned; `fit` numbers
+    /// successive fits of one projector, so that each draws fresh starts.
     public static func fit(_ points: Matrix, clusters k: Int, initialisation: KMeansInitialisation = .evenlySpaced,
-                           maxIterations: Int = 100, restarts: Int = 1) throws -> KMeansResult {
+                           maxIterations: Int = 100, restarts: Int = 1, fit: Int = 0) throws -> KMeansResult {
         guard k >= 1 else { throw ProjectionError.invalidClusterCount(k) }
         guard points.rows > 0 else { throw ProjectionError.emptyInput("point set (buffer)") }
         guard points.rows >= k else { throw ProjectionError.tooFewPoints(points: points.rows, clusters: k) }
-        guard maxIterations >= 1, restarts >= 1 else {
-            throw ParameterError("maxIterations and restarts must be at least 1, got \(maxIterations), \(restarts)")
+        guard maxIterations >= 1, (1...NPStreams.kMeansRestarts).contains(restarts) else {
+            throw ParameterError("maxIterations must be at least 1 and restarts in 1...\(NPStreams.kMeansRestarts), got \(maxIterations), \(restarts)")
         }
         try requireFinite(points, "point set")
         switch initialisation {
         case .evenlySpaced:
             let start = Matrix(rows: k, columns: points.columns) { i, j in points[i * points.rows / k, j] }
             return lloyd(points, start: start, maxIterations: maxIterations)
-        case .plusPlus(let seed):
+        case .plusPlus(let seed, let layer):
+            guard (0..<NPStreams.kMeansLayers).contains(layer), (0..<NPStreams.kMeansFits).contains(fit) else {
+                throw ParameterError("k-means++ layer must lie in 0..<\(NPStreams.kMeansLayers) and fit in 0..<\(NPStreams.kMeansFits), got \(layer), \(fit)")
+            }
             var best: KMeansResult?
             for run in 0..<restarts {
-                let start = plusPlusCentres(points, k: k, stream: RandomStream(seed: seed, role: NPStreams.kMeansStart, index: UInt64(run)))
+                let index = NPStreams.kMeansStartIndex(layer: layer, fit: fit, restart: run)
+                let start = plusPlusCentres(points, k: k, stream: RandomStream(seed: seed, role: NPStreams.kMeansStart, index: index))
                 let result = lloyd(points, start: start, maxIterations: maxIterations)
                 if best == nil || result.inertia < best!.inertia { best = result }
             }

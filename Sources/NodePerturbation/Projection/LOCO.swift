@@ -83,12 +83,13 @@ public enum LOCO {
     }
 
     /// Step 3: k-means of the buffer's directions (rows, N x n) into K clusters; nil (clustering skipped) when N < K.
-    public static func clustering(directions: Matrix, configuration c: LOCOConfiguration) throws -> KMeansResult? {
+    /// `fit` numbers a projector's successive fits (see `KMeansInitialisation.plusPlus`).
+    public static func clustering(directions: Matrix, configuration c: LOCOConfiguration, fit: Int = 0) throws -> KMeansResult? {
         guard directions.rows > 0 else { throw ProjectionError.emptyInput("direction buffer") }
         try c.validate(dimension: directions.columns)
         try requireFinite(directions, "direction buffer")
         guard directions.rows >= c.clusters else { return nil }
-        return try KMeans.fit(directions, clusters: c.clusters, initialisation: c.initialisation, maxIterations: c.kMeansIterations)
+        return try KMeans.fit(directions, clusters: c.clusters, initialisation: c.initialisation, maxIterations: c.kMeansIterations, fit: fit)
     }
 
     /// Steps 4-8 for the batch X against a k-means fit of the direction buffer, possibly an earlier one
@@ -150,6 +151,8 @@ public struct LOCOProjectorBuilder: Sendable {
     public private(set) var clustering: KMeansResult?
     /// Directions pushed since `clustering` was fitted (0 right after a fit).
     public private(set) var pushesSinceFit = 0
+    /// k-means fits made so far (each draws its own k-means++ starts).
+    public private(set) var fits = 0
 
     public init(inputDimension n: Int, configuration: LOCOConfiguration = LOCOConfiguration()) throws {
         try configuration.validate(dimension: n)
@@ -181,7 +184,7 @@ public struct LOCOProjectorBuilder: Sendable {
     /// refresh count, e.g. at the end of a warm-up so that training starts from the full buffer's centroids.
     public mutating func refreshCentroids() throws {
         guard buffer.count > 0 else { return }
-        clustering = try LOCO.clustering(directions: buffer.directions, configuration: configuration)
-        if clustering != nil { pushesSinceFit = 0 }
+        clustering = try LOCO.clustering(directions: buffer.directions, configuration: configuration, fit: fits)
+        if clustering != nil { pushesSinceFit = 0; fits += 1 }
     }
 }

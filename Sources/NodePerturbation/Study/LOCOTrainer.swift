@@ -51,7 +51,7 @@ public struct LOCOTrainer {
         layers = try ranks.enumerated().map { l, rank in
             try LayerLearner(rank: rank, builder: LOCOProjectorBuilder(inputDimension: widths[l], configuration: LOCOConfiguration(
                 clusters: task.clusters, rank: rank, bufferCapacity: options.bufferCapacity, kMeansIterations: 20,
-                initialisation: .plusPlus(seed: seed &+ UInt64(l)), centroidRefresh: options.centroidRefresh)))
+                initialisation: .plusPlus(seed: seed, layer: l), centroidRefresh: options.centroidRefresh)))
         }
         if method.rule.usesClusters { try warmUp() }
     }

@@ -15,7 +15,7 @@ public enum StudyVariants {
         }
         var builders = try ranks.enumerated().map { l, rank in
             try LOCOProjectorBuilder(inputDimension: network.widths[l], configuration: LOCOConfiguration(
-                clusters: task.clusters, rank: rank, kMeansIterations: 20, initialisation: .plusPlus(seed: stream.seed &+ 1 &+ UInt64(l))))
+                clusters: task.clusters, rank: rank, kMeansIterations: 20, initialisation: .plusPlus(seed: stream.seed, layer: l)))
         }
         for _ in 0..<warmupBatches {
             let x = task.sample(cluster: stream.integer(below: task.clusters), count: batchSize, stream: stream)
