@@ -82,7 +82,7 @@ public struct FullBatchFlow: Sendable {
             linear.evaluate(theta: theta, into: g)
         case .perSample(let perSample):
             let train = problem.data.train
-            train.inputs.elements.withUnsafeBufferPointer { x in
+            _ = train.inputs.elements.withUnsafeBufferPointer { x in
                 train.targets.withUnsafeBufferPointer { y in
                     perSample.evaluate(theta: theta, inputs: x.baseAddress!, targets: y.baseAddress!, count: train.count, into: g)
                 }
