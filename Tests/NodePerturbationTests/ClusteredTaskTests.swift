@@ -46,3 +46,17 @@ import NodePerturbation
     #expect(a.teacher != c.teacher)
     #expect(throws: ParameterError.self) { try ClusteredTask(setting: .s1, inputs: 20, seed: 1) }
 }
+
+@Test func aClusteredSetupLabelsWithTheTasksTeacherAndStartsTheStudentAsAsked() throws {
+    let task = try ClusteredTask(setting: .s1, seed: 5)
+    let x = task.sample(cluster: 2, count: 7, stream: RandomStream(seed: 6))
+    // Linear: the teacher is W* itself (targets W* x, computed the task's own way), the student exactly 0 at scale 0.
+    let linear = try task.studentTeacher(hidden: [], activation: .tanh, studentScale: 0, seed: 1)
+    #expect(Vector.maxAbsDifference(try linear.targets(x).elements, task.targets(x).elements) <= 1e-14)
+    #expect(linear.student.weights.allSatisfy { $0.elements.allSatisfy { $0 == 0 && $0.sign == .plus } })
+    // Hidden layers: the student has the asked shape and scale, the teacher is the nonlinear teacher of that shape.
+    let deep = try task.studentTeacher(hidden: [16, 8], activation: .tanh, studentScale: 0.5, seed: 1)
+    #expect(deep.student.widths == [task.inputs, 16, 8, task.outputs] && deep.teacher.widths == deep.student.widths)
+    #expect(deep.teacher == (try ClusteredTask.nonlinearTeacher(widths: deep.student.widths, activations: [.tanh, .tanh], seed: 1)))
+    #expect(deep.student == (try MLP.random(widths: deep.student.widths, activations: [.tanh, .tanh], scale: 0.5, seed: 1, role: NPStreams.student)))
+}

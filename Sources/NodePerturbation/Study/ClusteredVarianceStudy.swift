@@ -51,12 +51,9 @@ extension VarianceStudy {
     public static func clustered(task: ClusteredTask, configuration c: ClusteredStudyConfiguration, perturbed: PerturbedLayers = .all,
                                  sigma: Double, draws: Int, seed: UInt64, threads: Int = 2) throws -> VarianceStudy {
         try c.validate(task: task)
-        let widths = [task.inputs] + c.hidden + [task.outputs]
-        let activations = Array(repeating: c.activation, count: c.hidden.count)
-        let student = try MLP.random(widths: widths, activations: activations, scale: c.studentScale ?? (c.hidden.isEmpty ? 0 : 1),
-                                     seed: seed, role: NPStreams.student)
-        let teacher = c.hidden.isEmpty ? try MLP(weights: [task.teacher], activations: [])
-                                       : try ClusteredTask.nonlinearTeacher(widths: widths, activations: activations, seed: seed)
+        let setup = try task.studentTeacher(hidden: c.hidden, activation: c.activation, studentScale: c.studentScale ?? (c.hidden.isEmpty ? 0 : 1),
+                                            seed: seed)
+        let (student, teacher) = (setup.student, setup.teacher)
         let stream = RandomStream(seed: seed, role: NPStreams.evaluation)
         let batch = task.sample(cluster: c.cluster, count: c.batchSize, stream: stream)
         let evaluation = task.evaluationSet(perCluster: c.evaluationPerCluster, stream: stream)

@@ -43,15 +43,10 @@ public struct LOCOStudent: Sendable, Equatable {
         guard initialScale >= 0, initialScale.isFinite else { throw ParameterError("initial scale must be finite and >= 0") }
     }
 
-    /// The student at its start: 0 for the linear one, else random (scale `initialScale`) from stream `NPStreams.student`.
-    func initialNetwork(_ task: ClusteredTask, seed: UInt64) throws -> MLP {
-        hidden.isEmpty ? try MLP(weights: [Matrix(rows: task.outputs, columns: task.inputs)], activations: [])
-                       : try MLP.random(widths: widths(task), activations: activations, scale: initialScale, seed: seed, role: NPStreams.student)
-    }
-
-    /// The teacher: nil for the linear student (targets `task.targets`, W* x), else `ClusteredTask.nonlinearTeacher` of the same shape.
-    func teacher(_ task: ClusteredTask, seed: UInt64) throws -> MLP? {
-        hidden.isEmpty ? nil : try ClusteredTask.nonlinearTeacher(widths: widths(task), activations: activations, seed: seed)
+    /// The run's setup: the student at its start (0 for the linear one, else random at `initialScale`) and its
+    /// teacher (`ClusteredTask.studentTeacher`).
+    func setup(_ task: ClusteredTask, seed: UInt64) throws -> StudentTeacher {
+        try task.studentTeacher(hidden: hidden, activation: activation, studentScale: hidden.isEmpty ? 0 : initialScale, seed: seed)
     }
 
     var activations: [Activation] { hidden.map { _ in activation } }

@@ -13,7 +13,7 @@ public struct LOCOTrainer {
     public let options: LOCOLearningOptions
     public private(set) var network: MLP
     let task: ClusteredTask
-    let teacher: MLP?
+    let teacher: MLP
     let seed: UInt64
     let estimator: NodePerturbationEstimator
     let batches: RandomStream
@@ -41,8 +41,9 @@ public struct LOCOTrainer {
         self.learningRate = learningRate
         self.options = options
         self.seed = seed
-        network = try student.initialNetwork(task, seed: seed)
-        teacher = try student.teacher(task, seed: seed)
+        let setup = try student.setup(task, seed: seed)
+        network = setup.student
+        teacher = setup.teacher
         estimator = try NodePerturbationEstimator(sigma: options.sigma)
         batches = RandomStream(seed: seed, role: NPStreams.batches)
         signs = try SignMatrices.flippingFirst(options.flippedInputs, of: task.inputs)
@@ -56,8 +57,8 @@ public struct LOCOTrainer {
         if method.rule.usesClusters { try warmUp() }
     }
 
-    /// The targets of the rows of `x`: the teacher network's outputs, or W* x for the linear student.
-    public func targets(_ x: Matrix) throws -> Matrix { try teacher?.outputs(x) ?? task.targets(x) }
+    /// The targets of the rows of `x`: the teacher's outputs (W* x for the linear student).
+    public func targets(_ x: Matrix) throws -> Matrix { try teacher.outputs(x) }
 
     mutating func warmUp() throws {
         let warmup = RandomStream(seed: seed, role: NPStreams.warmup)
