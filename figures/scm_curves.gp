@@ -1,6 +1,6 @@
 # Soft-committee-machine learning curves of `curldyn scm curve` / `curldyn scm sweep`: eps_g against alpha = steps/N,
 # one line per data set (the order-parameter ODE, column 2), and where present the online-SGD simulation's
-# mean +- standard error over seeds (columns 3, 4) as points with error bars.
+# mean +- standard error over replicates (columns 3, 4) as points with error bars.
 # With a PLATEAU argument (eps_g of the symmetric plateau), a dashed horizontal line marks that height.
 # Usage: gnuplot -e 'array TITLES[2] = ["a", "b"]' -c figures/scm_curves.gp DATAFILE "SUBTITLE" [PLATEAU] OUTPUT.png
 datafile = ARG1
@@ -35,5 +35,10 @@ if (plateau == plateau) {
     set label sprintf("symmetric plateau %.4g", plateau) at graph 0.98, first plateau * 0.8 right tc rgb "gray30"
 }
 yv(y) = y > floor ? y : NaN
-plot for [i=0:nsets-1] datafile index i using 1:(yv($2)) with lines lw 2 lc i+1 title TITLES[i+1], \
-     for [i=0:nsets-1] datafile index i using 1:(yv($3)):4 with yerrorbars pt 7 ps 0.6 lc i+1 notitle
+# Simulated sets carry 4 columns; their points get a legend entry of their own.
+undefine STATS_*
+stats datafile using 0 nooutput
+simulated = (exists("STATS_columns") && STATS_columns >= 4)
+plot for [i=0:nsets-1] datafile index i using 1:(yv($2)) with lines lw 2 lc i+1 title TITLES[i+1]." (ODE)", \
+     for [i=0:nsets-1] datafile index i using 1:(yv($3)):4 with yerrorbars pt 7 ps 0.6 lc i+1 \
+         title (simulated ? TITLES[i+1]." (online SGD, mean +- SE)" : "")

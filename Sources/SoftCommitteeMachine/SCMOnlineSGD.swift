@@ -34,14 +34,15 @@ public struct SCMOnlineSGD {
         return try SCMFlow(students: networks.students, teacher: try networks.teacherOverlaps(), rule: r, rates: rates, activation: activation)
     }
 
-    /// One run with the samples of `seed`'s data stream: the order parameters at each of `times` (alpha values,
-    /// increasing, >= 0; a time is reached at the step count round(alpha N)).
-    public func run(recordingAt times: [Double], seed: UInt64) throws -> [SCMState] {
+    /// Replicate `replicate` of the simulation of `seed`, with the samples of stream `replicate` of `seed`'s data role:
+    /// the order parameters at each of `times` (alpha values, increasing, >= 0; a time is reached at the step count
+    /// round(alpha N)).
+    public func run(recordingAt times: [Double], seed: UInt64, replicate: UInt64 = 0) throws -> [SCMState] {
         guard times.allSatisfy({ $0 >= 0 && $0.isFinite }), zip(times, times.dropFirst()).allSatisfy({ $0 <= $1 }) else {
             throw ParameterError("recording times must be finite, >= 0 and increasing")
         }
         let (n, k, m) = (networks.inputs, networks.students, networks.teachers)
-        let stream = RandomStream(seed: seed, role: SCMSeedStream.data)
+        let stream = RandomStream(seed: seed, role: SCMSeedStream.data, index: replicate)
         var w = networks.student.elements
         var v = networks.studentReadout
         let wStar = networks.teacher.elements

@@ -6,7 +6,7 @@ import StudentTeacherCore
 public enum SCMSeedStream {
     public static let teacher = StreamRegistry.softCommitteeMachine.role(id: 64, name: "SCM teacher")
     public static let student = StreamRegistry.softCommitteeMachine.role(id: 65, name: "SCM student start")
-    /// The online samples x (and output noise) of the SGD simulation.
+    /// The online samples x (and output noise) of the SGD simulation; index: the replicate.
     public static let data = StreamRegistry.softCommitteeMachine.role(id: 66, name: "SCM online samples")
     /// Which input coordinates are flipped.
     public static let flips = StreamRegistry.softCommitteeMachine.role(id: 67, name: "SCM flipped inputs")

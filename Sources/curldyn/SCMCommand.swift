@@ -75,7 +75,7 @@ struct SCMCurve: ParsableCommand {
     @Option(parsing: .unconditional, help: "Number of hidden units whose readout update is flipped (D2).") var flippedReadouts = 0
     @Option(parsing: .unconditional, help: "End time alpha.") var time = 10.0
     @Option(parsing: .unconditional, help: "Output points.") var points = 101
-    @Option(parsing: .unconditional, help: "Seeds of online SGD to run beside the ODE (0: none).") var simulate = 0
+    @Option(parsing: .unconditional, help: "Replicates of online SGD (each with fresh samples) to run beside the ODE (0: none).") var simulate = 0
     @Option(help: "Base name of the output files.") var name = "scm_curve"
     @OptionGroup(title: "Output") var output: OutputOptions
 

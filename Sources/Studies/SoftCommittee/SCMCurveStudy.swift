@@ -9,7 +9,7 @@ public struct SCMCurveStudy: Sendable {
     public var rates: SCMLearningRates
     public var time: Double
     public var points: Int
-    /// Seeds of online SGD (0: the ODE alone); seed s runs with `seed + 1000 + s`.
+    /// Replicates of online SGD (0: the ODE alone); replicate s reads stream s of the seed's sample role.
     public var simulatedSeeds: Int
     public var seed: UInt64
     /// The figure's subtitle.
@@ -42,7 +42,7 @@ public struct SCMCurveStudy: Sendable {
         var mean = Array(repeating: Double.nan, count: curve.times.count), error = mean
         if simulatedSeeds > 0 {
             let runs = try (0..<simulatedSeeds).map { s in
-                try simulation.run(recordingAt: curve.times, seed: seed &+ UInt64(1000 + s)).map(flow.generalisationError)
+                try simulation.run(recordingAt: curve.times, seed: seed, replicate: UInt64(s)).map(flow.generalisationError)
             }
             for i in curve.times.indices {
                 let summary = try SampleSummary(runs.map { $0[i] })
@@ -55,7 +55,7 @@ public struct SCMCurveStudy: Sendable {
                             curve.finalError, curve.times.last!, curve.status.summary, curve.statistics.functionEvaluations)]
         if simulatedSeeds > 0 {
             let z = rows.compactMap { r in r[3] > 0 ? abs(r[2] - r[1]) / r[3] : nil }.max() ?? .nan
-            lines.append(String(format: "online SGD (N = %d, %d seeds): final eps_g %.6g +- %.2g; largest |mean - ODE| / SE along the curve %.2f",
+            lines.append(String(format: "online SGD (N = %d, %d replicates): final eps_g %.6g +- %.2g; largest |mean - ODE| / SE along the curve %.2f",
                                 networks.inputs, simulatedSeeds, mean.last!, error.last!, z))
         }
         return StudyReport(
