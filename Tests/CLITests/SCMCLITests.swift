@@ -9,7 +9,7 @@ struct SCMCLITests {
         try withSandbox { box in
             let curve = try box.run(["scm", "curve", "--inputs", "200", "--time", "1", "--points", "3", "--simulate", "3", "--no-plot",
                                      "--alpha-h", "0.3", "--flipped-readouts", "1", "--out", box.out.path])
-            #expect(curve.status == 0 && curve.stdout.contains("online SGD (N = 200, 3 seeds)"), "\(curve)")
+            #expect(curve.status == 0 && curve.stdout.contains("online SGD (N = 200, 3 replicates)"), "\(curve)")
             let data = try String(contentsOf: box.out.appendingPathComponent("scm_curve.dat"), encoding: .utf8)
             let rows = data.split(separator: "\n").filter { !$0.hasPrefix("#") && !$0.isEmpty }
             #expect(rows.count == 3 && rows.allSatisfy { $0.split(separator: " ").count == 4 }, "\(data)")
