@@ -32,6 +32,7 @@ extension Bench {
                      "bound: the most the projector part can speed up, min(depth, machine)",
                      "| depth | SGD (backprop) | NP | LOCO, layers in sequence | LOCO, layers at once | projector part, sequence -> at once | speed-up of the projector part | machine | bound |",
                      "|---|---|---|---|---|---|---|---|---|"]
+        _ = concurrencyBound(cores: cores)  // warm-up: the first concurrent call also starts the worker threads
         for depth in Self.locoDepths {
             let machine = concurrencyBound(cores: cores)
             let sgd = try perStep(depth: depth, .sgd)

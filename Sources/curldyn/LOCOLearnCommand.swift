@@ -83,7 +83,7 @@ struct LOCOLearnCommand: ParsableCommand {
         options.mixedBatches = mixedBatches
         options.centroidRefresh = refresh
         let study = LOCOLearningStudy(task: task, student: student, methods: methods, learningRates: grid, options: options, target: target, seed: seed,
-                                      threads: threads, caption: "setting \(setting.rawValue), seed \(seed)")
+                                      threads: threads, caption: "setting \(setting.rawValue), \(student.name(task)), seed \(seed)")
         let progress = ProgressLine()
         let report = try study.run { done, total in progress.update("loco-learn: \(done)/\(total) runs") }
         progress.finish()

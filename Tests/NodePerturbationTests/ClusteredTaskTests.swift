@@ -60,3 +60,11 @@ import NodePerturbation
     #expect(deep.teacher == (try ClusteredTask.nonlinearTeacher(widths: deep.student.widths, activations: [.tanh, .tanh], seed: 1)))
     #expect(deep.student == (try MLP.random(widths: deep.student.widths, activations: [.tanh, .tanh], scale: 0.5, seed: 1, role: NPStreams.student)))
 }
+
+@Test func aStudentsTitleNameGivesItsWidthsCompressingRepeatedHiddenLayers() throws {
+    let task = try ClusteredTask(setting: .s1, seed: 0)
+    #expect(LOCOStudent.linear.name(task) == "linear student")
+    #expect(LOCOStudent.tanh.name(task) == "tanh student \(task.inputs)-64-\(task.outputs)")
+    #expect(LOCOStudent.deep(depth: 12, initialScale: 1).name(task) == "tanh student \(task.inputs)-64x11-\(task.outputs)")
+    #expect(LOCOStudent(hidden: [32, 16]).name(task) == "tanh student \(task.inputs)-32-16-\(task.outputs)")
+}

@@ -50,4 +50,11 @@ public struct LOCOStudent: Sendable, Equatable {
     }
 
     var activations: [Activation] { hidden.map { _ in activation } }
+
+    /// A short name for titles: "linear student", or e.g. "tanh student 100-64x11-10" (depth 12).
+    public func name(_ task: ClusteredTask) -> String {
+        guard let first = hidden.first else { return "linear student" }
+        let middle = hidden.allSatisfy({ $0 == first }) && hidden.count > 1 ? "\(first)x\(hidden.count)" : hidden.map(String.init).joined(separator: "-")
+        return "\(activation) student \(task.inputs)-\(middle)-\(task.outputs)"
+    }
 }
