@@ -49,8 +49,6 @@ public struct LOCOStudent: Sendable, Equatable {
         try task.studentTeacher(hidden: hidden, activation: activation, studentScale: hidden.isEmpty ? 0 : initialScale, seed: seed)
     }
 
-    var activations: [Activation] { hidden.map { _ in activation } }
-
     /// A short name for titles: "linear student", or e.g. "tanh student 100-64x11-10" (depth 12).
     public func name(_ task: ClusteredTask) -> String {
         guard let first = hidden.first else { return "linear student" }
