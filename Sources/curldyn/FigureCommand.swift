@@ -146,7 +146,8 @@ struct FigureRun: ParsableCommand {
     }
 
     func shardedSweep(_ recipe: any FigureRecipe, _ cells: [Cell]) throws -> ShardedSweep {
-        ShardedSweep(cells: cells, seed: seed, shard: shard, threads: threads ?? ProcessorBudget.available, resume: resume, baseName: baseName,
+        ShardedSweep(cells: cells, seed: seed, shard: shard, threads: recipe.runsCellsOneAtATime ? 1 : threads ?? ProcessorBudget.available,
+                     resume: resume, baseName: baseName,
                      output: output) { try checkpoint(recipe, shard: $0) }
     }
 
@@ -159,7 +160,7 @@ struct FigureRun: ParsableCommand {
         let coreHours = epochs * perEpoch / 3600
         print("figure \(recipe.name) (\(scale.rawValue)): \(own.count) cells\(shard.map { " (shard \($0) of \(cells.count))" } ?? ""), "
               + "one run each, \(String(format: "%.3g", epochs)) \(recipe.costUnit.plural) in all")
-        let threads = self.threads ?? ProcessorBudget.available
+        let threads = recipe.runsCellsOneAtATime ? 1 : self.threads ?? ProcessorBudget.available
         print(String(format: "measured %.3g ms per %@ (mean of %d cells); estimated %.3g core-hours, %.3g h on %d threads",
                      perEpoch * 1e3, recipe.costUnit.singular, samples.count, coreHours, coreHours / Double(min(threads, max(1, own.count))), threads))
     }

@@ -54,3 +54,45 @@ struct LOCODepthFigureTests {
         #expect(sgd[1] == 0.1, "SGD stays stable at 0.1 in the doctored record: \(sgd)")
     }
 }
+
+// The time-per-step figure: its timings cannot be checked against a number (no timed tests), so these check what
+// is not a timing: the rows of a short real measurement are complete and positive, the bound is min(depth,
+// machine), the reduction's bound column is NP + projector part / bound, and the cells run one at a time.
+@Suite("LOCO time per step")
+struct LOCODepthTimeTests {
+    @Test func aShortRealTimingGivesPositiveTimesAndItsBoundIsTheSmallerOfDepthAndMachine() throws {
+        let timing = try LOCODepthTiming(steps: 2, repeats: 1, cores: 2)
+        timing.warmUp()
+        let row = try timing.row(depth: 3)
+        #expect([row.sgd, row.np, row.locoInSequence, row.locoAtOnce, row.machine].allSatisfy { $0 > 0 && $0.isFinite }, "\(row)")
+        #expect(row.bound == min(3, row.machine))
+        #expect(row.speedUp == (row.locoInSequence - row.np) / (row.locoAtOnce - row.np))
+    }
+
+    @Test func badTimingSettingsAndDepthsAreRefused() throws {
+        #expect(throws: ParameterError.self) { try LOCODepthTiming(steps: 0) }
+        #expect(throws: ParameterError.self) { try LOCODepthTiming(repeats: 0) }
+        #expect(throws: ParameterError.self) { try LOCODepthTiming(cores: 0) }
+        #expect(throws: ParameterError.self) { try LOCODepthTiming(steps: 1, repeats: 1).row(depth: 1) }
+    }
+
+    @Test func theTableGivesMillisecondsAndTheFastestLOCOAtOnceTheMachineAllows() throws {
+        let recipe = LOCODepthTime()
+        #expect(FigureCatalog.named("loco_depth_time") != nil && recipe.runsCellsOneAtATime && !LOCODepthLearning().runsCellsOneAtATime)
+        #expect(recipe.cells(.full).map { $0.integer("depth") } == Array(2...12))
+        // Two synthetic cells (seconds per step), out of order: depth 4 on an idle 2-core machine, depth 2 under load.
+        let cells = recipe.cells(.quick).filter { [2, 4].contains($0.integer("depth")) }.reversed()
+        let records = cells.map { cell in
+            cell.integer("depth") == 4
+                ? CellRecord(key: cell.key, values: ["sgd": 1e-3, "np": 2e-3, "loco_sequence": 6e-3, "loco_at_once": 4e-3, "machine": 1.9])
+                : CellRecord(key: cell.key, values: ["sgd": 5e-4, "np": 6e-4, "loco_sequence": 1.6e-3, "loco_at_once": 1.5e-3, "machine": 1.05])
+        }
+        let rows = try recipe.tables(records, cells: Array(cells), scale: .quick)[0].sets[0].rows
+        #expect(rows.map { $0[0] } == [2, 4])
+        let deep = rows[1]
+        // Projector part 4 ms in sequence, bound min(4, 1.9): at best 2 + 4 / 1.9 ms at once; measured 2x faster.
+        #expect(abs(deep[1] - 1) < 1e-12 && abs(deep[4] - 4) < 1e-12 && abs(deep[5] - (2 + 4 / 1.9)) < 1e-12)
+        #expect(abs(deep[7] - 2) < 1e-12 && deep[8] == 1.9 && deep[6] == 1.9)
+        #expect(abs(rows[0][8] - 1.05) < 1e-12, "a loaded row's bound is the machine's, below its depth")
+    }
+}

@@ -87,6 +87,8 @@ public protocol FigureRecipe: Sendable {
     /// Lines for the terminal summary.
     func summaryLines(_ tables: [Table], scale: Scale) -> [String]
     var figure: FigurePlan { get }
+    /// True for a recipe whose cells are timings: the sweep runs its cells one at a time whatever `--threads`.
+    var runsCellsOneAtATime: Bool { get }
 }
 
 /// Seconds per unit of work of `body`, which does `units` units (epochs, steps, draws): the timing behind
@@ -107,6 +109,7 @@ public struct FigureResults: Encodable, Sendable {
 
 extension FigureRecipe {
     public var costUnit: CostUnit { .epochs }
+    public var runsCellsOneAtATime: Bool { false }
 
     /// The figure's tables from its cells' records, its plan, summary and results.
     public func report(_ records: [CellRecord], cells: [Cell], scale: Scale) throws -> StudyReport {
@@ -131,7 +134,7 @@ public enum FigureCatalog {
     ] + EpochsToThresholdFigure.all.prefix(4).map { $0 as any FigureRecipe } + [
         HiddenFlipErrorMap.fig6a, HiddenFlipErrorMap.fig6b, Spectra(), ReadoutFlipMaps.fig8,
     ] + EpochsToThresholdFigure.all.dropFirst(4).map { $0 as any FigureRecipe } + [
-        LOCOVariance(), LOCOLearningCurves(), LOCOFailure(), LOCODepthVariance(), LOCODepthLearning(),
+        LOCOVariance(), LOCOLearningCurves(), LOCOFailure(), LOCODepthVariance(), LOCODepthLearning(), LOCODepthTime(),
     ] + [
         LyapunovAgainstFlips.hidden, LyapunovAgainstFlips.readout,
     ] + [
