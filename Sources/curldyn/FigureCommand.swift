@@ -161,8 +161,9 @@ struct FigureRun: ParsableCommand {
         print("figure \(recipe.name) (\(scale.rawValue)): \(own.count) cells\(shard.map { " (shard \($0) of \(cells.count))" } ?? ""), "
               + "one run each, \(String(format: "%.3g", epochs)) \(recipe.costUnit.plural) in all")
         let threads = recipe.runsCellsOneAtATime ? 1 : self.threads ?? ProcessorBudget.available
-        print(String(format: "measured %.3g ms per %@ (mean of %d cells); estimated %.3g core-hours, %.3g h on %d threads",
-                     perEpoch * 1e3, recipe.costUnit.singular, samples.count, coreHours, coreHours / Double(min(threads, max(1, own.count))), threads))
+        print(String(format: "measured %.3g ms per %@ (mean of %d cells); estimated %.3g core-hours, %.3g h on %d thread%@",
+                     perEpoch * 1e3, recipe.costUnit.singular, samples.count, coreHours, coreHours / Double(min(threads, max(1, own.count))), threads,
+                     threads == 1 ? "" : "s"))
     }
 }
 

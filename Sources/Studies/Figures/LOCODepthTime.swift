@@ -9,35 +9,34 @@ public struct LOCODepthTime: FigureRecipe {
     public let name = "loco_depth_time"
     public let summary = "LOCO at depth: time per training step of SGD, NP and LOCO (layers in sequence and at once) against depth 2-12, beside the machine's concurrency bound (wall-clock timings)"
 
-    func timing(_ scale: Scale) throws -> (depths: [Int], timing: LOCODepthTiming) {
+    func settings(_ scale: Scale) -> (depths: [Int], steps: Int, repeats: Int) {
         switch scale {
-        case .full: (Array(2...12), try LOCODepthTiming(steps: 1000, repeats: 5))
-        case .quick: ([2, 4, 6, 8, 10, 12], try LOCODepthTiming(steps: 200, repeats: 3))
+        case .full: (Array(2...12), 1000, 5)
+        case .quick: ([2, 4, 6, 8, 10, 12], 200, 3)
         }
     }
 
     public var runsCellsOneAtATime: Bool { true }
 
     public func parameters(_ scale: Scale) -> [(String, String)] {
-        guard let (depths, t) = try? timing(scale) else { return [] }
-        return [("setting", "s1"), ("depths", depths.map(String.init).joined(separator: ",")), ("steps_per_timing", "\(t.steps)"),
-                ("best_of", "\(t.repeats)"), ("batch_size", "32"), ("hidden_width", "64"), ("clock", "wall"), ("cores", "\(t.cores)"),
-                ("blas_threads", "1")]
+        let s = settings(scale)
+        return [("setting", "s1"), ("depths", s.depths.map(String.init).joined(separator: ",")), ("steps_per_timing", "\(s.steps)"),
+                ("best_of", "\(s.repeats)"), ("batch_size", "32"), ("hidden_width", "64"), ("clock", "wall"),
+                ("cores", "\(ProcessorBudget.available)"), ("blas_threads", "1")]
     }
 
-    public func cells(_ scale: Scale) -> [Cell] {
-        Cell.grid([("depth", ((try? timing(scale))?.depths ?? []).map(Double.init))])
-    }
+    public func cells(_ scale: Scale) -> [Cell] { Cell.grid([("depth", settings(scale).depths.map(Double.init))]) }
 
     /// Training steps times layers, over the four timed trainers and the repeats.
     public var costUnit: CostUnit { CostUnit("layer-step", "layer-steps") }
     public func cost(_ cell: Cell, scale: Scale) -> Double {
-        guard let t = try? timing(scale).timing else { return 0 }
-        return Double(4 * (t.steps * t.repeats + 5) * cell.integer("depth"))
+        let s = settings(scale)
+        return Double(4 * (s.steps * s.repeats + 5) * cell.integer("depth"))
     }
 
     public func compute(_ cell: Cell, seed: UInt64, scale: Scale) throws -> CellRecord {
-        let t = try timing(scale).timing
+        let s = settings(scale)
+        let t = try LOCODepthTiming(steps: s.steps, repeats: s.repeats)
         t.warmUp()
         let r = try t.row(depth: cell.integer("depth"))
         return CellRecord(key: cell.key, values: ["sgd": r.sgd, "np": r.np, "loco_sequence": r.locoInSequence, "loco_at_once": r.locoAtOnce,

@@ -44,8 +44,7 @@ public struct LOCODepthTiming: Sendable {
         public var bound: Double { min(Double(depth), machine) }
     }
 
-    /// Depths at or above this are refused: the students are 64 wide, and a step of a deeper one is not what the
-    /// claim is about.
+    /// The depths a row can time (a deeper student's row would take minutes and say nothing new).
     public static let depths = 2...64
 
     /// The row of one depth. The first call of a process also starts the worker threads; `warmUp()` does that first.
