@@ -21,10 +21,7 @@ public struct StudentTeacher: Sendable, Equatable {
     public static func random(teacherWidths: [Int], teacherActivations: [Activation], studentWidths: [Int],
                               studentActivations: [Activation], teacherScale: Double = 1, studentScale: Double = 1,
                               withBiases: Bool = false, seed: UInt64, teacherRole: StreamRole, studentRole: StreamRole) throws -> StudentTeacher {
-        guard teacherWidths.first == studentWidths.first, teacherWidths.last == studentWidths.last else {
-            throw ParameterError("student and teacher need the same input and output sizes, got widths \(studentWidths) and \(teacherWidths)")
-        }
-        return try StudentTeacher(
+        try StudentTeacher(
             teacher: MLP.random(widths: teacherWidths, activations: teacherActivations, scale: teacherScale, withBiases: withBiases,
                                 seed: seed, role: teacherRole),
             student: MLP.random(widths: studentWidths, activations: studentActivations, scale: studentScale, withBiases: withBiases,
